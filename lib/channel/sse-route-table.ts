@@ -1,0 +1,52 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { SseChannelMetadataAccessor } from './sse-channel-metadata.accessor.js';
+import { compileSseRoute, type SseRoute } from './sse-route.js';
+
+/**
+ * Every `@SseChannel()` route of the application, compiled at boot. Compiling all of them in
+ * `onModuleInit` makes an invalid channel template fail `app.init()` rather than a request.
+ */
+@Injectable()
+export class SseRouteTable implements OnModuleInit {
+  private readonly routes = new Map<object, SseRoute>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: SseChannelMetadataAccessor,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!controller?.prototype) continue;
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[method];
+        if (typeof handler === 'function') this.compile(controller, handler, method);
+      }
+    }
+  }
+
+  /** The route of a handler; compiled on first use if boot-time discovery did not see it. */
+  get(controller: { name: string }, handler: { name: string }): SseRoute | undefined {
+    return this.routes.get(handler) ?? this.compile(controller, handler, handler.name);
+  }
+
+  private compile(
+    controller: { name: string },
+    handler: object,
+    method: string,
+  ): SseRoute | undefined {
+    const metadata = this.accessor.getChannelMetadata(handler);
+    if (!metadata) return undefined;
+    const route = compileSseRoute(
+      `${controller.name}.${method}`,
+      this.accessor.getControllerPath(controller),
+      metadata,
+    );
+    this.routes.set(handler, route);
+    return route;
+  }
+}

@@ -1,0 +1,60 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import type { SseChannelNames, SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import { SseMessages } from '../sse.messages.js';
+import { isValidChannelName } from './channel-name.js';
+import type { SseChannelMetadata } from './sse-channel-metadata.accessor.js';
+
+const PLACEHOLDER = /:([A-Za-z0-9_]+)/g;
+
+/** A compiled `@SseChannel()` route: its name for messages and how it picks its channels. */
+export interface SseRoute {
+  /** `Controller.method`, for error messages and logs. */
+  readonly name: string;
+  /** The channels a request joins; throws 404 when there are none and 400 for invalid names. */
+  channelsFor(request: SseRequest): string[];
+}
+
+/**
+ * Compiles a route's channel rule once, at boot: templates are parsed and checked against the
+ * params the route declares, so a typo fails the boot instead of a request.
+ */
+export function compileSseRoute(
+  name: string,
+  controllerPath: string,
+  metadata: SseChannelMetadata,
+): SseRoute {
+  const declared = new Set([...placeholders(controllerPath), ...placeholders(metadata.path)]);
+  const rule = metadata.options.channel ?? (metadata.path || controllerPath);
+  if (rule === '') throw new Error(SseMessages.channelMissing(name));
+  if (typeof rule === 'function') {
+    const resolve = rule as (request: SseRequest) => SseChannelNames;
+    return { name, channelsFor: (request) => checked(resolve(request)) };
+  }
+  const templates = (typeof rule === 'string' ? [rule] : [...rule]).map((template) => {
+    for (const param of placeholders(template)) {
+      if (!declared.has(param))
+        throw new Error(SseMessages.channelTemplateUnknownParam(name, template, param));
+    }
+    return template;
+  });
+  return { name, channelsFor: (request) => checked(templates.map((t) => fill(t, request.params))) };
+}
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
+}
+
+function fill(template: string, params: SseRequest['params']): string {
+  return template.replace(PLACEHOLDER, (_, param: string) => {
+    const value = params[param];
+    return Array.isArray(value) ? value.join('/') : (value ?? '');
+  });
+}
+
+function checked(names: SseChannelNames): string[] {
+  if (names === undefined) throw new NotFoundException('No SSE channel matches this request');
+  const list = typeof names === 'string' ? [names] : [...names];
+  for (const name of list)
+    if (!isValidChannelName(name)) throw new BadRequestException(SseMessages.channelInvalid(name));
+  return list;
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { SseConnection } from './sse-connection.js';
+
+/** Which local connections listen to which channel; delivers one encoded frame to all of them. */
+@Injectable()
+export class ChannelHub {
+  private readonly channels = new Map<string, Set<SseConnection>>();
+
+  join(channel: string, connection: SseConnection): void {
+    let members = this.channels.get(channel);
+    if (!members) this.channels.set(channel, (members = new Set()));
+    members.add(connection);
+    connection.onTeardown(() => this.leave(channel, connection));
+  }
+
+  /**
+   * Writes `frame` to every member of `channel`, except the connection ids in `exclude`, and
+   * returns how many were written. The same Buffer goes to every socket: nothing is encoded or
+   * allocated per subscriber.
+   */
+  deliver(channel: string, frame: Buffer, exclude?: ReadonlySet<string>): number {
+    const members = this.channels.get(channel);
+    if (!members) return 0;
+    const now = Date.now();
+    let delivered = 0;
+    for (const connection of members) {
+      if (exclude?.has(connection.id)) continue;
+      if (connection.write(frame, now)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** Number of local members of each channel that has any. */
+  memberCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [channel, members] of this.channels) counts.set(channel, members.size);
+    return counts;
+  }
+
+  private leave(channel: string, connection: SseConnection): void {
+    const members = this.channels.get(channel);
+    if (!members) return;
+    members.delete(connection);
+    if (members.size === 0) this.channels.delete(channel);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './inject-sse-options.decorator.js';
+export * from './sse-channel.decorator.js';

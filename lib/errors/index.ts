@@ -1,0 +1,1 @@
+export * from './sse-event.error.js';

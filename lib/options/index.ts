@@ -1,0 +1,2 @@
+export * from './resolve-sse-options.js';
+export * from './sse-module-options.js';

@@ -1,0 +1,2 @@
+export * from './broadcast.service.js';
+export * from './connection-registry.service.js';

@@ -1,0 +1,48 @@
+/**
+ * Every error text the library produces, in one place, so they stay consistent and each names
+ * what the user needs to fix (option, channel, connection id, field).
+ */
+const show = (value: unknown): string => {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
+export const SseMessages = {
+  fieldHasLineBreak: (field: string, value: string) =>
+    `SSE event field "${field}" must not contain CR, LF or NUL (got ${show(value)})`,
+  fieldNotString: (field: string, value: unknown) =>
+    `SSE event field "${field}" must be a string (got ${show(value)})`,
+  retryInvalid: (value: unknown) =>
+    `SSE event field "retry" must be an integer number of milliseconds >= 0 (got ${show(value)})`,
+  dataMissing: () => 'SSE event field "data" is required (undefined cannot be sent)',
+  dataNotSerializable: (reason: string) => `SSE event "data" cannot be JSON-encoded: ${reason}`,
+
+  invalidOptions: (details: string[]) =>
+    `Invalid SseModule options:\n  - ${details.join('\n  - ')}`,
+  optionOutOfRange: (option: string, range: string, value: unknown) =>
+    `${option} must be ${range} (got ${show(value)})`,
+
+  handlerReturnedUnsupported: (route: string, value: unknown) =>
+    `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
+  handlerNotDecorated: (route: string) =>
+    `${route} ran without the SseChannelInterceptor; use @SseChannel() rather than calling the handler through another route decorator`,
+  interceptorOutsideSseChannel: (controller: string, method: string) =>
+    `SseChannelInterceptor is applied to ${controller}.${method}, which is not an @SseChannel() route`,
+  channelTemplateUnknownParam: (route: string, template: string, param: string) =>
+    `@SseChannel() on ${route}: channel template "${template}" uses ":${param}", which the route path does not declare`,
+  channelMissing: (route: string) =>
+    `@SseChannel() on ${route} has neither a path nor options.channel, so there is no channel name to join`,
+  channelInvalid: (channel: unknown) =>
+    `Invalid SSE channel name ${show(channel)}: expected 1 to 200 characters without control characters`,
+  streamFailed: (connectionId: string, channels: readonly string[]) =>
+    `SSE stream ${connectionId} (channels: ${channels.join(', ') || 'none'}) failed`,
+  encodeFailedForConnection: (connectionId: string) =>
+    `SSE stream ${connectionId}: an event returned by the handler could not be encoded`,
+} as const;

@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { MemoryBackend } from './backends/memory/memory.backend.js';
+import { SseChannelMetadataAccessor } from './channel/sse-channel-metadata.accessor.js';
+import { SseChannelInterceptor } from './channel/sse-channel.interceptor.js';
+import { SseRouteTable } from './channel/sse-route-table.js';
+import { ChannelHub } from './connection/channel-hub.js';
+import { ConnectionPool } from './connection/connection-pool.js';
+import { HeartbeatService } from './connection/heartbeat.service.js';
+import { SseStreamService } from './connection/sse-stream.service.js';
+import { resolveSseOptions } from './options/resolve-sse-options.js';
+import { BroadcastService } from './services/broadcast.service.js';
+import { ConnectionRegistry } from './services/connection-registry.service.js';
+import { SSE_OPTIONS } from './sse.constants.js';
+import { ConfigurableSseModule, SSE_MODULE_OPTIONS } from './sse.module-definition.js';
+
+/**
+ * Server-Sent Events for the application: import it once, in the root module.
+ *
+ * @example
+ * \@Module({ imports: [SseModule.forRoot({ heartbeatIntervalMs: 15_000 })] })
+ * export class AppModule {}
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    // Defaults are merged and validated here, once; an invalid option fails the boot.
+    { provide: SSE_OPTIONS, useFactory: resolveSseOptions, inject: [SSE_MODULE_OPTIONS] },
+    BroadcastService,
+    ConnectionRegistry,
+    ConnectionPool,
+    ChannelHub,
+    HeartbeatService,
+    MemoryBackend,
+    SseStreamService,
+    SseRouteTable,
+    SseChannelMetadataAccessor,
+    SseChannelInterceptor,
+  ],
+  // The interceptor and its dependencies are exported because Nest instantiates the interceptor
+  // in the module of each controller that uses @SseChannel().
+  exports: [
+    BroadcastService,
+    ConnectionRegistry,
+    SSE_OPTIONS,
+    SseChannelInterceptor,
+    SseRouteTable,
+    SseStreamService,
+  ],
+})
+export class SseModule extends ConfigurableSseModule {}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from '@jest/globals';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import fc from 'fast-check';
+import { SseEventError } from '../errors/sse-event.error.js';
+import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import { encodeComment, encodeEvent, encodeRetry } from './event-encoder.js';
+
+/** Feeds bytes to the reference parser the way a client receives them: in arbitrary chunks. */
+function parse(chunks: Buffer[]): { events: EventSourceMessage[]; retries: number[] } {
+  const events: EventSourceMessage[] = [];
+  const retries: number[] = [];
+  const parser = createParser({ onEvent: (e) => events.push(e), onRetry: (r) => retries.push(r) });
+  const decoder = new TextDecoder();
+  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+  parser.feed(decoder.decode());
+  return { events, retries };
+}
+
+const roundTrip = (event: SseEvent) => parse([encodeEvent(event)]).events;
+
+/** Strings of any Unicode scalar values (lone surrogates have no UTF-8 form), line breaks likely. */
+const anyText = fc.string({
+  unit: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom('\n', '\r', '\r\n', ' ', ':', '\0', '\uFEFF', 'é', '😀'),
+    },
+    { weight: 6, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  ),
+});
+const fieldText = anyText.filter((s) => !/[\r\n\0]/.test(s));
+
+describe('encodeEvent', () => {
+  it('writes the fields in wire order and ends the frame with a blank line', () => {
+    const bytes = encodeEvent({ comment: 'c', event: 'tick', id: '7', retry: 1000, data: 'x' });
+    expect(bytes.toString()).toBe(': c\nevent: tick\nid: 7\nretry: 1000\ndata: x\n\n');
+  });
+
+  it('JSON-encodes non-string data', () => {
+    expect(roundTrip({ data: { a: [1, 'b\nc'] } })[0]?.data).toBe('{"a":[1,"b\\nc"]}');
+    expect(roundTrip({ data: 42 })[0]?.data).toBe('42');
+    expect(roundTrip({ data: null })[0]?.data).toBe('null');
+  });
+
+  it('splits LF, CR and CRLF in data into several data lines', () => {
+    expect(encodeEvent({ data: 'a\nb\rc\r\nd' }).toString()).toBe(
+      'data: a\ndata: b\ndata: c\ndata: d\n\n',
+    );
+  });
+
+  it('keeps an empty string as an event with empty data', () => {
+    expect(roundTrip({ data: '' })).toEqual([{ data: '', event: undefined, id: undefined }]);
+  });
+
+  it.each([
+    ['event', 'a\nb'],
+    ['event', 'a\rb'],
+    ['event', 'a\0b'],
+    ['id', 'a\nb'],
+    ['id', 'a\rb'],
+    ['id', 'a\0b'],
+  ] as const)('rejects %s containing a forbidden character (%j)', (field, value) => {
+    const attempt = () => encodeEvent({ data: 'x', [field]: value });
+    expect(attempt).toThrow(SseEventError);
+    expect(attempt).toThrow(`"${field}" must not contain CR, LF or NUL`);
+  });
+
+  it.each([-1, 1.5, Number.NaN, Infinity, '10'])('rejects retry %p', (retry) => {
+    expect(() => encodeEvent({ data: 'x', retry: retry as number })).toThrow(
+      /"retry" must be an integer/,
+    );
+  });
+
+  it('rejects data that has no JSON form, naming the reason', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => encodeEvent({ data: cyclic })).toThrow(
+      /"data" cannot be JSON-encoded: .*circular/i,
+    );
+    expect(() => encodeEvent({ data: 10n })).toThrow(/"data" cannot be JSON-encoded/);
+    expect(() => encodeEvent({ data: () => 1 })).toThrow(/function has no JSON form/);
+    expect(() => encodeEvent({ data: undefined })).toThrow(/"data" is required/);
+  });
+
+  it('writes multi-line comments as several comment lines that clients ignore', () => {
+    const bytes = encodeEvent({ comment: 'one\ntwo', data: 'x' });
+    expect(bytes.toString()).toBe(': one\n: two\ndata: x\n\n');
+    expect(parse([encodeComment('a\r\nb')]).events).toEqual([]);
+  });
+
+  it('encodes retry-only frames that set the delay and dispatch nothing', () => {
+    expect(parse([encodeRetry(2500)])).toEqual({ events: [], retries: [2500] });
+  });
+});
+
+describe('encodeEvent round trip through eventsource-parser (property)', () => {
+  it('delivers any string data byte-identical once line breaks are LF (the protocol joins data lines with LF)', () => {
+    fc.assert(
+      fc.property(anyText, (data) => {
+        const [event] = roundTrip({ data });
+        expect(event?.data).toBe(data.replace(/\r\n?/g, '\n'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('delivers data without CR exactly as given', () => {
+    fc.assert(
+      fc.property(
+        anyText.filter((s) => !s.includes('\r')),
+        (data) => {
+          expect(roundTrip({ data })[0]?.data).toBe(data);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('delivers any valid event name and id exactly as given', () => {
+    fc.assert(
+      fc.property(fieldText, fieldText, anyText, (event, id, data) => {
+        const [parsed] = roundTrip({ event, id, data });
+        // The spec dispatches an empty event type as "message"; eventsource-parser reports it as
+        // undefined and leaves the default to the EventSource layer.
+        expect(parsed?.event ?? '').toBe(event);
+        expect(parsed?.id).toBe(id);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('survives being split into chunks at any byte, including inside UTF-8 sequences', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ data: anyText, id: fieldText, event: fieldText }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, cuts) => {
+          const bytes = Buffer.concat(events.map((e) => encodeEvent(e)));
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunks: Buffer[] = [];
+          let start = 0;
+          for (const p of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(start, p));
+            start = p;
+          }
+          const parsed = parse(chunks).events;
+          expect(parsed.map((e) => e.data)).toEqual(
+            events.map((e) => e.data.replace(/\r\n?/g, '\n')),
+          );
+          expect(parsed.map((e) => e.id)).toEqual(events.map((e) => e.id));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

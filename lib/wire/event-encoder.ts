@@ -1,0 +1,134 @@
+import { SseEventError } from '../errors/sse-event.error.js';
+import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import { SseMessages } from '../sse.messages.js';
+
+/** CR, LF or NUL: the characters that would end or void a field line (WHATWG HTML 9.2.6). */
+const FORBIDDEN_IN_FIELD = /[\r\n\0]/;
+/** Line breaks the SSE parser recognises; each starts a new `data:` line. */
+const LINE_BREAK = /\r\n|\r|\n/;
+
+const HEARTBEAT = Buffer.from(':\n\n', 'utf8');
+
+/**
+ * The bytes of one event, ready to be written to any number of sockets.
+ *
+ * The frame is built as one string and converted once, so a broadcast costs one encoding
+ * whatever the number of subscribers. Validation happens before anything is produced: an event
+ * that cannot be written exactly as given throws {@link SseEventError} instead of being altered.
+ */
+export function encodeEvent(event: SseEvent): Buffer {
+  return Buffer.from(encodeEventText(event), 'utf8');
+}
+
+/**
+ * An event validated and serialized except for its id, which a broadcast learns only from the
+ * backend. `head` holds the comment and `event:` lines, `tail` the `retry:` and `data:` lines and
+ * the blank line that dispatches the event.
+ */
+export interface PreparedEvent {
+  readonly head: string;
+  readonly tail: string;
+}
+
+/** The text form of {@link encodeEvent}. */
+export function encodeEventText(event: SseEvent): string {
+  const prepared = prepareEvent(event);
+  return frameText(prepared, event.id === undefined ? undefined : checkedId(event.id));
+}
+
+/** Validates and serializes everything but the id; throws {@link SseEventError}. */
+export function prepareEvent(event: SseEvent): PreparedEvent {
+  let head = '';
+  if (event.comment !== undefined) head += commentLines(event.comment);
+  if (event.event !== undefined) head += `event: ${checkedField('event', event.event)}\n`;
+  const tail = dataLines(serializeData(event.data)) + '\n';
+  return {
+    head,
+    tail: event.retry === undefined ? tail : `retry: ${checkedRetry(event.retry)}\n${tail}`,
+  };
+}
+
+/** The frame of a prepared event with the given (already checked) id. */
+export function frameOf(prepared: PreparedEvent, id: string | undefined): Buffer {
+  return Buffer.from(frameText(prepared, id), 'utf8');
+}
+
+/** Validates an event id: a string without CR, LF or NUL. */
+export function checkedId(id: unknown): string {
+  return checkedField('id', id);
+}
+
+function frameText({ head, tail }: PreparedEvent, id: string | undefined): string {
+  return id === undefined ? head + tail : `${head}id: ${id}\n${tail}`;
+}
+
+/** A comment-only frame (`: text`), which clients ignore; used for the stream preamble. */
+export function encodeComment(text: string): Buffer {
+  return Buffer.from(commentLines(text) + '\n', 'utf8');
+}
+
+/** A frame with only a `retry:` field: sets the client's reconnection delay, dispatches nothing. */
+export function encodeRetry(retryMs: number): Buffer {
+  return Buffer.from(`retry: ${checkedRetry(retryMs)}\n\n`, 'utf8');
+}
+
+/** The shared heartbeat frame: one empty comment. The same Buffer is written to every socket. */
+export function heartbeatFrame(): Buffer {
+  return HEARTBEAT;
+}
+
+/**
+ * `data` as the string that goes on the wire: strings unchanged, everything else JSON.
+ * Throws {@link SseEventError} for undefined, functions, symbols, BigInt and cycles.
+ */
+export function serializeData(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data === undefined) throw new SseEventError(SseMessages.dataMissing(), 'data');
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    throw new SseEventError(SseMessages.dataNotSerializable((error as Error).message), 'data', {
+      cause: error,
+    });
+  }
+  if (json === undefined) {
+    throw new SseEventError(
+      SseMessages.dataNotSerializable(`${typeof data} has no JSON form`),
+      'data',
+    );
+  }
+  return json;
+}
+
+function dataLines(text: string): string {
+  // Fast path: most payloads (all JSON) have no line break.
+  if (!LINE_BREAK.test(text)) return `data: ${text}\n`;
+  let out = '';
+  for (const line of text.split(LINE_BREAK)) out += `data: ${line}\n`;
+  return out;
+}
+
+function commentLines(text: string): string {
+  if (typeof text !== 'string')
+    throw new SseEventError(SseMessages.fieldNotString('comment', text), 'comment');
+  let out = '';
+  for (const line of text.split(LINE_BREAK)) out += line === '' ? ':\n' : `: ${line}\n`;
+  return out;
+}
+
+function checkedField(field: 'event' | 'id', value: unknown): string {
+  if (typeof value !== 'string')
+    throw new SseEventError(SseMessages.fieldNotString(field, value), field);
+  if (FORBIDDEN_IN_FIELD.test(value)) {
+    throw new SseEventError(SseMessages.fieldHasLineBreak(field, value), field);
+  }
+  return value;
+}
+
+function checkedRetry(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new SseEventError(SseMessages.retryInvalid(value), 'retry');
+  }
+  return value;
+}

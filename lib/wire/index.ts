@@ -1,0 +1,2 @@
+export * from './event-encoder.js';
+export * from './to-sse-event.js';

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { BroadcastService } from '../lib/index.js';
+import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream, readBody } from './support/sse-clients.js';
+
+describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('answers with the SSE headers and a retry hint', async () => {
+    running = await startApp(eventsModule({ retryMs: 1234 }), adapter);
+    const stream = await openRawStream(`${running.url}/events/rooms/1?token=${VALID_TOKEN}`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(stream.headers['x-accel-buffering']).toBe('no');
+    expect(stream.headers.connection).toBe('keep-alive');
+    expect(stream.headers['content-encoding']).toBeUndefined();
+    await stream.waitFor(() => stream.raw().includes('retry: 1234\n\n'));
+    stream.close();
+  });
+
+  it('delivers what BroadcastService publishes to the channel', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/rooms/42?token=${VALID_TOKEN}`);
+    await stream.waitFor(() => stream.raw().includes('retry:'));
+    const result = await running.app
+      .get(BroadcastService)
+      .publish('rooms/42', { event: 'message', data: { text: 'hi' } });
+    expect(result.delivered).toBe(1);
+    const [event] = await stream.waitFor((events) => events.length === 1);
+    expect(event).toEqual({ event: 'message', id: result.id, data: '{"text":"hi"}' });
+    stream.close();
+  });
+
+  it('answers a denied request with 403 JSON and no stream', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/rooms/42?token=wrong`);
+    expect(stream.status).toBe(403);
+    expect(stream.headers['content-type']).toMatch(/application\/json/);
+    expect(JSON.parse(await readBody(stream))).toMatchObject({
+      statusCode: 403,
+      message: 'Not a member of this room',
+    });
+  });
+
+  it('ends the response when the returned Observable completes', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/ticks?n=3`);
+    await stream.ended;
+    expect(stream.events.map((e) => [e.event, e.id, e.data])).toEqual([
+      ['tick', '1', '1'],
+      ['tick', '2', '2'],
+      ['tick', '3', '3'],
+    ]);
+  });
+
+  it('sends multi-line data as several data lines', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/lines`);
+    await stream.ended;
+    expect(stream.raw()).toContain('data: one\ndata: two\ndata: three\ndata: four\n\n');
+    expect(stream.events.map((e) => e.data)).toEqual([
+      'one\ntwo\nthree\nfour',
+      '{"nested":"a\\nb"}',
+    ]);
+  });
+
+  it('sends a safe error event and ends the stream when the Observable errors', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/fails`);
+    await stream.ended;
+    expect(stream.events).toEqual([
+      { data: 'before', event: undefined, id: undefined },
+      { event: 'error', data: '{"message":"Internal server error"}', id: undefined },
+    ]);
+    expect(stream.raw()).not.toContain('hunter2');
+    expect(running.logs.text()).toMatch(/SSE stream \S+ \(channels: none\) failed/);
+  });
+
+  it('refuses an event whose id holds a line break instead of writing it', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/bad-id`);
+    await stream.ended;
+    expect(stream.raw()).not.toContain('a\nb');
+    expect(stream.events).toEqual([
+      { event: 'error', data: '{"message":"Internal server error"}', id: undefined },
+    ]);
+    expect(running.logs.text()).toMatch(/"id" must not contain CR, LF or NUL/);
+  });
+
+  it('turns an exception thrown by the handler into an HTTP error, not a stream', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/missing/elsewhere`);
+    expect(stream.status).toBe(404);
+    expect(JSON.parse(await readBody(stream))).toMatchObject({
+      message: 'No such thing: elsewhere',
+    });
+    const ok = await openRawStream(`${running.url}/events/missing/here`);
+    expect(ok.status).toBe(200);
+    ok.close();
+  });
+
+  it('streams what an async generator yields', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/generator`);
+    await stream.ended;
+    expect(stream.events.map((e) => e.data)).toEqual(['first', 'second']);
+  });
+});

@@ -1,0 +1,84 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+
+export interface RawStream {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** Every byte of the body received so far. */
+  readonly raw: () => string;
+  /** Events parsed by eventsource-parser from the bytes received so far. */
+  readonly events: EventSourceMessage[];
+  /** Arrival time (ms since connect) of each chunk and whether it held only comments. */
+  readonly chunks: Array<{ at: number; text: string }>;
+  /** Resolves when the server ends the response. */
+  readonly ended: Promise<void>;
+  readonly response: IncomingMessage;
+  /** Waits until `predicate` holds for the events received, or fails after `timeoutMs`. */
+  waitFor(
+    predicate: (events: EventSourceMessage[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<EventSourceMessage[]>;
+  close(): void;
+}
+
+/** Opens a stream over a plain HTTP request and records exactly what arrives. */
+export function openRawStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<RawStream> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const req = request(
+      url,
+      { headers: { accept: 'text/event-stream', ...headers } },
+      (response) => {
+        let raw = '';
+        const events: EventSourceMessage[] = [];
+        const chunks: Array<{ at: number; text: string }> = [];
+        const waiters = new Set<() => void>();
+        const parser = createParser({ onEvent: (event) => events.push(event) });
+        response.setEncoding('utf8');
+        response.on('data', (text: string) => {
+          raw += text;
+          chunks.push({ at: Date.now() - started, text });
+          parser.feed(text);
+          for (const check of waiters) check();
+        });
+        const ended = new Promise<void>((done) => response.on('close', () => done()));
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          raw: () => raw,
+          events,
+          chunks,
+          ended,
+          response,
+          waitFor: (predicate, timeoutMs = 5000) =>
+            new Promise((done, fail) => {
+              const check = () => {
+                if (!predicate(events)) return;
+                waiters.delete(check);
+                clearTimeout(timer);
+                done(events);
+              };
+              const timer = setTimeout(() => {
+                waiters.delete(check);
+                fail(new Error(`Timed out after ${timeoutMs} ms; received ${JSON.stringify(raw)}`));
+              }, timeoutMs);
+              waiters.add(check);
+              check();
+            }),
+          close: () => req.destroy(),
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Reads a whole (non-stream) response body, e.g. a 401 JSON error. */
+export async function readBody(stream: RawStream): Promise<string> {
+  await stream.ended;
+  return stream.raw();
+}
