@@ -26,6 +26,9 @@ export class HeartbeatService implements OnModuleDestroy {
     this.tickMs = Math.max(1, Math.floor(options.heartbeatIntervalMs / TICKS_PER_INTERVAL));
     this.idleMs = options.heartbeatIntervalMs - this.tickMs;
     pool.onAdded(() => this.start());
+    pool.onRemoved(() => {
+      if (pool.size === 0) this.stop();
+    });
   }
 
   /** True while the shared timer is scheduled (it stops when the last connection closes). */
@@ -50,7 +53,6 @@ export class HeartbeatService implements OnModuleDestroy {
   }
 
   private tick(): void {
-    if (this.pool.size === 0) return this.stop();
     const now = Date.now();
     const frame = heartbeatFrame();
     for (const connection of this.pool.values()) {
