@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { MemoryBackend } from './backends/memory/memory.backend.js';
 import { SseChannelMetadataAccessor } from './channel/sse-channel-metadata.accessor.js';
@@ -12,7 +12,11 @@ import { resolveSseOptions } from './options/resolve-sse-options.js';
 import { BroadcastService } from './services/broadcast.service.js';
 import { ConnectionRegistry } from './services/connection-registry.service.js';
 import { SSE_OPTIONS } from './sse.constants.js';
-import { ConfigurableSseModule, SSE_MODULE_OPTIONS } from './sse.module-definition.js';
+import {
+  ConfigurableSseModule,
+  SSE_MODULE_OPTIONS,
+  SSE_OPTIONS_TYPE,
+} from './sse.module-definition.js';
 
 /**
  * Server-Sent Events for the application: import it once, in the root module.
@@ -48,4 +52,9 @@ import { ConfigurableSseModule, SSE_MODULE_OPTIONS } from './sse.module-definiti
     SseStreamService,
   ],
 })
-export class SseModule extends ConfigurableSseModule {}
+export class SseModule extends ConfigurableSseModule {
+  /** Every option has a default, so `SseModule.forRoot()` needs no argument. */
+  static override forRoot(options: typeof SSE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}
