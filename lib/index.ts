@@ -1,4 +1,5 @@
 export { SseChannel } from './decorators/sse-channel.decorator.js';
+export { SseAbortSignal } from './decorators/sse-abort-signal.decorator.js';
 export { InjectSseOptions } from './decorators/inject-sse-options.decorator.js';
 export { SseEventError } from './errors/sse-event.error.js';
 export type * from './interfaces/index.js';

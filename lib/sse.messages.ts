@@ -35,6 +35,8 @@ export const SseMessages = {
     `${route} ran without the SseChannelInterceptor; use @SseChannel() rather than calling the handler through another route decorator`,
   interceptorOutsideSseChannel: (controller: string, method: string) =>
     `SseChannelInterceptor is applied to ${controller}.${method}, which is not an @SseChannel() route`,
+  abortSignalOutsideSseChannel: (controller: string, method: string) =>
+    `@SseAbortSignal() is used on ${controller}.${method}, which is not an @SseChannel() route`,
   channelTemplateUnknownParam: (route: string, template: string, param: string) =>
     `@SseChannel() on ${route}: channel template "${template}" uses ":${param}", which the route path does not declare`,
   channelMissing: (route: string) =>

@@ -14,6 +14,8 @@ export interface SseAdmission {
   open(result: unknown): void;
   /** Forgets the request if it never opened (handler failed, client left first). */
   abandon(): void;
+  /** Aborted when the response is over: the client left, or the stream ended. */
+  readonly signal: AbortSignal;
 }
 
 // Carries the admission from the interceptor to the handler wrapper on the response object:
@@ -24,9 +26,15 @@ export function attachAdmission(response: object, admission: SseAdmission): void
   Object.defineProperty(response, ADMISSION, { value: admission, configurable: true });
 }
 
-export function takeAdmission(response: unknown): SseAdmission | undefined {
+/** The admission of a response, left in place (param decorators read it before the handler). */
+export function peekAdmission(response: unknown): SseAdmission | undefined {
   if (response === null || typeof response !== 'object') return undefined;
-  const admission = (response as { [ADMISSION]?: SseAdmission })[ADMISSION];
-  delete (response as { [ADMISSION]?: SseAdmission })[ADMISSION];
+  return (response as { [ADMISSION]?: SseAdmission })[ADMISSION];
+}
+
+/** The admission of a response, removed from it: the handler wrapper takes it once. */
+export function takeAdmission(response: unknown): SseAdmission | undefined {
+  const admission = peekAdmission(response);
+  if (admission) delete (response as { [ADMISSION]?: SseAdmission })[ADMISSION];
   return admission;
 }

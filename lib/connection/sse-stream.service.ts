@@ -1,6 +1,6 @@
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
 import type { SseAdmission } from '../channel/sse-admission.js';
 import type { SseRoute } from '../channel/sse-route.js';
@@ -54,10 +54,15 @@ export class SseStreamService {
   admit(route: SseRoute, exchange: HttpExchange): SseAdmission {
     const channels = route.channelsFor(exchange.request as SseRequest);
     let state: 'pending' | 'opened' | 'abandoned' = 'pending';
+    let abort: AbortController | undefined;
     return {
       route,
       exchange,
       channels,
+      // Created only for handlers that ask for it (@SseAbortSignal()).
+      get signal(): AbortSignal {
+        return (abort ??= abortOnClose(exchange.rawResponse)).signal;
+      },
       open: (result) => {
         if (state !== 'pending') return;
         state = 'opened';
@@ -136,6 +141,14 @@ export class SseStreamService {
       }),
     );
   }
+}
+
+/** An AbortController aborted once the response is over, whichever side ended it. */
+function abortOnClose(response: ServerResponse): AbortController {
+  const controller = new AbortController();
+  if (response.closed) controller.abort();
+  else response.once('close', () => controller.abort());
+  return controller;
 }
 
 /** The `event: error` frame a client gets when its stream fails: a message, never a stack. */

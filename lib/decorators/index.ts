@@ -1,2 +1,3 @@
 export * from './inject-sse-options.decorator.js';
 export * from './sse-channel.decorator.js';
+export * from './sse-abort-signal.decorator.js';
