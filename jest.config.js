@@ -14,13 +14,14 @@ const shared = {
 };
 
 export default {
+  // End-to-end tests wait on real sockets; each still fails fast through its own waitFor timeouts.
+  testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
     },
   ],
 };

@@ -28,10 +28,16 @@ export class CapturedLogs implements LoggerService {
     return this.lines.join('\n');
   }
   private push(level: string, parts: unknown[]): void {
-    this.lines.push(
-      `${level} ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`,
-    );
+    this.lines.push(`${level} ${parts.map(format).join(' ')}`);
   }
+}
+
+function format(part: unknown): string {
+  if (typeof part === 'string') return part;
+  // Errors may come from another realm (Jest's module VM), where instanceof fails.
+  const error = part as { stack?: unknown; message?: unknown } | null;
+  if (typeof error?.stack === 'string') return error.stack;
+  return JSON.stringify(part);
 }
 
 export interface RunningApp {

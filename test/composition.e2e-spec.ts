@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import compression from 'compression';
+import { EventSource } from 'eventsource';
+import { ConnectionRegistry } from '../lib/index.js';
+import { CompositionAppModule, InterceptorLog } from './fixtures/composition.fixture.js';
+import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream, readBody } from './support/sse-clients.js';
+import { waitUntil } from './support/wait.js';
+
+describe.each(ADAPTERS)('composition with Nest decorators on %s', (adapter) => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('passes @Param with a pipe, @Query, @Headers and @Req to the handler', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/numbers/7?label=x`, {
+      'x-client': 'cli',
+    });
+    await stream.ended;
+    expect(JSON.parse(stream.events[0]?.data ?? '')).toEqual({
+      n: 7,
+      label: 'x',
+      client: 'cli',
+      method: 'GET',
+    });
+  });
+
+  it('answers a pipe failure with 400 JSON, not a stream', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/numbers/seven`);
+    expect(stream.status).toBe(400);
+    expect(JSON.parse(await readBody(stream))).toMatchObject({ statusCode: 400 });
+  });
+
+  it('runs controller interceptors before the stream: their headers are sent, their errors are HTTP errors', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/numbers/1`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['x-rate-remaining']).toBe('9');
+    await stream.ended;
+    expect(running.app.get(InterceptorLog).entries).toEqual(['before numbers', 'after numbers']);
+    const limited = await openRawStream(`${running.url}/compose/numbers/1?limited=1`);
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(await readBody(limited))).toMatchObject({ message: 'Slow down' });
+  });
+
+  it('keeps a header declared with @Header()', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/with-header`);
+    expect(stream.headers['x-route']).toBe('declared');
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    await stream.ended;
+  });
+
+  it('joins the channel a function picks from the request, and 404s when it picks none', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/by-header`, { 'x-tenant': 'acme' });
+    await stream.waitFor(() => stream.raw().includes('retry:'));
+    expect(running.app.get(ConnectionRegistry).count({ channel: 'tenants/acme' })).toBe(1);
+    stream.close();
+    const none = await openRawStream(`${running.url}/compose/by-header`);
+    expect(none.status).toBe(404);
+  });
+
+  it('answers a handler that returns something unstreamable with 500 and names the route in the log', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/bad-return`);
+    expect(stream.status).toBe(500);
+    await stream.ended;
+    expect(running.logs.text()).toContain(
+      'CompositionController.badReturn returned "not a stream"',
+    );
+  });
+});
+
+describe.each(ADAPTERS)('tokens for EventSource on %s', (adapter) => {
+  let running: RunningApp;
+  let source: EventSource | undefined;
+  afterEach(async () => {
+    source?.close();
+    await running?.close();
+  });
+
+  it('accepts a token in the query string', async () => {
+    running = await startApp(eventsModule(), adapter);
+    source = new EventSource(`${running.url}/events/rooms/9?token=${VALID_TOKEN}`);
+    await new Promise((resolve) => source?.addEventListener('open', resolve));
+    expect(source.readyState).toBe(EventSource.OPEN);
+  });
+
+  it('accepts a token in a cookie', async () => {
+    running = await startApp(eventsModule(), adapter);
+    source = new EventSource(`${running.url}/events/rooms/9`, {
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...init?.headers, cookie: `session=1; token=${VALID_TOKEN}` },
+        }),
+    });
+    await new Promise((resolve) => source?.addEventListener('open', resolve));
+    expect(source.readyState).toBe(EventSource.OPEN);
+  });
+
+  it('stops an EventSource for good when the guard denies it', async () => {
+    running = await startApp(eventsModule(), adapter);
+    source = new EventSource(`${running.url}/events/rooms/9?token=wrong`);
+    const error = await new Promise<Event & { code?: number }>((resolve) =>
+      source?.addEventListener('error', resolve),
+    );
+    expect(error.code).toBe(403);
+    expect(source.readyState).toBe(EventSource.CLOSED);
+  });
+
+  it('never writes the token to the logs, even when the guarded stream fails', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(
+      `${running.url}/compose/private/fails?token=${VALID_TOKEN}`,
+      {
+        cookie: `token=${VALID_TOKEN}`,
+      },
+    );
+    await stream.ended;
+    await waitUntil(
+      () => running.logs.text().includes('failed'),
+      () => running.logs.text(),
+    );
+    expect(running.logs.text()).not.toContain(VALID_TOKEN);
+  });
+});
+
+describe('compression middleware (Express)', () => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('leaves the stream uncompressed and unbuffered', async () => {
+    running = await startApp(eventsModule(), 'express', (app) => app.use(compression()));
+    const stream = await openRawStream(`${running.url}/events/rooms/5?token=${VALID_TOKEN}`, {
+      'accept-encoding': 'gzip, deflate, br',
+    });
+    expect(stream.headers['content-encoding']).toBeUndefined();
+    await stream.waitFor(() => stream.raw().includes('retry:'));
+    stream.close();
+  });
+});

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { BroadcastService } from '../lib/index.js';
+import { HeartbeatService } from '../lib/connection/heartbeat.service.js';
+import { lifecycleModule } from './fixtures/lifecycle.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream } from './support/sse-clients.js';
+
+const INTERVAL = 100;
+
+describe.each(ADAPTERS)('heartbeat on %s', (adapter) => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('writes a comment line to an idle stream at least once per interval', async () => {
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
+    const stream = await openRawStream(`${running.url}/life/idle`);
+    await stream.waitFor(() => stream.chunks.filter((c) => c.text === ':\n\n').length >= 5, 3000);
+    const beats = stream.chunks.filter((c) => c.text === ':\n\n').map((c) => c.at);
+    const gaps = beats.slice(1).map((at, i) => at - (beats[i] as number));
+    // No silence longer than the interval (plus scheduling slack on a loaded CI machine), and
+    // no heartbeat storm either: about one per interval.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(INTERVAL + 60);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(INTERVAL / 2);
+    expect(stream.events).toEqual([]);
+    stream.close();
+  });
+
+  it('sends no heartbeat to a stream that receives events more often than the interval', async () => {
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
+    const stream = await openRawStream(`${running.url}/life/idle`);
+    await stream.waitFor(() => stream.raw().includes('retry:'));
+    const broadcast = running.app.get(BroadcastService);
+    for (let i = 0; i < 10; i++) {
+      await broadcast.publish('idle', i);
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL / 4));
+    }
+    await stream.waitFor((events) => events.length === 10);
+    expect(stream.raw()).not.toContain(':\n\n');
+    stream.close();
+  });
+
+  it('runs one shared timer for many connections, and none once they are gone', async () => {
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
+    const heartbeat = running.app.get(HeartbeatService);
+    expect(heartbeat.isRunning).toBe(false);
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const streams = await Promise.all(
+      Array.from({ length: 20 }, () => openRawStream(`${running.url}/life/idle`)),
+    );
+    await Promise.all(streams.map((s) => s.waitFor(() => s.raw().includes('retry:'))));
+    expect(heartbeat.isRunning).toBe(true);
+    const timersWith20 = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(timersWith20 - timersBefore).toBeLessThanOrEqual(1);
+    for (const s of streams) s.close();
+    await Promise.all(streams.map((s) => s.ended));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(heartbeat.isRunning).toBe(false);
+  });
+});

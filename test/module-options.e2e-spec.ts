@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Controller, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  BroadcastService,
+  InjectSseOptions,
+  SseChannel,
+  SseModule,
+  type ResolvedSseOptions,
+  type SseModuleOptions,
+} from '../lib/index.js';
+import { openRawStream } from './support/sse-clients.js';
+import { CapturedLogs } from './support/app.js';
+
+const CONFIG = 'CONFIG';
+
+@Module({
+  providers: [{ provide: CONFIG, useValue: { heartbeat: 25, retry: 500 } }],
+  exports: [CONFIG],
+})
+class ConfigModule {}
+
+@Injectable()
+class SseConfig {
+  constructor(@Inject(CONFIG) private readonly config: { heartbeat: number; retry: number }) {}
+  createSseOptions(): SseModuleOptions {
+    return { heartbeatIntervalMs: this.config.heartbeat, retryMs: this.config.retry };
+  }
+}
+
+/** A feature module that does not import SseModule: the root import is global. */
+@Controller('feature')
+class FeatureController {
+  constructor(readonly broadcast: BroadcastService) {}
+  @SseChannel('news')
+  news(): void {}
+}
+@Module({ controllers: [FeatureController] })
+class FeatureModule {}
+
+@Injectable()
+class OptionsProbe {
+  constructor(@InjectSseOptions() readonly options: ResolvedSseOptions) {}
+}
+
+const apps: INestApplication[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+async function boot(sse: ReturnType<typeof SseModule.forRoot>): Promise<INestApplication> {
+  @Module({ imports: [sse, FeatureModule], providers: [OptionsProbe] })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, {
+    logger: new CapturedLogs(),
+    abortOnError: false,
+  });
+  apps.push(app);
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+describe('SseModule options', () => {
+  it('forRootAsync with useFactory and inject', async () => {
+    const app = await boot(
+      SseModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [CONFIG],
+        useFactory: (config: { heartbeat: number; retry: number }) => ({
+          heartbeatIntervalMs: config.heartbeat,
+          retryMs: config.retry,
+        }),
+      }),
+    );
+    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+  });
+
+  it('forRootAsync with useClass', async () => {
+    const app = await boot(
+      SseModule.forRootAsync({ imports: [ConfigModule], useClass: SseConfig }),
+    );
+    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+  });
+
+  it('forRootAsync with useExisting', async () => {
+    @Module({ imports: [ConfigModule], providers: [SseConfig], exports: [SseConfig] })
+    class SseConfigModule {}
+    const app = await boot(
+      SseModule.forRootAsync({ imports: [SseConfigModule], useExisting: SseConfig }),
+    );
+    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+  });
+
+  it('is global by default, so feature modules use @SseChannel and BroadcastService without importing it', async () => {
+    const app = await boot(SseModule.forRoot());
+    const stream = await openRawStream(`${await app.getUrl()}/feature/news`);
+    await stream.waitFor(() => stream.raw().includes('retry: 3000'));
+    await app.get(FeatureController).broadcast.publish('news', 'extra');
+    await stream.waitFor((events) => events[0]?.data === 'extra');
+    stream.close();
+  });
+
+  it('with isGlobal: false, a feature module that does not import it fails the boot with a DI error', async () => {
+    await expect(boot(SseModule.forRoot({ isGlobal: false }))).rejects.toThrow(
+      /SseChannelInterceptor.*FeatureModule/s,
+    );
+  });
+
+  it.each([
+    [
+      { heartbeatIntervalMs: 0 },
+      'heartbeatIntervalMs must be an integer from 10 to 3600000 (got 0)',
+    ],
+    [{ retryMs: -5 }, 'retryMs must be an integer from 0 to 3600000 (got -5)'],
+    [{ heartbeatIntervalMS: 100 }, 'heartbeatIntervalMS is not an SseModule option'],
+  ])('fails the boot for %j with a message naming the option', async (options, message) => {
+    await expect(boot(SseModule.forRoot(options as SseModuleOptions))).rejects.toThrow(message);
+  });
+
+  it('fails the boot for an invalid option from forRootAsync', async () => {
+    await expect(
+      boot(SseModule.forRootAsync({ useFactory: () => ({ retryMs: 1.5 }) })),
+    ).rejects.toThrow('retryMs must be an integer from 0 to 3600000 (got 1.5)');
+  });
+});

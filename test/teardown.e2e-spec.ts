@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ConnectionRegistry } from '../lib/index.js';
+import { HeartbeatService } from '../lib/connection/heartbeat.service.js';
+import { ChannelHub } from '../lib/connection/channel-hub.js';
+import { lifecycleModule, StreamCounter } from './fixtures/lifecycle.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream } from './support/sse-clients.js';
+import { activeResources, waitUntil } from './support/wait.js';
+
+const CYCLES = 1000;
+const PARALLEL = 50;
+
+describe.each(ADAPTERS)('teardown on %s', (adapter) => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('unsubscribes the handler stream and leaves the channel when the client disconnects', async () => {
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: 1000 }), adapter);
+    const counter = running.app.get(StreamCounter);
+    const registry = running.app.get(ConnectionRegistry);
+    const stream = await openRawStream(`${running.url}/life/forever/1`);
+    await stream.waitFor(() => stream.raw().length > 0);
+    expect(counter.active).toBe(1);
+    expect(registry.count({ channel: 'forever/1' })).toBe(1);
+    stream.close();
+    await waitUntil(
+      () => registry.count() === 0,
+      () => `${registry.count()} still registered`,
+    );
+    expect(counter.active).toBe(0);
+    expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
+  });
+
+  it.each(['generator', 'upstream'])(
+    'returns the async generator of /life/%s when the client disconnects, so its finally block runs',
+    async (route) => {
+      running = await startApp(lifecycleModule(), adapter);
+      const counter = running.app.get(StreamCounter);
+      const stream = await openRawStream(`${running.url}/life/${route}`);
+      await stream.waitFor((events) => events[0]?.data === 'started');
+      expect(counter.active).toBe(1);
+      stream.close();
+      await waitUntil(
+        () => counter.generatorsFinished === 1,
+        () => 'generator still running',
+      );
+      expect(counter.active).toBe(0);
+    },
+  );
+
+  it(`leaks no subscription, membership or timer after ${CYCLES} connect/disconnect cycles`, async () => {
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: 20 }), adapter);
+    const counter = running.app.get(StreamCounter);
+    const registry = running.app.get(ConnectionRegistry);
+    const heartbeat = running.app.get(HeartbeatService);
+    const before = activeResources();
+    for (let done = 0; done < CYCLES; done += PARALLEL) {
+      const streams = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) =>
+          openRawStream(`${running.url}/life/forever/${done + i}`),
+        ),
+      );
+      await Promise.all(streams.map((s) => s.waitFor(() => s.raw().length > 0)));
+      for (const s of streams) s.close();
+      await Promise.all(streams.map((s) => s.ended));
+    }
+    await waitUntil(
+      () => registry.count() === 0 && counter.active === 0,
+      () => `${registry.count()} connections, ${counter.active} subscriptions left`,
+    );
+    expect(counter.opened).toBe(CYCLES);
+    expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
+    expect(heartbeat.isRunning).toBe(false);
+    // Closed client sockets may linger for a moment in the server; timers must not.
+    await waitUntil(
+      () => (activeResources().Timeout ?? 0) <= (before.Timeout ?? 0),
+      () => `timers before ${JSON.stringify(before)}, now ${JSON.stringify(activeResources())}`,
+    );
+  });
+});
