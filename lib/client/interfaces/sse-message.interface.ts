@@ -1,0 +1,30 @@
+/**
+ * One event as the client received it.
+ *
+ * @example
+ * for await (const message of connect(url).json<Chat>()) {
+ *   if (message.event === 'message') render(message.data.text);
+ * }
+ */
+export interface SseMessage<T = string> {
+  /** The `data:` lines joined with `\n`; parsed as JSON by `json()`. */
+  readonly data: T;
+  /** The `event:` field; `message` when the server sent none. */
+  readonly event: string;
+  /**
+   * The event's own `id:` field; undefined when it has none (the stream's `lastEventId` keeps
+   * the previous one).
+   */
+  readonly id: string | undefined;
+  /**
+   * The reconnection delay in milliseconds the server last set with `retry:`, as of this event;
+   * undefined while it has set none.
+   */
+  readonly retry: number | undefined;
+}
+
+/**
+ * Where a stream is: `connecting` (first connection, or waiting to reconnect), `open`, or
+ * `closed` for good.
+ */
+export type SseStreamState = 'connecting' | 'open' | 'closed';
