@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Server } from 'node:http';
+import { from, take, toArray } from 'rxjs';
+import { connect, SseHttpError, type SseStream } from '../lib/client/index.js';
+import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
+import { recordStream } from '../lib/testing/index.js';
+import { clientModule, SESSION } from './fixtures/client.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { observedFetch } from './support/hostile-fetch.js';
+
+describe.each(ADAPTERS)('client against the library server on %s', (adapter) => {
+  let running: RunningApp | undefined;
+  const streams: Array<SseStream<unknown>> = [];
+  const open = (path: string, options: Parameters<typeof connect>[1] = {}) => {
+    const stream = connect(`${running?.url}${path}`, options);
+    streams.push(stream);
+    return stream;
+  };
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    // Node's fetch opens a spare connection after an aborted stream, which would hold
+    // app.close() for seconds (nodejs/undici#5845).
+    (running?.app.getHttpServer() as Server | undefined)?.closeAllConnections();
+    await running?.close();
+    running = undefined;
+  });
+
+  it('receives what BroadcastService publishes, parsed as JSON', async () => {
+    running = await startApp(clientModule(), adapter);
+    const stream = open('/client/news').json<{ text: string }>();
+    const recorded = recordStream(stream);
+    await stream.opened();
+    const broadcast = running.app.get(BroadcastService);
+    const first = await broadcast.publish('news', { event: 'chat', data: { text: 'hi' } });
+    const second = await broadcast.publish('news', { text: 'plain' });
+    const messages = await recorded.waitForCount(2);
+    expect(messages.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+      { event: 'chat', id: first.id, data: { text: 'hi' } },
+      { event: 'message', id: second.id, data: { text: 'plain' } },
+    ]);
+    expect(stream.lastEventId).toBe(second.id);
+  });
+
+  it('resumes from Last-Event-ID each time the server ends the stream, and stops on 204', async () => {
+    running = await startApp(clientModule({ retryMs: 20 }), adapter);
+    let opens = 0;
+    const stream = open('/client/count?to=5&per=2', {
+      onStateChange: (state) => {
+        if (state === 'open') opens++;
+      },
+    }).json<number>();
+    const messages = await recordStream(stream).waitForEnd();
+    expect(messages.map((m) => [m.id, m.data])).toEqual([
+      ['1', 1],
+      ['2', 2],
+      ['3', 3],
+      ['4', 4],
+      ['5', 5],
+    ]);
+    // The server's `retry: 20` preamble set the reconnection delay.
+    expect(messages.every((m) => m.retry === 20)).toBe(true);
+    expect(opens).toBe(3);
+  });
+
+  it("fails with SseHttpError carrying a guard's 403 and its JSON body", async () => {
+    running = await startApp(clientModule(), adapter);
+    const error = (await recordStream(open('/client/private')).waitForError()) as SseHttpError;
+    expect(error).toBeInstanceOf(SseHttpError);
+    expect(error.status).toBe(403);
+    expect(error.contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(error.body)).toMatchObject({ statusCode: 403, message: 'No valid session' });
+  });
+
+  it('passes the guard with headers from a function', async () => {
+    running = await startApp(clientModule(), adapter);
+    const stream = open('/client/private', {
+      headers: async () => ({ authorization: `Bearer ${await Promise.resolve(SESSION)}` }),
+    });
+    const recorded = recordStream(stream);
+    await stream.opened();
+    await running.app.get(BroadcastService).publish('private', 'for members');
+    expect((await recorded.waitFor(() => true)).data).toBe('for members');
+  });
+
+  it('frees the server connection when an Observable subscriber unsubscribes', async () => {
+    running = await startApp(clientModule(), adapter);
+    const registry = running.app.get(ConnectionRegistry);
+    const broadcast = running.app.get(BroadcastService);
+    const stream = open('/client/news');
+    const firstTwo = new Promise((resolve, reject) =>
+      from(stream).pipe(take(2), toArray()).subscribe({ next: resolve, error: reject }),
+    );
+    await stream.opened();
+    expect(registry.count({ channel: 'news' })).toBe(1);
+    for (const n of [1, 2, 3]) await broadcast.publish('news', n);
+    expect((await firstTwo) as Array<{ data: string }>).toMatchObject([
+      { data: '1' },
+      { data: '2' },
+    ]);
+    await until(
+      () => registry.count() === 0,
+      () => `${registry.count()} connections left`,
+    );
+    expect(stream.state).toBe('closed');
+  });
+
+  it('stays on one connection while heartbeats arrive faster than heartbeatTimeoutMs', async () => {
+    running = await startApp(clientModule({ heartbeatIntervalMs: 50 }), adapter);
+    const watched = observedFetch();
+    let opens = 0;
+    const stream = open('/client/news', {
+      fetch: watched.fetch,
+      heartbeatTimeoutMs: 200,
+      onStateChange: (state) => {
+        if (state === 'open') opens++;
+      },
+    });
+    const recorded = recordStream(stream);
+    await stream.opened();
+    const started = Date.now();
+    // The preamble, then at least 12 heartbeats, each read on its own (or later, if merged).
+    await watched.whenReads(13);
+    expect(Date.now() - started).toBeGreaterThan(2 * 200);
+    await running.app.get(BroadcastService).publish('news', 'still here');
+    expect((await recorded.waitFor(() => true)).data).toBe('still here');
+    expect(opens).toBe(1);
+  });
+
+  it('frees the server connection on close()', async () => {
+    running = await startApp(clientModule(), adapter);
+    const registry = running.app.get(ConnectionRegistry);
+    const stream = open('/client/news');
+    await stream.opened();
+    expect(registry.count()).toBe(1);
+    stream.close();
+    await until(
+      () => registry.count() === 0,
+      () => `${registry.count()} connections left`,
+    );
+  });
+});
+
+/** Polls a server-side condition that no event announces; fails with `describe()`. */
+async function until(condition: () => boolean, describe: () => string, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
