@@ -1,9 +1,21 @@
-export { SseChannel } from './decorators/sse-channel.decorator.js';
-export { SseAbortSignal } from './decorators/sse-abort-signal.decorator.js';
+export type { SseAdminOptions } from './admin/sse-admin-options.js';
+export { MemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend.js';
+export type * from './backends/sse-backend.interface.js';
+export type { OutboundFrame } from './connection/outbound-frame.js';
+export type { SlowConsumerPolicy } from './connection/outbound-queue.js';
 export { InjectSseOptions } from './decorators/inject-sse-options.decorator.js';
-export { SseEventError } from './errors/sse-event.error.js';
+export { SseAbortSignal } from './decorators/sse-abort-signal.decorator.js';
+export { SseChannel } from './decorators/sse-channel.decorator.js';
+export { SseConnectionId } from './decorators/sse-connection-id.decorator.js';
+export * from './errors/index.js';
 export type * from './interfaces/index.js';
-export { SseModuleOptions, type ResolvedSseOptions } from './options/sse-module-options.js';
+export {
+  FinishedOptions,
+  HistoryOptions,
+  SseChannelDeclaration,
+  SseModuleOptions,
+  type ResolvedSseOptions,
+} from './options/sse-module-options.js';
 export { BroadcastService } from './services/broadcast.service.js';
 export {
   ConnectionRegistry,
@@ -11,4 +23,5 @@ export {
 } from './services/connection-registry.service.js';
 export { SSE_OPTIONS } from './sse.constants.js';
 export { SseModule } from './sse.module.js';
-export type { SseModuleAsyncOptions } from './sse.module-definition.js';
+export type { SseModuleAsyncOptions, SseModuleExtras } from './sse.module-definition.js';
+export type { PreparedEvent } from './wire/event-encoder.js';

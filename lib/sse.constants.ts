@@ -4,6 +4,9 @@ export const SSE_CHANNEL_METADATA = 'sse:channel';
 /** Injection token of the resolved (defaults merged, validated) module options. */
 export const SSE_OPTIONS = 'sse:options';
 
+/** Injection token of the backend (in-memory unless `backend` is given). */
+export const SSE_BACKEND = 'sse:backend';
+
 /**
  * The metadata key NestJS stores a controller's path under (`PATH_METADATA` in
  * `@nestjs/common/constants`, unchanged since NestJS 5). It is not exported from the package
@@ -15,13 +18,35 @@ export const NEST_PATH_METADATA = 'path';
 export const SSE_DEFAULTS = {
   heartbeatIntervalMs: 15_000,
   retryMs: 3_000,
+  maxBufferedBytes: 1024 * 1024,
+  slowConsumer: 'disconnect',
+  replayOnConnect: 0,
+  shutdownEvent: { event: 'shutdown', data: 'server shutting down' },
+  shutdownTimeoutMs: 5_000,
+  history: { size: 100, maxChannels: 1_000 },
+  finished: { ttlMs: 3_600_000, maxChannels: 10_000 },
 } as const;
 
 /** Bounds of the numeric options, used by validation and by its error messages. */
 export const SSE_LIMITS = {
   heartbeatIntervalMs: { min: 10, max: 3_600_000 },
   retryMs: { min: 0, max: 3_600_000 },
+  maxConnections: { min: 1, max: 10_000_000 },
+  maxConnectionsPerUser: { min: 1, max: 100_000 },
+  maxDurationMs: { min: 1_000, max: 7 * 24 * 3_600_000 },
+  maxBufferedBytes: { min: 1024, max: 1024 ** 3 },
+  replayOnConnect: { min: 0, max: 100_000 },
+  shutdownTimeoutMs: { min: 0, max: 600_000 },
+  historySize: { min: 0, max: 100_000 },
+  historyMaxAgeMs: { min: 1_000, max: 30 * 24 * 3_600_000 },
+  historyMaxChannels: { min: 1, max: 1_000_000 },
+  finishedTtlMs: { min: 1_000, max: 30 * 24 * 3_600_000 },
+  finishedMaxChannels: { min: 1, max: 1_000_000 },
+  adminStatsIntervalMs: { min: 100, max: 3_600_000 },
 } as const;
 
 /** Longest channel name accepted; names are also Redis keys and registry labels. */
 export const MAX_CHANNEL_NAME_LENGTH = 200;
+
+/** Longest `Last-Event-ID` considered; longer ones are ignored (never echoed or logged). */
+export const MAX_LAST_EVENT_ID_LENGTH = 128;

@@ -29,16 +29,34 @@ export const SseMessages = {
   optionOutOfRange: (option: string, range: string, value: unknown) =>
     `${option} must be ${range} (got ${show(value)})`,
 
+  replayOnConnectAboveHistory: (replay: number, size: number) =>
+    `replayOnConnect (${replay}) must not exceed history.size (${size})`,
+
+  classTransformerMissing: () =>
+    'SseModule option channels[].payload needs the class-transformer package: npm install class-transformer',
+  maxConnectionsReached: (limit: number) =>
+    `This server has reached its limit of ${limit} event streams`,
+  maxConnectionsPerUserReached: (limit: number) => `You already have ${limit} open event streams`,
+  shuttingDown: () => 'The server is shutting down',
+  replayFailed: (connectionId: string) =>
+    `SSE stream ${connectionId}: history could not be read; the client was sent a reset event`,
+
+  adminPath: (value: unknown) => `admin.path must be a non-empty string (got ${show(value)})`,
+  adminGuards: () =>
+    'admin.guards must list at least one guard: the admin routes expose user ids and remote addresses',
+
   handlerReturnedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
   handlerNotDecorated: (route: string) =>
     `${route} ran without the SseChannelInterceptor; use @SseChannel() rather than calling the handler through another route decorator`,
   interceptorOutsideSseChannel: (controller: string, method: string) =>
     `SseChannelInterceptor is applied to ${controller}.${method}, which is not an @SseChannel() route`,
-  abortSignalOutsideSseChannel: (controller: string, method: string) =>
-    `@SseAbortSignal() is used on ${controller}.${method}, which is not an @SseChannel() route`,
+  paramOutsideSseChannel: (decorator: string, controller: string, method: string) =>
+    `${decorator} is used on ${controller}.${method}, which is not an @SseChannel() route`,
   channelTemplateUnknownParam: (route: string, template: string, param: string) =>
     `@SseChannel() on ${route}: channel template "${template}" uses ":${param}", which the route path does not declare`,
+  routeReplayInvalid: (route: string, value: unknown) =>
+    `@SseChannel() on ${route}: replayOnConnect must be an integer >= 0 (got ${show(value)})`,
   channelMissing: (route: string) =>
     `@SseChannel() on ${route} has neither a path nor options.channel, so there is no channel name to join`,
   channelInvalid: (channel: unknown) =>

@@ -1,10 +1,21 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { checkedAdminOptions, type SseAdminOptions } from './admin/sse-admin-options.js';
+import { createSseAdminController } from './admin/sse-admin.controller.js';
 import type { SseModuleOptions } from './options/sse-module-options.js';
+
+/** Options known when the module is declared (not from a factory): they shape routes. */
+export interface SseModuleExtras {
+  /** Default true: the module is the application's single SSE hub. */
+  isGlobal?: boolean;
+  /** Admin routes (stats JSON and live stream), guarded; off unless given. */
+  admin?: SseAdminOptions;
+}
 
 /**
  * `forRoot` / `forRootAsync` (with `useFactory`, `useClass`, `useExisting`) come from the
- * builder. `isGlobal` defaults to true: the module is the application's single SSE hub, and a
- * second instance imported by a feature module would silently split broadcasts in two.
+ * builder. `isGlobal` defaults to true: a second instance imported by a feature module would
+ * silently split broadcasts in two. `admin` is an extra because it declares a controller, which
+ * must be known before any factory runs.
  */
 export const {
   ConfigurableModuleClass: ConfigurableSseModule,
@@ -14,9 +25,10 @@ export const {
 } = new ConfigurableModuleBuilder<SseModuleOptions>({ moduleName: 'Sse' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createSseOptions')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({
+  .setExtras<SseModuleExtras>({ isGlobal: true }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
+    controllers: extras.admin ? [createSseAdminController(checkedAdminOptions(extras.admin))] : [],
   }))
   .build();
 

@@ -1,17 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { MemoryBackend } from './backends/memory/memory.backend.js';
+import { ChannelRules } from './channel/channel-rules.js';
 import { SseChannelMetadataAccessor } from './channel/sse-channel-metadata.accessor.js';
 import { SseChannelInterceptor } from './channel/sse-channel.interceptor.js';
 import { SseRouteTable } from './channel/sse-route-table.js';
 import { ChannelHub } from './connection/channel-hub.js';
+import { ConnectionClock } from './connection/connection-clock.service.js';
 import { ConnectionPool } from './connection/connection-pool.js';
-import { HeartbeatService } from './connection/heartbeat.service.js';
+import { LocalDelivery } from './connection/local-delivery.js';
 import { SseStreamService } from './connection/sse-stream.service.js';
+import { SseLifecycle } from './lifecycle/sse-lifecycle.service.js';
 import { resolveSseOptions } from './options/resolve-sse-options.js';
+import type { ResolvedSseOptions } from './options/sse-module-options.js';
 import { BroadcastService } from './services/broadcast.service.js';
 import { ConnectionRegistry } from './services/connection-registry.service.js';
-import { SSE_OPTIONS } from './sse.constants.js';
+import { SSE_BACKEND, SSE_OPTIONS } from './sse.constants.js';
 import {
   ConfigurableSseModule,
   SSE_MODULE_OPTIONS,
@@ -30,12 +34,19 @@ import {
   providers: [
     // Defaults are merged and validated here, once; an invalid option fails the boot.
     { provide: SSE_OPTIONS, useFactory: resolveSseOptions, inject: [SSE_MODULE_OPTIONS] },
+    {
+      provide: SSE_BACKEND,
+      useFactory: (options: ResolvedSseOptions) => new MemoryBackend(options),
+      inject: [SSE_OPTIONS],
+    },
     BroadcastService,
     ConnectionRegistry,
     ConnectionPool,
     ChannelHub,
-    HeartbeatService,
-    MemoryBackend,
+    ChannelRules,
+    ConnectionClock,
+    LocalDelivery,
+    SseLifecycle,
     SseStreamService,
     SseRouteTable,
     SseChannelMetadataAccessor,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BroadcastService } from '../lib/index.js';
-import { HeartbeatService } from '../lib/connection/heartbeat.service.js';
+import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
 import { lifecycleModule } from './fixtures/lifecycle.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream } from './support/sse-clients.js';
@@ -41,7 +41,7 @@ describe.each(ADAPTERS)('heartbeat on %s', (adapter) => {
 
   it('runs one shared timer for many connections, and none once they are gone', async () => {
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
-    const heartbeat = running.app.get(HeartbeatService);
+    const heartbeat = running.app.get(ConnectionClock);
     expect(heartbeat.isRunning).toBe(false);
     const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const streams = await Promise.all(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry } from '../lib/index.js';
-import { HeartbeatService } from '../lib/connection/heartbeat.service.js';
+import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
 import { ChannelHub } from '../lib/connection/channel-hub.js';
 import { lifecycleModule, StreamCounter } from './fixtures/lifecycle.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
@@ -52,7 +52,7 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: 20 }), adapter);
     const counter = running.app.get(StreamCounter);
     const registry = running.app.get(ConnectionRegistry);
-    const heartbeat = running.app.get(HeartbeatService);
+    const heartbeat = running.app.get(ConnectionClock);
     const before = activeResources();
     for (let done = 0; done < CYCLES; done += PARALLEL) {
       const streams = await Promise.all(

@@ -1,1 +1,2 @@
 export * from './memory/index.js';
+export * from './sse-backend.interface.js';

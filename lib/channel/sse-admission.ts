@@ -1,25 +1,22 @@
-import type { HttpExchange } from '../http/http-exchange.js';
-import type { SseRoute } from './sse-route.js';
+import type { SseConnection } from '../connection/sse-connection.js';
 
 /**
- * A request that passed the guards and interceptors and may become a stream once its handler
- * returns. Until `open()` nothing is written, so a handler that throws (or a pipe that rejects a
- * param) still gets an ordinary HTTP error response.
+ * A request that passed the guards and interceptors, with its connection reserved (it counts
+ * against the limits and is listed as `connecting`). Until `open()` nothing is written, so a
+ * handler that throws, or a pipe that rejects a param, still gets an ordinary HTTP error.
  */
 export interface SseAdmission {
-  readonly route: SseRoute;
-  readonly exchange: HttpExchange;
-  readonly channels: readonly string[];
-  /** Starts the stream with what the handler returned. */
-  open(result: unknown): void;
-  /** Forgets the request if it never opened (handler failed, client left first). */
-  abandon(): void;
+  readonly connection: SseConnection;
   /** Aborted when the response is over: the client left, or the stream ended. */
   readonly signal: AbortSignal;
+  /** Starts the stream with what the handler returned. */
+  open(result: unknown): void;
+  /** Releases the reservation if the stream never opened (handler failed, client left). */
+  abandon(): void;
 }
 
-// Carries the admission from the interceptor to the handler wrapper on the response object:
-// both run for the same request, and the response is the one argument both are given.
+// Carries the admission from the interceptor to the handler wrapper and param decorators on the
+// response object: they all run for the same request, and it is the one object all are given.
 const ADMISSION = Symbol('sse:admission');
 
 export function attachAdmission(response: object, admission: SseAdmission): void {

@@ -4,7 +4,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { finalize, type Observable } from 'rxjs';
+import { finalize, from, switchMap, type Observable } from 'rxjs';
 import { SseStreamService } from '../connection/sse-stream.service.js';
 import { toHttpExchange } from '../http/http-exchange.js';
 import { SseMessages } from '../sse.messages.js';
@@ -12,9 +12,9 @@ import { attachAdmission } from './sse-admission.js';
 import { SseRouteTable } from './sse-route-table.js';
 
 /**
- * Added by `@SseChannel()`. Runs after the guards: resolves the request's channels (404/400 on
- * failure, still as an ordinary HTTP response) and hands the handler wrapper an admission that
- * opens the stream once the handler has returned.
+ * Added by `@SseChannel()`. Runs after the guards: resolves the request's channels, checks the
+ * limits and finished channels (all answered as ordinary HTTP errors), reserves the connection,
+ * and hands the handler wrapper an admission that opens the stream once the handler returned.
  */
 @Injectable()
 export class SseChannelInterceptor implements NestInterceptor {
@@ -25,17 +25,21 @@ export class SseChannelInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.routes.get(context.getClass(), context.getHandler());
-    if (!route)
+    if (!route) {
       throw new Error(
         SseMessages.interceptorOutsideSseChannel(
           context.getClass().name,
           context.getHandler().name,
         ),
       );
+    }
     const http = context.switchToHttp();
     const response = http.getResponse<object>();
-    const admission = this.streams.admit(route, toHttpExchange(http.getRequest(), response));
-    attachAdmission(response, admission);
-    return next.handle().pipe(finalize(() => admission.abandon()));
+    return from(this.streams.admit(route, toHttpExchange(http.getRequest(), response))).pipe(
+      switchMap((admission) => {
+        attachAdmission(response, admission);
+        return next.handle().pipe(finalize(() => admission.abandon()));
+      }),
+    );
   }
 }

@@ -12,6 +12,8 @@ export interface SseRoute {
   readonly name: string;
   /** The channels a request joins; throws 404 when there are none and 400 for invalid names. */
   channelsFor(request: SseRequest): string[];
+  /** The route's `replayOnConnect`, when it overrides the module's. */
+  readonly replayOnConnect?: number;
 }
 
 /**
@@ -26,9 +28,16 @@ export function compileSseRoute(
   const declared = new Set([...placeholders(controllerPath), ...placeholders(metadata.path)]);
   const rule = metadata.options.channel ?? (metadata.path || controllerPath);
   if (rule === '') throw new Error(SseMessages.channelMissing(name));
+  const { replayOnConnect } = metadata.options;
+  if (
+    replayOnConnect !== undefined &&
+    !(Number.isInteger(replayOnConnect) && replayOnConnect >= 0)
+  ) {
+    throw new Error(SseMessages.routeReplayInvalid(name, replayOnConnect));
+  }
   if (typeof rule === 'function') {
     const resolve = rule as (request: SseRequest) => SseChannelNames;
-    return { name, channelsFor: (request) => checked(resolve(request)) };
+    return { name, replayOnConnect, channelsFor: (request) => checked(resolve(request)) };
   }
   const templates = (typeof rule === 'string' ? [rule] : [...rule]).map((template) => {
     for (const param of placeholders(template)) {
@@ -37,7 +46,11 @@ export function compileSseRoute(
     }
     return template;
   });
-  return { name, channelsFor: (request) => checked(templates.map((t) => fill(t, request.params))) };
+  return {
+    name,
+    replayOnConnect,
+    channelsFor: (request) => checked(templates.map((t) => fill(t, request.params))),
+  };
 }
 
 function placeholders(template: string): string[] {

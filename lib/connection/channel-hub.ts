@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { OutboundFrame } from './outbound-frame.js';
 import type { SseConnection } from './sse-connection.js';
 
-/** Which local connections listen to which channel; delivers one encoded frame to all of them. */
+/** Which local connections listen to which channel; delivers one frame to all of them. */
 @Injectable()
 export class ChannelHub {
   private readonly channels = new Map<string, Set<SseConnection>>();
@@ -10,15 +11,15 @@ export class ChannelHub {
     let members = this.channels.get(channel);
     if (!members) this.channels.set(channel, (members = new Set()));
     members.add(connection);
-    connection.onTeardown(() => this.leave(channel, connection));
+    connection.onRetire(() => this.leave(channel, connection));
   }
 
   /**
    * Writes `frame` to every member of `channel`, except the connection ids in `exclude`, and
-   * returns how many were written. The same Buffer goes to every socket: nothing is encoded or
-   * allocated per subscriber.
+   * returns how many took it. The same frame object, and so the same Buffer, goes to every
+   * socket: nothing is encoded or allocated per subscriber.
    */
-  deliver(channel: string, frame: Buffer, exclude?: ReadonlySet<string>): number {
+  deliver(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number {
     const members = this.channels.get(channel);
     if (!members) return 0;
     const now = Date.now();
@@ -28,6 +29,11 @@ export class ChannelHub {
       if (connection.write(frame, now)) delivered++;
     }
     return delivered;
+  }
+
+  /** Members of a channel, for `finish()` which ends them. */
+  members(channel: string): ReadonlySet<SseConnection> | undefined {
+    return this.channels.get(channel);
   }
 
   /** Number of local members of each channel that has any. */

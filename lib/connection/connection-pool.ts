@@ -1,29 +1,55 @@
 import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import type {
+  SseCloseReason,
+  SseConnectionEvent,
+} from '../interfaces/sse-connection-info.interface.js';
 import type { SseConnection } from './sse-connection.js';
 
-type PoolListener = (connection: SseConnection) => void;
-
 /**
- * The open connections of this process, by id. Internal: the public view is
- * `ConnectionRegistry`. A connection leaves the pool when it is torn down.
+ * The connections of this process: by id, by user, with lifetime counters. Internal; the public
+ * view is `ConnectionRegistry`. A connection is "active" from admission until it retires (stops
+ * receiving), and listed until it is closed for good.
  */
 @Injectable()
 export class ConnectionPool {
   private readonly connections = new Map<string, SseConnection>();
-  private readonly addedListeners: PoolListener[] = [];
-  private readonly removedListeners: PoolListener[] = [];
+  private readonly byUser = new Map<string, Set<SseConnection>>();
+  private readonly listeners: Array<(present: number) => void> = [];
+  private active = 0;
+  /** Connected/disconnected notifications for `ConnectionRegistry.events$`. */
+  readonly events$ = new Subject<SseConnectionEvent>();
+  /** Totals of connections that are gone, so stats cover the life of the process. */
+  readonly retiredTotals = { eventsSent: 0, bytesSent: 0, droppedEvents: 0 };
+  readonly disconnects: Partial<Record<SseCloseReason, number>> = {};
 
+  /** Connections listed now (connecting, open, closing). */
   get size(): number {
     return this.connections.size;
   }
 
+  /** Connections that count against limits: connecting or open. */
+  get activeCount(): number {
+    return this.active;
+  }
+
   add(connection: SseConnection): void {
     this.connections.set(connection.id, connection);
-    connection.onTeardown(() => {
-      this.connections.delete(connection.id);
-      for (const listener of this.removedListeners) listener(connection);
-    });
-    for (const listener of this.addedListeners) listener(connection);
+    this.active++;
+    const { userId } = connection;
+    if (userId !== undefined) {
+      let set = this.byUser.get(userId);
+      if (!set) this.byUser.set(userId, (set = new Set()));
+      set.add(connection);
+    }
+    connection.onRetire(() => this.retire(connection));
+    connection.onClosed(() => this.remove(connection));
+    this.notify();
+  }
+
+  /** Called once a connection's headers are out. */
+  opened(connection: SseConnection): void {
+    this.events$.next({ type: 'connected', connection: connection.info() });
   }
 
   get(id: string): SseConnection | undefined {
@@ -34,11 +60,47 @@ export class ConnectionPool {
     return this.connections.values();
   }
 
-  onAdded(listener: PoolListener): void {
-    this.addedListeners.push(listener);
+  /** Active connections of a user. */
+  ofUser(userId: string): ReadonlySet<SseConnection> | undefined {
+    return this.byUser.get(userId);
   }
 
-  onRemoved(listener: PoolListener): void {
-    this.removedListeners.push(listener);
+  userIds(): IterableIterator<string> {
+    return this.byUser.keys();
+  }
+
+  /** Calls `listener` with the number of listed connections whenever it changes. */
+  onSizeChange(listener: (present: number) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  private retire(connection: SseConnection): void {
+    this.active--;
+    const { userId } = connection;
+    if (userId === undefined) return;
+    const set = this.byUser.get(userId);
+    set?.delete(connection);
+    if (set?.size === 0) this.byUser.delete(userId);
+  }
+
+  private remove(connection: SseConnection): void {
+    this.connections.delete(connection.id);
+    this.retiredTotals.eventsSent += connection.eventsSent;
+    this.retiredTotals.bytesSent += connection.bytesSent;
+    this.retiredTotals.droppedEvents += connection.droppedEvents;
+    if (connection.wasOpened) {
+      const reason = connection.closeReason ?? 'client';
+      this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;
+      this.events$.next({ type: 'disconnected', connection: connection.info(), reason });
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener(this.connections.size);
   }
 }

@@ -4,114 +4,204 @@ import type {
   SseConnectionInfo,
   SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
+import { comparePositions, type OutboundFrame } from './outbound-frame.js';
+import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
 
 export interface SseConnectionInit {
   readonly id: string;
   readonly channels: readonly string[];
+  readonly userId: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly userAgent: string | undefined;
   readonly response: ServerResponse;
-  /** Past this many unsent bytes the client is treated as a slow consumer and dropped. */
+  /** Bound on bytes waiting for the client (socket buffer + own queue). */
   readonly maxBufferedBytes: number;
+  readonly slowConsumer: SlowConsumerPolicy;
 }
 
 /**
- * One open `text/event-stream` response: it writes frames, counts what it sent, bounds what it
- * buffers, and runs its teardown exactly once, whichever side ends the stream.
+ * One `text/event-stream` response. It writes frames while the socket takes them, queues them
+ * (bounded, per the slow-consumer policy) while it does not, holds live frames while history is
+ * replayed, and runs its cleanup hooks exactly once whichever side ends the stream.
+ *
+ * Two kinds of hooks: `onRetire` runs as soon as the connection stops receiving (it leaves its
+ * channels, its handler stream is unsubscribed); `onClosed` runs once the socket is done with
+ * (the registry forgets it).
  */
 export class SseConnection {
   readonly id: string;
   readonly channels: readonly string[];
+  readonly userId: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly userAgent: string | undefined;
   readonly connectedAt = Date.now();
   state: SseConnectionState = 'connecting';
   closeReason: SseCloseReason | undefined;
+  /** When `end()` was called; the clock destroys connections that take too long to flush. */
+  closingSince: number | undefined;
+  wasOpened = false;
   lastEventAt: number | undefined;
-  /** Last time anything was written; the heartbeat only writes to connections idle since. */
+  /** Last time anything was written or queued; the heartbeat only writes to idle connections. */
   lastWriteAt = this.connectedAt;
   eventsSent = 0;
   bytesSent = 0;
+  droppedEvents = 0;
 
   private readonly response: ServerResponse;
   private readonly maxBufferedBytes: number;
-  private readonly teardowns: Array<() => void> = [];
+  private readonly policy: SlowConsumerPolicy;
+  private readonly retireHooks: Array<() => void> = [];
+  private readonly closeHooks: Array<() => void> = [];
+  private retired = false;
+  private paused = false;
+  private queue: OutboundQueue | undefined;
+  private held: OutboundFrame[] | undefined;
+  private heldBytes = 0;
+  private readonly onResponseClose = (): void => {
+    this.retire('client');
+    this.finish();
+  };
+  private onDrain: (() => void) | undefined;
 
   constructor(init: SseConnectionInit) {
     this.id = init.id;
     this.channels = init.channels;
+    this.userId = init.userId;
     this.remoteAddress = init.remoteAddress;
     this.userAgent = init.userAgent;
     this.response = init.response;
     this.maxBufferedBytes = init.maxBufferedBytes;
+    this.policy = init.slowConsumer;
     // 'close' fires once the response is over, whether the client left or the server ended it.
-    this.response.once('close', () => this.teardown('client'));
+    this.response.once('close', this.onResponseClose);
   }
 
-  /** True while the client is still there to receive a response. */
+  /** True while the client can still receive a response. */
   get isReachable(): boolean {
     return !this.response.destroyed && !this.response.writableEnded;
   }
 
-  /** Registers cleanup to run when the stream ends; runs it at once if it already has. */
-  onTeardown(release: () => void): void {
-    if (this.state === 'closed') release();
-    else this.teardowns.push(release);
+  /** True while the socket reports backpressure; the heartbeat leaves such connections alone. */
+  get isBackedUp(): boolean {
+    return this.paused;
+  }
+
+  get bufferedBytes(): number {
+    return this.response.writableLength + (this.queue?.bytes ?? 0) + this.heldBytes;
+  }
+
+  /** Runs `hook` when the connection stops receiving; at once if it already has. */
+  onRetire(hook: () => void): void {
+    if (this.retired) hook();
+    else this.retireHooks.push(hook);
+  }
+
+  /** Runs `hook` when the connection is gone for good; at once if it already is. */
+  onClosed(hook: () => void): void {
+    if (this.state === 'closed') hook();
+    else this.closeHooks.push(hook);
   }
 
   /** Sends the status line and headers, then the preamble, in one packet. */
-  open(headers: OutgoingHttpHeaders, preamble: Buffer | undefined): void {
+  open(headers: OutgoingHttpHeaders, preamble: OutboundFrame | undefined): void {
     if (this.state !== 'connecting') return;
     this.state = 'open';
+    this.wasOpened = true;
     this.response.socket?.setNoDelay(true);
     this.response.writeHead(200, headers);
-    if (preamble) this.write(preamble, Date.now(), false);
+    if (preamble) this.write(preamble, Date.now());
     else this.response.flushHeaders();
   }
 
   /**
-   * Writes one encoded frame. `now` comes from the caller so a broadcast reads the clock once,
-   * not once per subscriber. Returns false if the frame was not written.
+   * Writes a frame, or queues it while the socket is backed up. `now` comes from the caller so a
+   * broadcast reads the clock once, not once per subscriber. Returns false if the frame will
+   * not reach the client (connection not open, dropped by the policy).
    */
-  write(frame: Buffer, now: number, isEvent = true): boolean {
+  write(frame: OutboundFrame, now: number): boolean {
     if (this.state !== 'open') return false;
-    const response = this.response;
-    if (response.writableLength + frame.length > this.maxBufferedBytes) {
-      this.destroy('slow-consumer');
-      return false;
+    if (this.held !== undefined) return this.hold(frame);
+    if (!this.paused) {
+      this.lastWriteAt = now;
+      this.send(frame, now);
+      return true;
     }
-    response.write(frame);
-    this.bytesSent += frame.length;
+    // A heartbeat is pointless while data is waiting: the connection is not idle.
+    if (!frame.isEvent) return false;
     this.lastWriteAt = now;
-    if (isEvent) {
-      this.eventsSent++;
-      this.lastEventAt = now;
-    }
-    return true;
+    return this.enqueue(frame);
   }
 
-  /** Ends the response gracefully, after what was written is flushed. */
-  end(reason: SseCloseReason, lastFrame?: Buffer): void {
-    if (this.state === 'closed' || this.state === 'closing') return;
-    if (lastFrame && this.state === 'open') this.write(lastFrame, Date.now());
-    this.closeReason = reason;
+  /** From now until `resumeLive()`, live frames wait (bounded) while history is replayed. */
+  holdLive(): void {
+    this.held ??= [];
+  }
+
+  /**
+   * Writes the replayed frames, then the live frames held since `holdLive()` except those at or
+   * before `after` (the replay already covered them): no gap, no duplicate, in order.
+   */
+  resumeLive(replayed: readonly OutboundFrame[], after: string | undefined): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.heldBytes = 0;
+    const now = Date.now();
+    for (const frame of replayed) this.write(frame, now);
+    for (const frame of held) {
+      if (
+        after !== undefined &&
+        frame.position !== undefined &&
+        comparePositions(frame.position, after) <= 0
+      ) {
+        continue;
+      }
+      this.write(frame, now);
+    }
+  }
+
+  /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
+  end(reason: SseCloseReason, lastFrame?: OutboundFrame): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    // Nothing was sent yet, so there is no stream to end gracefully.
+    if (this.state === 'connecting') return this.destroy(reason);
+    if (this.state === 'open') {
+      // Ending anyway: hand everything still queued to the socket, ignoring backpressure.
+      this.resumeLive([], undefined);
+      const now = Date.now();
+      for (let frame = this.queue?.shift(); frame; frame = this.queue?.shift())
+        this.send(frame, now);
+      if (lastFrame) this.send(lastFrame, now);
+    }
     this.state = 'closing';
+    this.closingSince = Date.now();
+    this.retire(reason);
     this.response.end();
-    this.teardown(reason);
   }
 
   /** Drops the connection at once; unsent bytes are discarded. */
   destroy(reason: SseCloseReason): void {
     if (this.state === 'closed') return;
-    this.closeReason ??= reason;
+    this.retire(reason);
     this.response.destroy();
-    this.teardown(reason);
+    this.finish();
+  }
+
+  /**
+   * Forgets a connection that never opened (its handler failed or the request was refused):
+   * the framework still owns the response and answers it.
+   */
+  discard(): void {
+    if (this.state !== 'connecting') return;
+    this.response.off('close', this.onResponseClose);
+    this.retire('client');
+    this.finish();
   }
 
   info(): SseConnectionInfo {
     return {
       id: this.id,
       channels: this.channels,
+      userId: this.userId,
       remoteAddress: this.remoteAddress,
       userAgent: this.userAgent,
       state: this.state,
@@ -119,14 +209,78 @@ export class SseConnection {
       lastEventAt: this.lastEventAt === undefined ? undefined : new Date(this.lastEventAt),
       eventsSent: this.eventsSent,
       bytesSent: this.bytesSent,
-      bufferedBytes: this.response.writableLength,
+      bufferedBytes: this.bufferedBytes,
+      droppedEvents: this.droppedEvents,
     };
   }
 
-  private teardown(reason: SseCloseReason): void {
-    if (this.state === 'closed') return;
+  private send(frame: OutboundFrame, now: number): void {
+    if (!this.response.write(frame.bytes) && !this.paused) {
+      this.paused = true;
+      this.response.once('drain', (this.onDrain ??= () => this.drain()));
+    }
+    this.bytesSent += frame.bytes.length;
+    if (frame.isEvent) {
+      this.eventsSent++;
+      this.lastEventAt = now;
+    }
+  }
+
+  private drain(): void {
+    this.paused = false;
+    if (this.state !== 'open') return;
+    const now = Date.now();
+    while (!this.paused) {
+      const frame = this.queue?.shift();
+      if (!frame) return;
+      this.send(frame, now);
+    }
+  }
+
+  private enqueue(frame: OutboundFrame): boolean {
+    const queue = (this.queue ??= new OutboundQueue());
+    if (this.policy === 'conflate' && queue.replace(frame)) {
+      this.droppedEvents++;
+    } else {
+      queue.push(frame);
+    }
+    const inSocket = this.response.writableLength;
+    if (this.policy === 'disconnect') {
+      if (inSocket + queue.bytes <= this.maxBufferedBytes) return true;
+      this.destroy('slow-consumer');
+      return false;
+    }
+    while (inSocket + queue.bytes > this.maxBufferedBytes && queue.length > 0) {
+      if (queue.shift() === frame) {
+        this.droppedEvents++;
+        return false;
+      }
+      this.droppedEvents++;
+    }
+    return true;
+  }
+
+  private hold(frame: OutboundFrame): boolean {
+    (this.held as OutboundFrame[]).push(frame);
+    this.heldBytes += frame.bytes.length;
+    if (this.response.writableLength + this.heldBytes <= this.maxBufferedBytes) return true;
+    this.destroy('slow-consumer');
+    return false;
+  }
+
+  private retire(reason: SseCloseReason): void {
+    if (this.retired) return;
+    this.retired = true;
     this.closeReason ??= reason;
+    this.queue?.clear();
+    this.held = undefined;
+    this.heldBytes = 0;
+    for (const hook of this.retireHooks.splice(0)) hook();
+  }
+
+  private finish(): void {
+    if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const release of this.teardowns.splice(0)) release();
+    for (const hook of this.closeHooks.splice(0)) hook();
   }
 }

@@ -1,23 +1,32 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
+import type { SseBackend, SseReplayResult } from '../backends/sse-backend.interface.js';
 import type { SseAdmission } from '../channel/sse-admission.js';
 import type { SseRoute } from '../channel/sse-route.js';
 import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
+import { SseFinishedException } from '../errors/sse-finished.exception.js';
 import type { HttpExchange } from '../http/http-exchange.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
+import { MAX_LAST_EVENT_ID_LENGTH, SSE_BACKEND } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent, encodeRetry } from '../wire/event-encoder.js';
 import { toSseEvent } from '../wire/to-sse-event.js';
 import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
 import { handlerSource } from './handler-source.js';
+import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
 import { SseConnection } from './sse-connection.js';
-
-/** Bound on bytes waiting for a client before it is dropped as a slow consumer. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const SSE_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -28,12 +37,14 @@ const SSE_HEADERS: OutgoingHttpHeaders = {
 };
 // Set by the framework or middleware for ordinary responses; wrong for an endless stream.
 const DROPPED_HEADERS = ['content-length', 'content-encoding', 'etag', 'last-modified'];
-
 const INTERNAL_ERROR = 'Internal server error';
+// Printable ASCII, so an id a client sends back is never echoed with anything dangerous in it.
+const SAFE_LAST_EVENT_ID = /^[\x20-\x7e]+$/;
 
 /**
- * Turns an admitted request into an open stream: headers, preamble, channel membership, the
- * handler's own events, and one teardown path however the stream ends.
+ * Turns a request into a stream: admission (limits, finished channels, a reserved connection),
+ * then, once the handler has returned, headers, preamble, history replay without gap or
+ * duplicate, channel membership and the handler's own events.
  */
 @Injectable()
 export class SseStreamService {
@@ -41,66 +52,145 @@ export class SseStreamService {
   /** Prefix of this process's connection ids, so ids are unique across instances. */
   private readonly instanceId = randomBytes(4).toString('hex');
   private sequence = 0;
-  private readonly preamble: Buffer;
+  private readonly preamble: OutboundFrame;
 
   constructor(
     private readonly pool: ConnectionPool,
     private readonly hub: ChannelHub,
-    @InjectSseOptions() options: ResolvedSseOptions,
+    private readonly lifecycle: SseLifecycle,
+    @Inject(SSE_BACKEND) private readonly backend: SseBackend,
+    @InjectSseOptions() private readonly options: ResolvedSseOptions,
   ) {
-    this.preamble = encodeRetry(options.retryMs);
+    this.preamble = controlFrame(encodeRetry(options.retryMs));
   }
 
-  admit(route: SseRoute, exchange: HttpExchange): SseAdmission {
-    const channels = route.channelsFor(exchange.request as SseRequest);
-    let state: 'pending' | 'opened' | 'abandoned' = 'pending';
+  /** This process's prefix of connection ids (`<instance>-<n>`). */
+  get instance(): string {
+    return this.instanceId;
+  }
+
+  /**
+   * Checks the request may have a stream and reserves its connection. Throws HTTP errors
+   * (400/404 channel, 204 finished, 429/503 limits), which Nest answers as usual.
+   */
+  async admit(route: SseRoute, exchange: HttpExchange): Promise<SseAdmission> {
+    const request = exchange.request as SseRequest;
+    const channels = route.channelsFor(request);
+    for (const channel of channels) {
+      if (await this.backend.isFinished(channel)) throw new SseFinishedException();
+    }
+    const userId = this.options.userId(request);
+    // Checked and reserved in one synchronous step, so concurrent requests cannot overshoot.
+    this.checkLimits(userId);
+    const connection = new SseConnection({
+      id: `${this.instanceId}-${(++this.sequence).toString(36)}`,
+      channels,
+      userId,
+      remoteAddress: exchange.request.ip ?? exchange.rawRequest.socket.remoteAddress,
+      userAgent: exchange.rawRequest.headers['user-agent'],
+      response: exchange.rawResponse,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      slowConsumer: this.options.slowConsumer,
+    });
+    this.pool.add(connection);
+    return this.admission(route, exchange, connection, lastEventIdOf(exchange));
+  }
+
+  private admission(
+    route: SseRoute,
+    exchange: HttpExchange,
+    connection: SseConnection,
+    lastEventId: string | undefined,
+  ): SseAdmission {
     let abort: AbortController | undefined;
     return {
-      route,
-      exchange,
-      channels,
+      connection,
       // Created only for handlers that ask for it (@SseAbortSignal()).
       get signal(): AbortSignal {
         return (abort ??= abortOnClose(exchange.rawResponse)).signal;
       },
       open: (result) => {
-        if (state !== 'pending') return;
-        state = 'opened';
-        this.open(route, exchange, channels, result);
+        if (connection.state !== 'connecting') return;
+        try {
+          this.open(route, exchange, connection, lastEventId, result);
+        } catch (error) {
+          connection.discard();
+          throw error;
+        }
       },
-      abandon: () => {
-        if (state === 'pending') state = 'abandoned';
-      },
+      abandon: () => connection.discard(),
     };
+  }
+
+  private checkLimits(userId: string | undefined): void {
+    if (this.lifecycle.isStopping)
+      throw new ServiceUnavailableException(SseMessages.shuttingDown());
+    const { maxConnections, maxConnectionsPerUser } = this.options;
+    if (maxConnections !== undefined && this.pool.activeCount >= maxConnections) {
+      throw new ServiceUnavailableException(SseMessages.maxConnectionsReached(maxConnections));
+    }
+    if (maxConnectionsPerUser !== undefined && userId !== undefined) {
+      if ((this.pool.ofUser(userId)?.size ?? 0) >= maxConnectionsPerUser) {
+        throw new HttpException(
+          SseMessages.maxConnectionsPerUserReached(maxConnectionsPerUser),
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
+    }
   }
 
   private open(
     route: SseRoute,
     exchange: HttpExchange,
-    channels: readonly string[],
+    connection: SseConnection,
+    lastEventId: string | undefined,
     result: unknown,
   ): void {
     const source = handlerSource(result, route.name);
-    const { rawRequest, rawResponse } = exchange;
     // The client may have left while an async handler was running.
-    if (rawResponse.destroyed || rawResponse.writableEnded) return;
+    if (!connection.isReachable) return connection.discard();
     const headers = this.headersFor(exchange);
-    if (rawRequest.method === 'HEAD') {
-      rawResponse.writeHead(200, headers).end();
-      return;
+    if (exchange.rawRequest.method === 'HEAD') {
+      exchange.rawResponse.writeHead(200, headers).end();
+      return connection.discard();
     }
-    const connection = new SseConnection({
-      id: `${this.instanceId}-${(++this.sequence).toString(36)}`,
-      channels,
-      remoteAddress: exchange.request.ip ?? rawRequest.socket.remoteAddress,
-      userAgent: rawRequest.headers['user-agent'],
-      response: rawResponse,
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-    });
-    this.pool.add(connection);
     connection.open(headers, this.preamble);
-    for (const channel of channels) this.hub.join(channel, connection);
+    this.pool.opened(connection);
+    const replayLast =
+      lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
+    if (lastEventId === undefined && replayLast === 0) return this.goLive(connection, source);
+    // Live events published while history is read wait, then those already replayed are skipped.
+    connection.holdLive();
+    this.join(connection);
+    this.backend
+      .replay({ channels: connection.channels, lastEventId, last: replayLast })
+      .catch((error: unknown): SseReplayResult => {
+        this.logger.warn(
+          SseMessages.replayFailed(connection.id),
+          error instanceof Error ? error.stack : String(error),
+        );
+        return { kind: 'reset', reason: 'unavailable' };
+      })
+      .then((replay) => {
+        if (connection.state !== 'open') return;
+        if (replay.kind === 'reset') {
+          const reset = encodeEvent({ event: 'reset', data: { reason: replay.reason } });
+          connection.resumeLive([eventFrame(reset)], undefined);
+        } else {
+          const frames = replay.entries.map((entry) => eventFrame(entry.frame));
+          connection.resumeLive(frames, replay.after);
+        }
+        if (source) this.pipeHandlerEvents(connection, source);
+      });
+  }
+
+  private goLive(connection: SseConnection, source: Observable<unknown> | undefined): void {
+    this.join(connection);
     if (source) this.pipeHandlerEvents(connection, source);
+  }
+
+  private join(connection: SseConnection): void {
+    for (const channel of connection.channels) this.hub.join(channel, connection);
   }
 
   private headersFor(exchange: HttpExchange): OutgoingHttpHeaders {
@@ -115,13 +205,13 @@ export class SseStreamService {
   }
 
   private pipeHandlerEvents(connection: SseConnection, source: Observable<unknown>): void {
-    // Created first so teardown can reach it even if the source ends while being subscribed;
+    // Created first so retirement can reach it even if the source ends while being subscribed;
     // adding to an already-closed Subscription unsubscribes at once.
     const subscription = new Subscription();
-    connection.onTeardown(() => subscription.unsubscribe());
+    connection.onRetire(() => subscription.unsubscribe());
     const fail = (error: unknown, message: string): void => {
       this.logger.error(message, error instanceof Error ? error.stack : String(error));
-      connection.end('error', errorFrame(error));
+      connection.end('error', eventFrame(errorFrame(error)));
     };
     subscription.add(
       source.subscribe({
@@ -133,7 +223,7 @@ export class SseStreamService {
           } catch (error) {
             return fail(error, SseMessages.encodeFailedForConnection(connection.id));
           }
-          connection.write(frame, Date.now());
+          connection.write(eventFrame(frame), Date.now());
         },
         error: (error: unknown) =>
           fail(error, SseMessages.streamFailed(connection.id, connection.channels)),
@@ -141,6 +231,19 @@ export class SseStreamService {
       }),
     );
   }
+}
+
+/**
+ * The client's `Last-Event-ID` (header, or `lastEventId` query parameter for clients that
+ * cannot set headers). Anything malformed or oversized is ignored: never echoed, never logged.
+ */
+function lastEventIdOf(exchange: HttpExchange): string | undefined {
+  const header = exchange.rawRequest.headers['last-event-id'];
+  const query = exchange.request.query?.lastEventId;
+  const id = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
+  return id !== undefined && id.length <= MAX_LAST_EVENT_ID_LENGTH && SAFE_LAST_EVENT_ID.test(id)
+    ? id
+    : undefined;
 }
 
 /** An AbortController aborted once the response is over, whichever side ended it. */

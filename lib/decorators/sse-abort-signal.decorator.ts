@@ -17,13 +17,15 @@ import { SseMessages } from '../sse.messages.js';
 export const SseAbortSignal = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AbortSignal => {
     const admission = peekAdmission(context.switchToHttp().getResponse());
-    if (!admission)
+    if (!admission) {
       throw new Error(
-        SseMessages.abortSignalOutsideSseChannel(
+        SseMessages.paramOutsideSseChannel(
+          '@SseAbortSignal()',
           context.getClass().name,
           context.getHandler().name,
         ),
       );
+    }
     return admission.signal;
   },
 );

@@ -1,4 +1,5 @@
-export * from './sse-connection-info.interface.js';
-export * from './sse-event.interface.js';
+export * from './history.interface.js';
 export * from './publish.interface.js';
 export * from './sse-channel-options.interface.js';
+export * from './sse-connection-info.interface.js';
+export * from './sse-event.interface.js';

@@ -19,4 +19,6 @@ export interface SseChannelOptions<TRequest = SseRequest> {
    * Default: the route path of the method (or, if it has none, of the controller).
    */
   readonly channel?: string | readonly string[] | ((request: TRequest) => SseChannelNames);
+  /** Events from history sent on a first connect (no `Last-Event-ID`). Default: the module's. */
+  readonly replayOnConnect?: number;
 }

@@ -1,17 +1,30 @@
-/** Where a stream is in its life. */
+/**
+ * Where a stream is in its life: `connecting` (admitted, handler running), `open` (streaming),
+ * `closing` (ended by the server, flushing what is left), `closed`.
+ */
 export type SseConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /**
- * Why a stream ended: `client` went away, the handler's stream `complete`d or `error`ed, the
- * server `disconnect`ed it, it was a `slow-consumer`, or the application is in `shutdown`.
+ * Why a stream ended: the `client` went away; the handler's stream `complete`d or `error`ed;
+ * the app `disconnect`ed it; it was a `slow-consumer`; it reached `max-duration`; its channel was
+ * `finished`; or the application is in `shutdown`.
  */
 export type SseCloseReason =
-  'client' | 'complete' | 'error' | 'disconnect' | 'slow-consumer' | 'shutdown';
+  | 'client'
+  | 'complete'
+  | 'error'
+  | 'disconnect'
+  | 'slow-consumer'
+  | 'max-duration'
+  | 'finished'
+  | 'shutdown';
 
 /** A snapshot of one connection, as `ConnectionRegistry` reports it. */
 export interface SseConnectionInfo {
   readonly id: string;
   readonly channels: readonly string[];
+  /** From the request (by default `req.user.id ?? req.user.sub`); undefined when anonymous. */
+  readonly userId: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly userAgent: string | undefined;
   readonly state: SseConnectionState;
@@ -19,8 +32,36 @@ export interface SseConnectionInfo {
   /** When the last event (not heartbeat) was written; undefined before the first. */
   readonly lastEventAt: Date | undefined;
   readonly eventsSent: number;
-  /** Bytes written to the socket, heartbeats and preamble included. */
+  /** Bytes handed to the socket, heartbeats and preamble included. */
   readonly bytesSent: number;
-  /** Bytes written but not yet accepted by the client's TCP window. */
+  /** Bytes waiting: in the socket's buffer plus the connection's own queue. */
   readonly bufferedBytes: number;
+  /** Events discarded by the slow-consumer policy (`drop-oldest`, `conflate`). */
+  readonly droppedEvents: number;
+}
+
+/** Emitted by `ConnectionRegistry.events$`. */
+export type SseConnectionEvent =
+  | { readonly type: 'connected'; readonly connection: SseConnectionInfo }
+  | {
+      readonly type: 'disconnected';
+      readonly connection: SseConnectionInfo;
+      readonly reason: SseCloseReason;
+    };
+
+/** Totals from `ConnectionRegistry.stats()`; counters cover the life of the process. */
+export interface SseRegistryStats {
+  /** Open (and opening) connections now. */
+  readonly connections: number;
+  /** Connections now, per channel. */
+  readonly channels: Readonly<Record<string, number>>;
+  /** Connections now, per user id (anonymous connections are not listed). */
+  readonly users: Readonly<Record<string, number>>;
+  /** Events and bytes written since start, closed connections included. */
+  readonly eventsSent: number;
+  readonly bytesSent: number;
+  /** Events discarded by the slow-consumer policy since start. */
+  readonly droppedEvents: number;
+  /** Connections closed since start, by reason. */
+  readonly disconnects: Readonly<Partial<Record<SseCloseReason, number>>>;
 }

@@ -1,2 +1,3 @@
+export * from './option-validators.js';
 export * from './resolve-sse-options.js';
 export * from './sse-module-options.js';

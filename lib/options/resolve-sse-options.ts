@@ -1,41 +1,108 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
-import { SseModuleOptions, type ResolvedSseOptions } from './sse-module-options.js';
+import { prepareEvent } from '../wire/event-encoder.js';
+import {
+  FinishedOptions,
+  HistoryOptions,
+  SseChannelDeclaration,
+  SseModuleOptions,
+  type ResolvedSseOptions,
+} from './sse-module-options.js';
 
 /**
  * Merges the defaults into the user's options and validates the result. Runs once, in the
  * options provider, so an invalid value fails the boot before any route is served.
  */
 export function resolveSseOptions(input: SseModuleOptions | undefined): ResolvedSseOptions {
-  const options = Object.assign(
-    new SseModuleOptions(),
-    SSE_DEFAULTS,
-    withoutUndefined(input ?? {}),
-  );
-  const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length > 0) throw new Error(SseMessages.invalidOptions(errors.flatMap(describe)));
-  return options as ResolvedSseOptions;
+  const given = withoutUndefined(input ?? {}) as SseModuleOptions;
+  const options = Object.assign(new SseModuleOptions(), given, {
+    history: given.history && Object.assign(new HistoryOptions(), withoutUndefined(given.history)),
+    finished:
+      given.finished && Object.assign(new FinishedOptions(), withoutUndefined(given.finished)),
+    channels: given.channels?.map((c) => Object.assign(new SseChannelDeclaration(), c)),
+  });
+  const errors = validateSync(options, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
+  const messages = errors.flatMap((error) => describe(error, ''));
+  const shutdownEvent =
+    given.shutdownEvent === undefined ? SSE_DEFAULTS.shutdownEvent : given.shutdownEvent;
+  if (shutdownEvent !== null) messages.push(...eventProblems('shutdownEvent', shutdownEvent));
+  const history = {
+    ...SSE_DEFAULTS.history,
+    maxAgeMs: undefined,
+    ...withoutUndefined(given.history ?? {}),
+  };
+  const replayOnConnect = given.replayOnConnect ?? SSE_DEFAULTS.replayOnConnect;
+  if (replayOnConnect > history.size)
+    messages.push(SseMessages.replayOnConnectAboveHistory(replayOnConnect, history.size));
+  if (messages.length > 0) throw new Error(SseMessages.invalidOptions(messages));
+  return {
+    heartbeatIntervalMs: given.heartbeatIntervalMs ?? SSE_DEFAULTS.heartbeatIntervalMs,
+    retryMs: given.retryMs ?? SSE_DEFAULTS.retryMs,
+    userId: given.userId ? normalizeUserId(given.userId) : defaultUserId,
+    maxConnections: given.maxConnections,
+    maxConnectionsPerUser: given.maxConnectionsPerUser,
+    maxDurationMs: given.maxDurationMs,
+    maxBufferedBytes: given.maxBufferedBytes ?? SSE_DEFAULTS.maxBufferedBytes,
+    slowConsumer: given.slowConsumer ?? SSE_DEFAULTS.slowConsumer,
+    history,
+    replayOnConnect,
+    channels: options.channels ?? [],
+    shutdownEvent,
+    shutdownTimeoutMs: given.shutdownTimeoutMs ?? SSE_DEFAULTS.shutdownTimeoutMs,
+    finished: { ...SSE_DEFAULTS.finished, ...withoutUndefined(given.finished ?? {}) },
+  };
+}
+
+/** `req.user.id ?? req.user.sub`, as Passport strategies and JWT guards set them. */
+function defaultUserId(request: SseRequest): string | undefined {
+  const user = request.user as { id?: unknown; sub?: unknown } | undefined;
+  const id = user?.id ?? user?.sub;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+function normalizeUserId(resolve: (request: SseRequest) => string | number | undefined) {
+  return (request: SseRequest): string | undefined => {
+    const id = resolve(request);
+    return id === undefined || id === null ? undefined : String(id);
+  };
+}
+
+function eventProblems(option: string, event: unknown): string[] {
+  try {
+    prepareEvent(event as never);
+    return [];
+  } catch (error) {
+    return [`${option} is not a valid event: ${(error as Error).message}`];
+  }
 }
 
 /** `{ retryMs: undefined }` means "use the default", as it does for an omitted key. */
-function withoutUndefined(input: object): object {
-  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+function withoutUndefined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(input).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
 
-function describe(error: ValidationError): string[] {
+function describe(error: ValidationError, prefix: string): string[] {
   const own = Object.values(error.constraints ?? {});
   // class-validator reports every failed constraint; one message per option is enough.
   const first = own.find((m) => m.startsWith(error.property)) ?? own[0];
-  const mine = first === undefined ? [] : [rename(error.property, first)];
-  return [
-    ...mine,
-    ...(error.children ?? []).flatMap(describe).map((m) => `${error.property}.${m}`),
-  ];
+  const path = prefix + error.property;
+  const mine = first === undefined ? [] : [rename(error.property, path, first)];
+  const childPrefix = /^\d+$/.test(error.property)
+    ? `${prefix.slice(0, -1)}[${error.property}].`
+    : `${path}.`;
+  return [...mine, ...(error.children ?? []).flatMap((child) => describe(child, childPrefix))];
 }
 
-function rename(property: string, message: string): string {
-  return message === `property ${property} should not exist`
-    ? `${property} is not an SseModule option`
-    : message;
+function rename(property: string, path: string, message: string): string {
+  if (message === `property ${property} should not exist`)
+    return `${path} is not an SseModule option`;
+  return message.startsWith(property) ? path + message.slice(property.length) : message;
 }

@@ -1,16 +1,59 @@
-import { IsInt, IsOptional, Max, Min, type ValidationArguments } from 'class-validator';
+import { IsOptional, IsString, ValidateNested } from 'class-validator';
+import type { SlowConsumerPolicy } from '../connection/outbound-queue.js';
+import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import type { SseEvent } from '../interfaces/sse-event.interface.js';
 import { SSE_LIMITS } from '../sse.constants.js';
-import { SseMessages } from '../sse.messages.js';
+import { IntegerIn, IsFunctionOption, OneOf } from './option-validators.js';
 
-/** An integer option in `[min, max]`, with one message naming the option and the range. */
-function IntegerInRange(min: number, max: number): PropertyDecorator {
-  const message = (args: ValidationArguments) =>
-    SseMessages.optionOutOfRange(args.property, `an integer from ${min} to ${max}`, args.value);
-  return (target, key) => {
-    IsInt({ message })(target, key);
-    Min(min, { message })(target, key);
-    Max(max, { message })(target, key);
-  };
+/** Bounds of the per-channel event history kept for `Last-Event-ID` replay. */
+export class HistoryOptions {
+  /** Events kept per channel (a ring); 0 keeps none and disables replay. Default 100. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.historySize)
+  size?: number;
+
+  /** Events older than this are dropped from history, whatever the count. Default: no age limit. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.historyMaxAgeMs)
+  maxAgeMs?: number;
+
+  /** Channels with history; the least recently published one is forgotten first. Default 1000. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.historyMaxChannels)
+  maxChannels?: number;
+}
+
+/** How long, and for how many channels, `finish()` makes reconnects answer 204. */
+export class FinishedOptions {
+  /** Default 3600000 (one hour). */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.finishedTtlMs)
+  ttlMs?: number;
+
+  /** Default 10000; the oldest finished channel is forgotten first. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.finishedMaxChannels)
+  maxChannels?: number;
+}
+
+/** Per-channel rules, matched by pattern (`'rooms/:room'`, `'jobs/*'`); the first match applies. */
+export class SseChannelDeclaration {
+  /** `:name` matches one path segment, a trailing `*` matches the rest. */
+  @IsString({ message: 'channels[].pattern must be a string' })
+  pattern!: string;
+
+  /**
+   * A class-validator DTO every published payload must satisfy; a publish that fails is
+   * rejected with the validation errors and sends nothing. Needs `class-transformer`.
+   */
+  @IsOptional()
+  @IsFunctionOption('a class decorated with class-validator')
+  payload?: new (...args: never[]) => object;
+
+  /** Overrides `history.size` for matching channels. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.historySize)
+  historySize?: number;
 }
 
 /**
@@ -19,7 +62,7 @@ function IntegerInRange(min: number, max: number): PropertyDecorator {
  * fails the application's boot with a message naming the option and its allowed range.
  *
  * @example
- * SseModule.forRoot({ heartbeatIntervalMs: 15_000, retryMs: 3_000 })
+ * SseModule.forRoot({ heartbeatIntervalMs: 15_000, maxConnectionsPerUser: 5 })
  */
 export class SseModuleOptions {
   /**
@@ -28,14 +71,99 @@ export class SseModuleOptions {
    * Default 15000.
    */
   @IsOptional()
-  @IntegerInRange(SSE_LIMITS.heartbeatIntervalMs.min, SSE_LIMITS.heartbeatIntervalMs.max)
+  @IntegerIn(SSE_LIMITS.heartbeatIntervalMs)
   heartbeatIntervalMs?: number;
 
   /** Reconnection delay sent to clients as `retry:` when a stream opens. Default 3000. */
   @IsOptional()
-  @IntegerInRange(SSE_LIMITS.retryMs.min, SSE_LIMITS.retryMs.max)
+  @IntegerIn(SSE_LIMITS.retryMs)
   retryMs?: number;
+
+  /**
+   * The user a connection belongs to, for `sendToUser()`, per-user limits and stats.
+   * Default: `request.user.id ?? request.user.sub` (as set by Passport-style guards).
+   */
+  @IsOptional()
+  @IsFunctionOption('a function (request) => string | undefined')
+  userId?: (request: SseRequest) => string | number | undefined;
+
+  /** Streams this process serves at once; more are answered 503. Default: no limit. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.maxConnections)
+  maxConnections?: number;
+
+  /** Streams one user may hold at once; more are answered 429. Default: no limit. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.maxConnectionsPerUser)
+  maxConnectionsPerUser?: number;
+
+  /**
+   * Streams are ended after this long; clients reconnect with `Last-Event-ID` and miss nothing.
+   * Spreads load after deploys and re-checks auth (token expiry). Default: no limit.
+   */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.maxDurationMs)
+  maxDurationMs?: number;
+
+  /** Bytes that may wait for a slow client (socket buffer + queue). Default 1048576 (1 MiB). */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.maxBufferedBytes)
+  maxBufferedBytes?: number;
+
+  /**
+   * What happens past `maxBufferedBytes`: `disconnect` the client (default; it reconnects and
+   * replays), `drop-oldest` queued events, or `conflate` (keep only the latest queued event per
+   * key, by default per channel and event type).
+   */
+  @IsOptional()
+  @OneOf(['disconnect', 'drop-oldest', 'conflate'])
+  slowConsumer?: SlowConsumerPolicy;
+
+  @IsOptional()
+  @ValidateNested()
+  history?: HistoryOptions;
+
+  /** Events from history sent on a first connect (no `Last-Event-ID`). Default 0. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.replayOnConnect)
+  replayOnConnect?: number;
+
+  @IsOptional()
+  @ValidateNested({ each: true })
+  channels?: SseChannelDeclaration[];
+
+  /** Sent to every open stream when the application shuts down; `null` sends none. */
+  @IsOptional()
+  shutdownEvent?: SseEvent | null;
+
+  /** How long shutdown waits for streams to flush before dropping them. Default 5000. */
+  @IsOptional()
+  @IntegerIn(SSE_LIMITS.shutdownTimeoutMs)
+  shutdownTimeoutMs?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  finished?: FinishedOptions;
 }
 
 /** The options after defaults are merged: what the services read. */
-export type ResolvedSseOptions = Required<SseModuleOptions>;
+export interface ResolvedSseOptions {
+  readonly heartbeatIntervalMs: number;
+  readonly retryMs: number;
+  readonly userId: (request: SseRequest) => string | undefined;
+  readonly maxConnections: number | undefined;
+  readonly maxConnectionsPerUser: number | undefined;
+  readonly maxDurationMs: number | undefined;
+  readonly maxBufferedBytes: number;
+  readonly slowConsumer: SlowConsumerPolicy;
+  readonly history: {
+    readonly size: number;
+    readonly maxAgeMs: number | undefined;
+    readonly maxChannels: number;
+  };
+  readonly replayOnConnect: number;
+  readonly channels: readonly SseChannelDeclaration[];
+  readonly shutdownEvent: SseEvent | null;
+  readonly shutdownTimeoutMs: number;
+  readonly finished: { readonly ttlMs: number; readonly maxChannels: number };
+}

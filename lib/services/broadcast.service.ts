@@ -1,14 +1,24 @@
-import { Injectable } from '@nestjs/common';
-import { MemoryBackend } from '../backends/memory/memory.backend.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { SseBackend } from '../backends/sse-backend.interface.js';
 import { checkedChannelName } from '../channel/channel-name.js';
-import type { PublishOptions, PublishResult } from '../interfaces/publish.interface.js';
+import { ChannelRules } from '../channel/channel-rules.js';
+import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
+import type { SseHistoryEntry, SseHistoryQuery } from '../interfaces/history.interface.js';
+import type { PublishOptions, PublishResult, SendResult } from '../interfaces/publish.interface.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
-import { checkedId, prepareEvent } from '../wire/event-encoder.js';
+import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
+import type { ResolvedSseOptions } from '../options/sse-module-options.js';
+import { SSE_BACKEND } from '../sse.constants.js';
+import { checkedId, prepareEvent, type PreparedEvent } from '../wire/event-encoder.js';
 import { toSseEvent } from '../wire/to-sse-event.js';
 
+const DEFAULT_HISTORY_LIMIT = 100;
+
 /**
- * Publishes events to channels. An event is validated and encoded once, then the same bytes are
- * written to every subscriber.
+ * Sends events: to every subscriber of a channel, to one connection, or to every connection
+ * of a user; reads channel history; finishes channels. An event is validated and encoded once,
+ * then the same bytes are written to every receiver. Invalid input rejects with an error naming
+ * the field or channel, and nothing is sent to anyone.
  *
  * @example
  * constructor(private readonly broadcast: BroadcastService) {}
@@ -16,24 +26,81 @@ import { toSseEvent } from '../wire/to-sse-event.js';
  */
 @Injectable()
 export class BroadcastService {
-  constructor(private readonly backend: MemoryBackend) {}
+  constructor(
+    @Inject(SSE_BACKEND) private readonly backend: SseBackend,
+    private readonly rules: ChannelRules,
+    private readonly lifecycle: SseLifecycle,
+    @InjectSseOptions() private readonly options: ResolvedSseOptions,
+  ) {}
 
   /**
-   * Sends `event` to every connection subscribed to `channel`. A plain value is sent as the
-   * `data` of a `message` event. Unless the event has an `id`, the backend assigns one.
-   * Rejects with an error naming the field when the channel name or the event is invalid; in
-   * that case nothing is sent to anyone.
+   * Sends `event` to every connection subscribed to `channel`, and keeps it in the channel's
+   * history. A plain value is sent as the `data` of a `message` event. Unless the event has an
+   * `id`, one is assigned (`<ms>-<seq>`, increasing within the channel).
    */
   async publish<T>(
     channel: string,
     event: SseEvent<T> | T,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
+    this.lifecycle.assertRunning(`publish to "${channel}"`);
     const name = checkedChannelName(channel);
     const sseEvent = toSseEvent(event);
-    const prepared = prepareEvent(sseEvent);
-    const id = sseEvent.id === undefined ? undefined : checkedId(sseEvent.id);
-    const exclude = options.exclude?.length ? new Set(options.exclude) : undefined;
-    return this.backend.publish(name, prepared, id, exclude);
+    const validation = this.rules.validate(name, sseEvent.data);
+    if (validation) await validation;
+    return this.backend.publish({
+      channel: name,
+      event: prepareEvent(sseEvent),
+      id: sseEvent.id === undefined ? undefined : checkedId(sseEvent.id),
+      exclude: options.exclude ?? [],
+      conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
+      historySize: this.rules.historySize(name),
+    });
+  }
+
+  /**
+   * Sends `event` to one connection (wherever it is connected, with a distributed backend).
+   * It gets no id unless you give one: an id would become the client's `Last-Event-ID` and
+   * break its channel replay. Resolves `{ delivered: 0 }` when the connection is gone.
+   */
+  async sendTo<T>(connectionId: string, event: SseEvent<T> | T): Promise<SendResult> {
+    this.lifecycle.assertRunning(`sendTo("${connectionId}")`);
+    const [prepared, id] = this.prepareTargeted(event);
+    return { delivered: await this.backend.sendToConnection(connectionId, prepared, id) };
+  }
+
+  /** Sends `event` to every connection of a user; like `sendTo()`, without an id by default. */
+  async sendToUser<T>(userId: string, event: SseEvent<T> | T): Promise<SendResult> {
+    this.lifecycle.assertRunning(`sendToUser("${userId}")`);
+    const [prepared, id] = this.prepareTargeted(event);
+    return { delivered: await this.backend.sendToUser(userId, prepared, id) };
+  }
+
+  /**
+   * Events kept for a channel, oldest first: the last `limit` (default 100), or those after
+   * `afterId`. Rejects with `SseUnknownEventIdError` when `afterId` is not in history.
+   */
+  async history(channel: string, query: SseHistoryQuery = {}): Promise<SseHistoryEntry[]> {
+    return this.backend.history(
+      checkedChannelName(channel),
+      query.afterId,
+      query.limit ?? DEFAULT_HISTORY_LIMIT,
+    );
+  }
+
+  /**
+   * Ends a channel for good: its open streams get `finalEvent` (kept in history) and end, and
+   * for `finished.ttlMs` new requests for it are answered 204, so browsers stop reconnecting.
+   */
+  async finish<T>(channel: string, finalEvent?: SseEvent<T> | T): Promise<{ ended: number }> {
+    this.lifecycle.assertRunning(`finish("${channel}")`);
+    const name = checkedChannelName(channel);
+    const prepared = finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent));
+    return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
+  }
+
+  private prepareTargeted<T>(event: SseEvent<T> | T): [PreparedEvent, string | undefined] {
+    const sseEvent = toSseEvent(event);
+    return [prepareEvent(sseEvent), sseEvent.id === undefined ? undefined : checkedId(sseEvent.id)];
   }
 }

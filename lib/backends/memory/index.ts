@@ -1,1 +1,2 @@
+export * from './history-ring.js';
 export * from './memory.backend.js';

@@ -1,0 +1,2 @@
+export * from './sse-admin-options.js';
+export * from './sse-admin.controller.js';

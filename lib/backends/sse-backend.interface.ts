@@ -1,0 +1,80 @@
+import type { OutboundFrame } from '../connection/outbound-frame.js';
+import type { PublishResult } from '../interfaces/publish.interface.js';
+import type { SseHistoryEntry } from '../interfaces/history.interface.js';
+import type { PreparedEvent } from '../wire/event-encoder.js';
+
+/**
+ * How a backend reaches this process's connections. The module implements it and hands it to
+ * the backend in `attach()`; a backend calls it for every message that must reach local clients
+ * (for a distributed backend: including messages published by other instances).
+ */
+export interface SseLocalDelivery {
+  /** Writes `frame` to the channel's local subscribers, except `exclude`; returns how many. */
+  toChannel(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number;
+  /** Writes `frame` to one local connection; returns 1, or 0 if it is not here. */
+  toConnection(connectionId: string, frame: OutboundFrame): number;
+  /** Writes `frame` to every local connection of the user; returns how many. */
+  toUser(userId: string, frame: OutboundFrame): number;
+  /** Ends the channel's local streams after `lastFrame`; returns how many. */
+  finishChannel(channel: string, lastFrame: OutboundFrame | undefined): number;
+}
+
+export interface SsePublishRequest {
+  readonly channel: string;
+  readonly event: PreparedEvent;
+  /** The caller's id; the backend assigns one when absent. */
+  readonly id: string | undefined;
+  readonly exclude: readonly string[];
+  readonly conflateKey: string;
+  /** Events of this channel to keep in history (0: none). */
+  readonly historySize: number;
+}
+
+/** Where a replay starts: after a client's `Last-Event-ID`, or the last N events. */
+export interface SseReplayRequest {
+  readonly channels: readonly string[];
+  readonly lastEventId: string | undefined;
+  readonly last: number;
+}
+
+export interface SseReplayEntry {
+  readonly position: string;
+  readonly frame: Buffer;
+}
+
+/**
+ * The missed events in order, and the position live delivery resumes after; or a reset when
+ * the id is not in history (unknown, or evicted), so the client must reload its state.
+ */
+export type SseReplayResult =
+  | {
+      readonly kind: 'events';
+      readonly entries: readonly SseReplayEntry[];
+      readonly after: string | undefined;
+    }
+  | { readonly kind: 'reset'; readonly reason: 'unknown-id' | 'evicted' | 'unavailable' };
+
+/**
+ * Where events go between `BroadcastService` and the connections: id assignment, history and,
+ * for distributed backends, delivery across instances. The in-memory backend is the default;
+ * `RedisBackend` carries events across instances. Implement it to plug in another transport.
+ */
+export interface SseBackend {
+  /** Called once when the module starts. */
+  attach(delivery: SseLocalDelivery): Promise<void>;
+  publish(request: SsePublishRequest): Promise<PublishResult>;
+  sendToConnection(
+    connectionId: string,
+    event: PreparedEvent,
+    id: string | undefined,
+  ): Promise<number>;
+  sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number>;
+  replay(request: SseReplayRequest): Promise<SseReplayResult>;
+  /** Stored events of a channel after `afterId` (or the oldest), at most `limit`. */
+  history(channel: string, afterId: string | undefined, limit: number): Promise<SseHistoryEntry[]>;
+  /** Marks the channel finished for `ttlMs` and ends its streams everywhere. */
+  finish(channel: string, lastEvent: PreparedEvent | undefined, ttlMs: number): Promise<number>;
+  isFinished(channel: string): Promise<boolean>;
+  /** Called once when the module stops. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { SseLocalDelivery } from '../backends/sse-backend.interface.js';
+import { ChannelHub } from './channel-hub.js';
+import { ConnectionPool } from './connection-pool.js';
+import type { OutboundFrame } from './outbound-frame.js';
+
+/** The module's side of the backend contract: frames in, written to this process's sockets. */
+@Injectable()
+export class LocalDelivery implements SseLocalDelivery {
+  constructor(
+    private readonly hub: ChannelHub,
+    private readonly pool: ConnectionPool,
+  ) {}
+
+  toChannel(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number {
+    return this.hub.deliver(channel, frame, exclude);
+  }
+
+  toConnection(connectionId: string, frame: OutboundFrame): number {
+    return this.pool.get(connectionId)?.write(frame, Date.now()) ? 1 : 0;
+  }
+
+  toUser(userId: string, frame: OutboundFrame): number {
+    const now = Date.now();
+    let delivered = 0;
+    for (const connection of this.pool.ofUser(userId) ?? [])
+      if (connection.write(frame, now)) delivered++;
+    return delivered;
+  }
+
+  finishChannel(channel: string, lastFrame: OutboundFrame | undefined): number {
+    // Copied: ending a stream removes it from the set being iterated.
+    const members = [...(this.hub.members(channel) ?? [])];
+    for (const connection of members) connection.end('finished', lastFrame);
+    return members.length;
+  }
+}

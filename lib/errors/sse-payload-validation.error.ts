@@ -1,0 +1,22 @@
+import type { ValidationError } from 'class-validator';
+
+/** A published payload failed its channel's DTO; nothing was sent. */
+export class SsePayloadValidationError extends Error {
+  override readonly name = 'SsePayloadValidationError';
+
+  constructor(
+    readonly channel: string,
+    readonly errors: readonly ValidationError[],
+  ) {
+    super(`Payload for channel "${channel}" is invalid: ${flatten(errors).join('; ')}`);
+  }
+}
+
+function flatten(errors: readonly ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => [
+    ...Object.values(error.constraints ?? {}).map((message) =>
+      prefix ? `${prefix}${message}` : message,
+    ),
+    ...flatten(error.children ?? [], `${prefix}${error.property}.`),
+  ]);
+}

@@ -1,0 +1,8 @@
+/** A publish or send arrived after the application began shutting down; nothing was sent. */
+export class SseShutdownError extends Error {
+  override readonly name = 'SseShutdownError';
+
+  constructor(readonly operation: string) {
+    super(`SseModule is shutting down: ${operation} was not sent`);
+  }
+}

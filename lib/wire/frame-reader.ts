@@ -1,0 +1,15 @@
+import type { SseHistoryEntry } from '../interfaces/history.interface.js';
+
+/**
+ * Reads back a frame this library encoded, for `history()`: backends keep frames (the bytes
+ * they replay), not the original objects, which the publisher may have mutated since.
+ */
+export function readFrame(id: string, frame: Buffer | string): SseHistoryEntry {
+  let event: string | undefined;
+  const data: string[] = [];
+  for (const line of frame.toString().split('\n')) {
+    if (line.startsWith('data: ')) data.push(line.slice(6));
+    else if (line.startsWith('event: ')) event = line.slice(7);
+  }
+  return { id, event, data: data.join('\n') };
+}

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { IsInt, IsString, Length, Min } from 'class-validator';
+import {
+  BroadcastService,
+  ConnectionRegistry,
+  SseEventError,
+  SsePayloadValidationError,
+  SseUnknownEventIdError,
+} from '../lib/index.js';
+import { hubModule } from './fixtures/hub.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream, type RawStream } from './support/sse-clients.js';
+
+class ChatMessage {
+  @IsString()
+  @Length(1, 20)
+  text!: string;
+
+  @IsInt()
+  @Min(0)
+  priority!: number;
+}
+
+const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
+
+describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
+  let running: RunningApp;
+  let broadcast: BroadcastService;
+  const start = async (...args: Parameters<typeof hubModule>) => {
+    running = await startApp(hubModule(...args), adapter);
+    broadcast = running.app.get(BroadcastService);
+  };
+  afterEach(() => running?.close());
+
+  it('assigns short ASCII ids that increase within a channel', async () => {
+    await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await broadcast.publish('rooms/1', i)).id);
+    for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+    const seqs = ids.map((id) => Number(id.split('-')[1]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  it('keeps the id a caller gives and rejects one with a line break, sending nothing', async () => {
+    await start();
+    const stream = await openRawStream(`${running.url}/hub/rooms/1`);
+    await opened(stream);
+    expect((await broadcast.publish('rooms/1', { id: 'order-7', data: 'x' })).id).toBe('order-7');
+    await expect(broadcast.publish('rooms/1', { id: 'a\nb', data: 'y' })).rejects.toThrow(
+      SseEventError,
+    );
+    await expect(broadcast.publish('rooms/1', { data: 10n })).rejects.toThrow(
+      /cannot be JSON-encoded/,
+    );
+    await broadcast.publish('rooms/1', 'after');
+    await stream.waitFor((events) => events.length === 2);
+    expect(stream.events.map((e) => [e.id, e.data])).toEqual([
+      ['order-7', 'x'],
+      [expect.any(String), 'after'],
+    ]);
+    stream.close();
+  });
+
+  it('rejects an invalid channel name', async () => {
+    await start();
+    await expect(broadcast.publish('', 1)).rejects.toThrow('Invalid SSE channel name ""');
+    await expect(broadcast.publish('a\nb', 1)).rejects.toThrow(/Invalid SSE channel name/);
+  });
+
+  it('leaves out the connections listed in exclude', async () => {
+    await start();
+    const sender = await openRawStream(`${running.url}/hub/greet/7`);
+    const other = await openRawStream(`${running.url}/hub/greet/7`);
+    const [welcome] = await sender.waitFor((events) => events.length === 1);
+    const senderId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    await other.waitFor((events) => events.length === 1);
+    const result = await broadcast.publish('rooms/7', 'hello', { exclude: [senderId] });
+    expect(result.delivered).toBe(1);
+    await other.waitFor((events) => events.length === 2);
+    await broadcast.publish('rooms/7', 'to all');
+    await sender.waitFor((events) => events.length === 2);
+    expect(sender.events.map((e) => e.data)).toEqual([welcome?.data, 'to all']);
+    sender.close();
+    other.close();
+  });
+
+  it('sends to one connection, without an id, and reports 0 for a connection that is gone', async () => {
+    await start();
+    const stream = await openRawStream(`${running.url}/hub/greet/1`);
+    const [welcome] = await stream.waitFor((events) => events.length === 1);
+    const id = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    expect(await broadcast.sendTo(id, { event: 'private', data: { n: 1 } })).toEqual({
+      delivered: 1,
+    });
+    const [, event] = await stream.waitFor((events) => events.length === 2);
+    expect(event).toEqual({ event: 'private', data: '{"n":1}', id: undefined });
+    stream.close();
+    await stream.ended;
+    expect(await broadcast.sendTo('no-such-connection', 'x')).toEqual({ delivered: 0 });
+  });
+
+  it('sends to every connection of a user, identified by req.user.id', async () => {
+    await start();
+    const phone = await openRawStream(`${running.url}/hub/inbox`, { 'x-user': 'ada' });
+    const laptop = await openRawStream(`${running.url}/hub/inbox`, { 'x-user': 'ada' });
+    const stranger = await openRawStream(`${running.url}/hub/inbox`, { 'x-user': 'bob' });
+    await Promise.all([phone, laptop, stranger].map(opened));
+    expect(await broadcast.sendToUser('ada', 'ping')).toEqual({ delivered: 2 });
+    await phone.waitFor((events) => events.length === 1);
+    await laptop.waitFor((events) => events.length === 1);
+    expect(stranger.events).toEqual([]);
+    expect(running.app.get(ConnectionRegistry).count({ userId: 'ada' })).toBe(2);
+    for (const s of [phone, laptop, stranger]) s.close();
+  });
+
+  it('uses the userId option to identify users', async () => {
+    await start({ userId: (request) => request.headers['x-tenant-user'] as string | undefined });
+    const stream = await openRawStream(`${running.url}/hub/inbox`, { 'x-tenant-user': 't1:42' });
+    await opened(stream);
+    expect(running.app.get(ConnectionRegistry).list()[0]?.userId).toBe('t1:42');
+    stream.close();
+  });
+
+  it('validates payloads against the channel DTO and sends nothing when they fail', async () => {
+    await start({ channels: [{ pattern: 'rooms/:room', payload: ChatMessage }] });
+    const stream = await openRawStream(`${running.url}/hub/rooms/3`);
+    await opened(stream);
+    const failure = broadcast.publish('rooms/3', { data: { text: '', priority: -1 } });
+    await expect(failure).rejects.toThrow(SsePayloadValidationError);
+    await expect(failure).rejects.toThrow(
+      /text must be longer than or equal to 1 characters.*priority must not be less than 0/,
+    );
+    await expect(broadcast.publish('rooms/3', { text: 'hi', priority: 1 })).resolves.toMatchObject({
+      delivered: 1,
+    });
+    // Another channel has no DTO.
+    await broadcast.publish('other', { anything: true });
+    await stream.waitFor((events) => events.length === 1);
+    expect(stream.events.map((e) => e.data)).toEqual(['{"text":"hi","priority":1}']);
+    expect(await broadcast.history('rooms/3')).toHaveLength(1);
+    stream.close();
+  });
+
+  it('returns history oldest first, after an id, bounded by limit and by history.size', async () => {
+    await start({ history: { size: 5 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++)
+      ids.push((await broadcast.publish('rooms/h', { event: 'n', data: i })).id);
+    const all = await broadcast.history('rooms/h');
+    expect(all.map((e) => e.data)).toEqual(['3', '4', '5', '6', '7']);
+    expect(all[0]).toEqual({ id: ids[3], event: 'n', data: '3' });
+    expect(
+      (await broadcast.history('rooms/h', { afterId: ids[5], limit: 1 })).map((e) => e.data),
+    ).toEqual(['6']);
+    expect((await broadcast.history('rooms/h', { limit: 2 })).map((e) => e.data)).toEqual([
+      '6',
+      '7',
+    ]);
+    await expect(broadcast.history('rooms/h', { afterId: ids[0] })).rejects.toThrow(
+      SseUnknownEventIdError,
+    );
+    await expect(broadcast.history('rooms/h', { afterId: 'nope' })).rejects.toThrow(/unknown/);
+  });
+
+  it('uses a per-channel history size from a channel declaration', async () => {
+    await start({ history: { size: 5 }, channels: [{ pattern: 'logs/*', historySize: 2 }] });
+    for (let i = 0; i < 4; i++) {
+      await broadcast.publish('logs/app/1', i);
+      await broadcast.publish('rooms/x', i);
+    }
+    expect(await broadcast.history('logs/app/1')).toHaveLength(2);
+    expect(await broadcast.history('rooms/x')).toHaveLength(4);
+  });
+});

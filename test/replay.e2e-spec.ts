@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { BroadcastService } from '../lib/index.js';
+import { hubModule } from './fixtures/hub.fixture.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { openRawStream, type RawStream } from './support/sse-clients.js';
+
+const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
+const datas = (stream: RawStream) => stream.events.map((e) => e.data);
+
+describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
+  let running: RunningApp;
+  let broadcast: BroadcastService;
+  const start = async (...args: Parameters<typeof hubModule>) => {
+    running = await startApp(hubModule(...args), adapter);
+    broadcast = running.app.get(BroadcastService);
+  };
+  afterEach(() => running?.close());
+
+  it('replays the missed events in order before live ones (Last-Event-ID header)', async () => {
+    await start();
+    const first = await openRawStream(`${running.url}/hub/rooms/r`);
+    await opened(first);
+    await broadcast.publish('rooms/r', 'a');
+    await first.waitFor((events) => events.length === 1);
+    first.close();
+    const lastId = first.events[0]?.id as string;
+    await broadcast.publish('rooms/r', 'b');
+    await broadcast.publish('rooms/r', { event: 'edit', data: 'c' });
+    const again = await openRawStream(`${running.url}/hub/rooms/r`, { 'last-event-id': lastId });
+    await again.waitFor((events) => events.length === 2);
+    await broadcast.publish('rooms/r', 'd');
+    await again.waitFor((events) => events.length === 3);
+    expect(again.events.map((e) => [e.event, e.data])).toEqual([
+      [undefined, 'b'],
+      ['edit', 'c'],
+      [undefined, 'd'],
+    ]);
+    again.close();
+  });
+
+  it('accepts the id as a lastEventId query parameter for clients that cannot set headers', async () => {
+    await start();
+    const { id } = await broadcast.publish('rooms/q', 'a');
+    await broadcast.publish('rooms/q', 'b');
+    const stream = await openRawStream(`${running.url}/hub/rooms/q?lastEventId=${id}`);
+    await stream.waitFor((events) => events.length === 1);
+    expect(datas(stream)).toEqual(['b']);
+    stream.close();
+  });
+
+  it('sends nothing extra when the client missed nothing', async () => {
+    await start();
+    const { id } = await broadcast.publish('rooms/n', 'a');
+    const stream = await openRawStream(`${running.url}/hub/rooms/n`, { 'last-event-id': id });
+    await opened(stream);
+    await broadcast.publish('rooms/n', 'live');
+    await stream.waitFor((events) => events.length === 1);
+    expect(datas(stream)).toEqual(['live']);
+    stream.close();
+  });
+
+  it.each([
+    ['an unknown id', 'not-an-id', 'unknown-id'],
+    ['an id evicted from history', 'EVICTED', 'evicted'],
+  ])('sends a reset event for %s instead of a partial replay', async (_, given, reason) => {
+    await start({ history: { size: 2 } });
+    const { id: oldest } = await broadcast.publish('rooms/e', 1);
+    for (let i = 2; i <= 4; i++) await broadcast.publish('rooms/e', i);
+    const lastEventId = given === 'EVICTED' ? oldest : given;
+    const stream = await openRawStream(`${running.url}/hub/rooms/e`, {
+      'last-event-id': lastEventId,
+    });
+    expect(stream.status).toBe(200);
+    await stream.waitFor((events) => events.length === 1);
+    expect(stream.events[0]).toEqual({
+      event: 'reset',
+      data: JSON.stringify({ reason }),
+      id: undefined,
+    });
+    await broadcast.publish('rooms/e', 'live');
+    await stream.waitFor((events) => events.length === 2);
+    expect(stream.events[1]?.data).toBe('live');
+    stream.close();
+  });
+
+  it('ignores a malformed or oversized Last-Event-ID without echoing or logging it', async () => {
+    await start({ replayOnConnect: 1 });
+    await broadcast.publish('rooms/m', 'latest');
+    const oversized = 'x'.repeat(500);
+    const big = await openRawStream(`${running.url}/hub/recent/m`, { 'last-event-id': oversized });
+    const weird = await openRawStream(`${running.url}/hub/recent/m?lastEventId=%00%01evil`);
+    for (const stream of [big, weird]) {
+      expect(stream.status).toBe(200);
+      // Treated as a first connect: the route's replayOnConnect applies, no reset.
+      await stream.waitFor((events) => events.length === 1);
+      expect(datas(stream)).toEqual(['latest']);
+      expect(JSON.stringify(stream.headers)).not.toContain('xxxxxxxx');
+      expect(stream.raw()).not.toContain('evil');
+      stream.close();
+    }
+    expect(running.logs.text()).not.toContain('xxxxxxxx');
+    expect(running.logs.text()).not.toContain('evil');
+  });
+
+  it('sends the last N events on a first connect with replayOnConnect', async () => {
+    await start();
+    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', i);
+    const stream = await openRawStream(`${running.url}/hub/recent/p`);
+    await stream.waitFor((events) => events.length === 3);
+    await broadcast.publish('rooms/p', 6);
+    await stream.waitFor((events) => events.length === 4);
+    expect(datas(stream)).toEqual(['3', '4', '5', '6']);
+    stream.close();
+  });
+
+  it('replays across all the channels of a connection in publish order', async () => {
+    await start();
+    const { id } = await broadcast.publish('a', 'a1');
+    await broadcast.publish('b', 'b1');
+    await broadcast.publish('a', 'a2');
+    const stream = await openRawStream(`${running.url}/hub/both`, { 'last-event-id': id });
+    await stream.waitFor((events) => events.length === 2);
+    expect(datas(stream)).toEqual(['b1', 'a2']);
+    stream.close();
+  });
+
+  it('has no gap and no duplicate across reconnects while 10,000 events are published', async () => {
+    await start({ history: { size: 10_000 } });
+    const TOTAL = 10_000;
+    const received: number[] = [];
+    let lastEventId: string | undefined;
+    let sessions = 1;
+    // Only the first connection comes without an id, and it is open before publishing starts.
+    let stream = await openRawStream(`${running.url}/hub/rooms/flood`);
+    await opened(stream);
+    // The client keeps reconnecting with the id of the last event it saw, every 300 events.
+    const client = (async () => {
+      for (;;) {
+        await stream.waitFor(
+          (events) => events.length >= 300 || received.length + events.length >= TOTAL,
+          20_000,
+        );
+        stream.close();
+        for (const event of stream.events) received.push(Number(event.data));
+        lastEventId = stream.events.at(-1)?.id ?? lastEventId;
+        if (received.length >= TOTAL) return;
+        stream = await openRawStream(`${running.url}/hub/rooms/flood`, {
+          'last-event-id': lastEventId as string,
+        });
+        sessions++;
+      }
+    })();
+    for (let i = 0; i < TOTAL; i++) {
+      await broadcast.publish('rooms/flood', i);
+      // Let sockets and reconnects run between bursts, so reconnects land mid-stream.
+      if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await client;
+    expect(sessions).toBeGreaterThanOrEqual(TOTAL / 300);
+    expect(received).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
+  });
+});
