@@ -1,0 +1,145 @@
+import type { ServerKind } from './shared/protocol.js';
+
+/** Every socket of the benchmark is on the loopback interface. */
+export const HOST = '127.0.0.1';
+/** The stream every server serves; for this library it is also the channel name. */
+export const BENCH_PATH = '/bench';
+export const BENCH_CHANNEL = 'bench';
+
+export const PAYLOAD_BYTES = 256;
+
+/**
+ * The `data` of every event: 256 bytes of ASCII JSON text, sent as a string by every server so
+ * none of them re-serializes it. It has no line break and no `data:`, which lets the clients
+ * count frames by scanning for the blank line that ends each one.
+ */
+export const PAYLOAD = (() => {
+  const head = '{"type":"bench","body":"';
+  const tail = '"}';
+  const text = head + 'x'.repeat(PAYLOAD_BYTES - head.length - tail.length) + tail;
+  if (Buffer.byteLength(text) !== PAYLOAD_BYTES) throw new Error('payload is not 256 bytes');
+  return text;
+})();
+
+export const SERVER_LABELS: Record<ServerKind, string> = {
+  library: 'nestjs-sse-channels',
+  'nest-sse': 'NestJS @Sse()',
+  'better-sse': 'better-sse',
+  'raw-http': 'raw node:http',
+};
+
+/** The order of the table's columns; ratios are to the last one. */
+export const SERVER_ORDER: readonly ServerKind[] = [
+  'library',
+  'nest-sse',
+  'better-sse',
+  'raw-http',
+];
+export const BASELINE: ServerKind = 'raw-http';
+
+/**
+ * What each server sends, where they cannot all be the same. Printed with every run so a reader
+ * knows what the figures compare.
+ */
+export const SERVER_NOTES: Record<ServerKind, string> = {
+  library:
+    'NestJS 12 + Express, SseModule.forRoot({ heartbeatIntervalMs: 3600000 }) (the largest ' +
+    "allowed), @SseChannel('bench') with no return value, BroadcastService.publish('bench', " +
+    'payload); frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); ' +
+    'preamble "retry: 3000\\n\\n".',
+  'nest-sse':
+    "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
+    'connection to one shared Subject; Subject.next({ id, data: payload }); frame ' +
+    '"id: <boot ms>-<n>\\ndata: <payload>\\n\\n", encoded per connection by Nest; preamble a lone ' +
+    '"\\n"; no heartbeat (Nest only probes sockets Node has paused, every 5 s).',
+  'better-sse':
+    'better-sse 0.16 on node:http, one Channel, createSession({ keepAlive: null, serializer ' +
+    'that passes strings through }) (the default JSON.stringify would quote the payload), ' +
+    "channel.broadcast(payload, 'message', { eventId }); frame \"event:message\\nid:<boot ms>-" +
+    '<n>\\ndata:<payload>\\n\\n" (always an event line, no space after colons), built per ' +
+    'session; preamble "retry:2000\\n\\n".',
+  'raw-http':
+    'node:http, a Set of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
+    'built per event and written to every response; no preamble, no heartbeat.',
+};
+
+export interface ThroughputParams {
+  readonly connections: number;
+  readonly messages: number;
+  /** Measured bursts; the figure is their median. */
+  readonly bursts: number;
+  /** Bursts run first and not counted, so the server's hot path is optimized by then. */
+  readonly warmupBursts: number;
+  readonly pauseMs: number;
+}
+
+export interface LatencyParams {
+  readonly connections: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
+  /** Quiet time between rounds, so one round's writes never overlap the next. */
+  readonly gapMs: number;
+}
+
+export interface MemoryParams {
+  readonly connections: number;
+  /** Opened, sent a few events and closed before the baseline is taken. */
+  readonly warmupConnections: number;
+  readonly warmupMessages: number;
+  /** Wait after the last stream opened, before measuring. */
+  readonly settleMs: number;
+}
+
+export interface ConnectParams {
+  readonly connections: number;
+  /** Opened and closed first, so the accept path is optimized when the clock runs. */
+  readonly warmupConnections: number;
+}
+
+export interface BenchParams {
+  readonly mode: 'full' | 'quick';
+  /**
+   * Times every scenario runs on every implementation, in a rotated order each pass; a figure is
+   * the median over passes, so a burst of other load on the machine moves it less.
+   */
+  readonly passes: number;
+  readonly throughput: ThroughputParams;
+  readonly latency: LatencyParams;
+  readonly memory: MemoryParams;
+  readonly connect: ConnectParams;
+  /** Client processes per scenario; connections are spread evenly over them. */
+  readonly clientProcesses: number;
+  /** Per client process: streams still waiting for their headers at any time (SYN backlog). */
+  readonly openConcurrency: number;
+  /** One scenario on one server, processes included; past it the scenario fails. */
+  readonly scenarioTimeoutMs: number;
+  /** The whole run; past it the run stops, reports what it has and exits non-zero. */
+  readonly runTimeoutMs: number;
+}
+
+export const FULL_PARAMS: BenchParams = {
+  mode: 'full',
+  passes: 5,
+  throughput: { connections: 1000, messages: 100, bursts: 5, warmupBursts: 1, pauseMs: 200 },
+  latency: { connections: 5000, rounds: 50, warmupRounds: 5, gapMs: 30 },
+  memory: { connections: 5000, warmupConnections: 200, warmupMessages: 5, settleMs: 1000 },
+  connect: { connections: 5000, warmupConnections: 500 },
+  clientProcesses: 2,
+  openConcurrency: 128,
+  scenarioTimeoutMs: 180_000,
+  runTimeoutMs: 40 * 60_000,
+};
+
+/** Small enough for CI: every scenario on every server, in well under a minute. */
+export const QUICK_PARAMS: BenchParams = {
+  mode: 'quick',
+  passes: 1,
+  throughput: { connections: 200, messages: 50, bursts: 3, warmupBursts: 1, pauseMs: 50 },
+  latency: { connections: 500, rounds: 15, warmupRounds: 3, gapMs: 10 },
+  memory: { connections: 1000, warmupConnections: 100, warmupMessages: 2, settleMs: 300 },
+  connect: { connections: 1000, warmupConnections: 100 },
+  clientProcesses: 2,
+  openConcurrency: 64,
+  scenarioTimeoutMs: 30_000,
+  runTimeoutMs: 150_000,
+};

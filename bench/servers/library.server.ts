@@ -1,0 +1,34 @@
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+// The package's own name, resolved through its exports map to dist/: what a user imports.
+import { BroadcastService, ConnectionRegistry, SseChannel, SseModule } from 'nestjs-sse-channels';
+import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
+import { listeningPort, type BenchServer } from './bench-server.js';
+
+@Controller()
+class LibraryBenchController {
+  /** A pure channel subscription: the stream carries what is published to 'bench'. */
+  @SseChannel(BENCH_CHANNEL)
+  bench(): void {}
+}
+
+@Module({
+  // The largest interval the module accepts: no heartbeat is due during a run.
+  imports: [SseModule.forRoot({ heartbeatIntervalMs: 3_600_000 })],
+  controllers: [LibraryBenchController],
+})
+class LibraryBenchModule {}
+
+/** This library in a NestJS 12 application on the (default) Express adapter. */
+export async function createLibraryServer(): Promise<BenchServer> {
+  const app = await NestFactory.create(LibraryBenchModule, { logger: ['error', 'warn'] });
+  await app.listen(0, HOST);
+  const broadcast = app.get(BroadcastService);
+  const registry = app.get(ConnectionRegistry);
+  return {
+    port: listeningPort(app.getHttpServer().address()),
+    publish: () => broadcast.publish(BENCH_CHANNEL, PAYLOAD),
+    // Every stream of this app is on the one channel; count() without a filter is O(1).
+    subscribers: () => registry.count(),
+  };
+}

@@ -1,0 +1,63 @@
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { now } from '../shared/clock.js';
+import { announceReady, readInit, serveParent } from '../shared/child.js';
+import type {
+  MemorySample,
+  PublishTimes,
+  ServerKind,
+  ServerOps,
+  ServerReady,
+  ServerSpec,
+} from '../shared/protocol.js';
+import type { BenchServer, BenchServerFactory } from './bench-server.js';
+
+// Imported on demand, so a process loads only the implementation it runs (NestJS is not in the
+// raw and better-sse processes' memory figures).
+const FACTORIES: Record<ServerKind, () => Promise<BenchServerFactory>> = {
+  library: async () => (await import('./library.server.js')).createLibraryServer,
+  'nest-sse': async () => (await import('./nest-sse.server.js')).createNestSseServer,
+  'better-sse': async () => (await import('./better-sse.server.js')).createBetterSseServer,
+  'raw-http': async () => (await import('./raw-http.server.js')).createRawHttpServer,
+};
+
+/**
+ * Publishes `count` events. Between two events the event loop gets a turn, as it would between
+ * two messages arriving from elsewhere in a real application; the writes of one event are all
+ * issued before the next starts.
+ */
+async function publishBurst(server: BenchServer, count: number): Promise<PublishTimes> {
+  const pending: Promise<unknown>[] = [];
+  const firstAt = now();
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await nextLoopTurn();
+    const result = server.publish();
+    if (result) pending.push(result);
+  }
+  const lastAt = now();
+  await Promise.all(pending);
+  return { firstAt, lastAt };
+}
+
+async function sampleMemory(): Promise<MemorySample> {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error('the server process must run with --expose-gc');
+  // Twice, with a turn in between, so objects freed by finalizers are collected as well.
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await nextLoopTurn();
+  }
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
+}
+
+const init = readInit<ServerSpec>();
+const server = await (await FACTORIES[init.spec.kind]())();
+serveParent<ServerOps>(
+  {
+    publish: ({ count }) => publishBurst(server, count),
+    subscribers: () => server.subscribers(),
+    memory: () => sampleMemory(),
+  },
+  init.lifetimeMs,
+);
+announceReady({ port: server.port } satisfies ServerReady);

@@ -1,0 +1,98 @@
+/**
+ * What the orchestrator and its child processes say to each other over the IPC channel of
+ * `child_process.fork()`. Every operation is one request and one reply; `rpc.ts` carries them.
+ */
+
+export const SERVER_KINDS = ['library', 'nest-sse', 'better-sse', 'raw-http'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/**
+ * How to start one server process. A scenario may start several (each gets its own spec), which
+ * is how deployments of more than one instance fit in without changing the processes.
+ */
+export interface ServerSpec {
+  readonly kind: ServerKind;
+}
+
+/** Given to every child as its only argument, JSON-encoded. */
+export interface ChildInit<TSpec = undefined> {
+  /** The child exits by itself after this long, whatever the orchestrator does. */
+  readonly lifetimeMs: number;
+  readonly spec: TSpec;
+}
+
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
+
+/** Operation name -> argument and result types. */
+export type OpsShape<T> = { [K in keyof T]: { args: unknown; result: unknown } };
+
+export interface ServerOps {
+  /** Publishes `count` events, yielding to the event loop between them. */
+  publish: { args: { count: number }; result: PublishTimes };
+  /** Connections currently subscribed, as the server itself counts them. */
+  subscribers: { args: null; result: number };
+  /** Memory after two full garbage collections (the process runs with `--expose-gc`). */
+  memory: { args: null; result: MemorySample };
+}
+
+export interface PublishTimes {
+  /** Just before the first event was handed to the server's publish API. */
+  readonly firstAt: number;
+  /** Just after the last publish call returned. */
+  readonly lastAt: number;
+}
+
+export interface ServerReady {
+  readonly port: number;
+}
+
+export interface ClientOps {
+  /** Opens `count` streams, at most `concurrency` still waiting for headers at any time. */
+  open: { args: OpenArgs; result: OpenResult };
+  /**
+   * Resolves once every open stream has received `target` data frames in total, with the time
+   * of the read that completed each stream's `target`-th frame. Fails if a stream received more
+   * (the orchestrator publishes only after asking, so more means a miscount) or closed.
+   */
+  collect: { args: { target: number }; result: CollectResult };
+  /** Closes every stream; resolves with how many were open. */
+  close: { args: null; result: number };
+}
+
+export interface OpenArgs {
+  readonly port: number;
+  readonly path: string;
+  readonly count: number;
+  readonly concurrency: number;
+}
+
+export interface OpenResult {
+  /** When the first connection attempt started. */
+  readonly startedAt: number;
+  /** When the last stream's response headers were complete. */
+  readonly headersAt: number;
+}
+
+export interface CollectResult {
+  /** Per stream, when its `target`-th frame was complete. */
+  readonly times: Float64Array;
+  /** Body bytes received by all streams so far, HTTP chunk framing included. */
+  readonly bodyBytes: number;
+}
+
+/** Parent -> child. `clock` asks for the child's `now()`, for the clock-agreement check. */
+export type ParentMessage =
+  | { readonly type: 'call'; readonly id: number; readonly op: string; readonly args: unknown }
+  | { readonly type: 'clock'; readonly id: number }
+  | { readonly type: 'exit' };
+
+/** Child -> parent. */
+export type ChildMessage =
+  | { readonly type: 'ready'; readonly info: unknown }
+  | { readonly type: 'clock'; readonly id: number; readonly at: number }
+  | { readonly type: 'reply'; readonly id: number; readonly result: unknown }
+  | { readonly type: 'fail'; readonly id: number; readonly message: string };
