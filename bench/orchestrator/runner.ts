@@ -1,0 +1,116 @@
+import type { BenchParams } from '../config.js';
+import type { Scenario, ScenarioResult } from '../scenarios/index.js';
+import type { ServerKind } from '../shared/protocol.js';
+import { CpuMeter } from './cpu-meter.js';
+import { Deployment, type LabelledClockOffset, type ProcessTracker } from './deployment.js';
+
+/** One scenario, on one implementation, in one pass. */
+export interface RunRecord {
+  readonly scenario: string;
+  readonly kind: ServerKind;
+  readonly pass: number;
+  readonly result?: ScenarioResult;
+  readonly error?: string;
+  readonly seconds: number;
+  /** Share of the machine's CPU other processes used meanwhile (see `CpuMeter`). */
+  readonly foreignCpu?: number;
+  readonly clockOffsets: readonly LabelledClockOffset[];
+}
+
+export interface RunnerOptions {
+  readonly params: BenchParams;
+  readonly scenarios: readonly Scenario[];
+  readonly servers: readonly ServerKind[];
+  readonly tracker: ProcessTracker;
+  readonly serverExecArgv: (kind: ServerKind) => readonly string[];
+  /** Called after each run, for progress output. */
+  readonly onRecord: (record: RunRecord) => void;
+}
+
+/**
+ * Runs every scenario on every implementation, `passes` times. Within a pass the
+ * implementations take turns in an order rotated by one each pass, so none is always first
+ * after a quiet or busy spell. Each run has fresh processes and its own time limit; the whole
+ * matrix stops starting new runs when the run's time is up.
+ */
+export async function runMatrix(options: RunnerOptions): Promise<RunRecord[]> {
+  const { params } = options;
+  const deadline = Date.now() + params.runTimeoutMs;
+  const records: RunRecord[] = [];
+  for (let pass = 0; pass < params.passes; pass++) {
+    for (const scenario of options.scenarios) {
+      const order = rotate(options.servers, pass);
+      for (const kind of order) {
+        const remaining = deadline - Date.now();
+        const record =
+          remaining > 0
+            ? await runOnce(
+                scenario,
+                kind,
+                pass,
+                options,
+                Math.min(params.scenarioTimeoutMs, remaining),
+              )
+            : {
+                scenario: scenario.id,
+                kind,
+                pass,
+                error: `not run: the run's ${params.runTimeoutMs} ms were used up`,
+                seconds: 0,
+                clockOffsets: [],
+              };
+        records.push(record);
+        options.onRecord(record);
+      }
+    }
+  }
+  return records;
+}
+
+async function runOnce(
+  scenario: Scenario,
+  kind: ServerKind,
+  pass: number,
+  options: RunnerOptions,
+  timeoutMs: number,
+): Promise<RunRecord> {
+  const started = Date.now();
+  const meter = CpuMeter.start();
+  const deployment = new Deployment({
+    tracker: options.tracker,
+    lifetimeMs: timeoutMs + 30_000,
+    callTimeoutMs: timeoutMs,
+    serverExecArgv: options.serverExecArgv(kind),
+  });
+  const work = scenario.run({ deployment, spec: { kind }, params: options.params });
+  // A timed-out scenario's calls fail once its processes are stopped; nobody waits for them.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  let result: ScenarioResult | undefined;
+  let error: string | undefined;
+  try {
+    result = await Promise.race([work, timeout]);
+  } catch (caught) {
+    error = caught instanceof Error ? caught.message : String(caught);
+  } finally {
+    clearTimeout(timer);
+    await deployment.teardown();
+  }
+  return {
+    scenario: scenario.id,
+    kind,
+    pass,
+    ...(result ? { result } : { error }),
+    seconds: (Date.now() - started) / 1000,
+    foreignCpu: meter?.foreignShare(deployment.childrenCpuMs),
+    clockOffsets: deployment.clockOffsets,
+  };
+}
+
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const shift = list.length === 0 ? 0 : by % list.length;
+  return [...list.slice(shift), ...list.slice(0, shift)];
+}
