@@ -147,6 +147,13 @@ describe('client against a hostile server', () => {
       ]);
     });
 
+    it('sends a non-ASCII id back as its UTF-8 bytes, as EventSource does', async () => {
+      server.route('/unicode', sendAndEnd('id: café-😀\ndata: x\n\n'), status(204));
+      await record(open('/unicode')).waitForEnd();
+      const header = String(server.requestsTo('/unicode')[1]?.headers['last-event-id']);
+      expect(Buffer.from(header, 'latin1').toString('utf8')).toBe('café-😀');
+    });
+
     it('discards an event cut off by a dropped connection, then resumes after the last whole one', async () => {
       const watched = observedFetch();
       const whole = 'id: 1\ndata: one\n\n';

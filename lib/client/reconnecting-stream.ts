@@ -200,7 +200,7 @@ export class ReconnectingStream {
     }
     headers.set('accept', 'text/event-stream');
     // An empty id means "no id" (WHATWG HTML 9.2.4): the header is left out.
-    if (this.receivedId) headers.set('last-event-id', this.receivedId);
+    if (this.receivedId) headers.set('last-event-id', headerValue(this.receivedId));
     // `no-store` rather than a Cache-Control header, which would cost a CORS preflight. (Node's
     // RequestInit type lacks `cache`, though its fetch accepts it; browsers honour it.)
     const init: RequestInit & { cache?: 'no-store' } = { method, headers, cache: 'no-store' };
@@ -335,6 +335,20 @@ export class ReconnectingStream {
       )
     );
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * An id as a header value. Headers carry bytes, and `Headers` refuses characters above U+00FF,
+ * so a non-ASCII id goes out as its UTF-8 bytes, which is what `EventSource` sends; the
+ * parser has already dropped ids with CR, LF or NUL.
+ */
+function headerValue(id: string): string {
+  if (ASCII.test(id)) return id;
+  let bytes = '';
+  for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte);
+  return bytes;
 }
 
 /** Weight of a message in the queue bound: its data, which dominates its size. */

@@ -61,9 +61,19 @@ describe('resolveClientOptions', () => {
     );
   });
 
-  it('refuses a lastEventId that is not a string', () => {
+  it('refuses a lastEventId that is not a string or could not be a header', () => {
     expect(() => resolveClientOptions({ lastEventId: 42 as unknown as string })).toThrow(
-      'SSE client option "lastEventId" must be a string (got 42)',
+      'SSE client option "lastEventId" must be a string without CR, LF or NUL (got 42)',
+    );
+    expect(() => resolveClientOptions({ lastEventId: 'a\nb' })).toThrow(
+      'SSE client option "lastEventId" must be a string without CR, LF or NUL (got "a\\nb")',
+    );
+  });
+
+  it('refuses invalid static headers at once', () => {
+    // Matched by message: the TypeError comes from another realm (Node's fetch) under Jest.
+    expect(() => resolveClientOptions({ headers: { 'bad name': 'x' } })).toThrow(
+      /invalid header name/,
     );
   });
 

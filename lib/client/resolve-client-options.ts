@@ -45,10 +45,22 @@ export function resolveClientOptions(options: SseClientOptions): ResolvedClientO
   if (options.body !== undefined && (method === 'GET' || method === 'HEAD')) {
     throw new TypeError(SseClientMessages.bodyNeedsMethod(method));
   }
-  if (options.lastEventId !== undefined && typeof options.lastEventId !== 'string') {
+  const { lastEventId } = options;
+  if (
+    lastEventId !== undefined &&
+    (typeof lastEventId !== 'string' || /[\r\n\0]/.test(lastEventId))
+  ) {
     throw new TypeError(
-      SseClientMessages.optionWrongType('lastEventId', 'a string', options.lastEventId),
+      SseClientMessages.optionWrongType(
+        'lastEventId',
+        'a string without CR, LF or NUL',
+        lastEventId,
+      ),
     );
+  }
+  // Static headers are checked now; a function's result is checked before each attempt.
+  if (options.headers !== undefined && typeof options.headers !== 'function') {
+    new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
   }
   const fetchImpl = options.fetch ?? globalFetch();
   const backoff = options.backoff === false ? false : { ...defaults.backoff, ...options.backoff };
