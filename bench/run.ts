@@ -1,0 +1,329 @@
+/**
+ * `npm run bench [-- --quick]`: this library against NestJS @Sse(), better-sse and raw node:http,
+ * side by side, on the same machine and settings. bench/README.md describes the method.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  FULL_PARAMS,
+  PAYLOAD_BYTES,
+  QUICK_PARAMS,
+  SERVER_LABELS,
+  SERVER_NOTES,
+  SERVER_ORDER,
+  type BenchParams,
+} from './config.js';
+import { ProcessTracker } from './orchestrator/deployment.js';
+import { describeMachine, formatMachine, openFileLimit } from './orchestrator/machine.js';
+import { runMatrix, type RunRecord } from './orchestrator/runner.js';
+import { aggregate, type Cells } from './report/aggregate.js';
+import { renderTable } from './report/table.js';
+import { evaluate, TARGETS, type TargetOutcome } from './report/targets.js';
+import { SCENARIOS, type Scenario } from './scenarios/index.js';
+import { max, median } from './shared/stats.js';
+import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
+/** Descriptors a process needs beyond its sockets (stdio, IPC, libuv, modules). */
+const FD_HEADROOM = 1024;
+/** Clocks that disagree by more than the measurement's own uncertainty plus this are reported. */
+const CLOCK_TOLERANCE_MS = 0.5;
+/** Other processes using more than this share of the CPU during a run make its figures suspect. */
+const FOREIGN_CPU_WARNING = 0.1;
+
+interface Options {
+  readonly params: BenchParams;
+  readonly scenarios: readonly Scenario[];
+  readonly servers: readonly ServerKind[];
+  /** Implementations whose server processes run under `--cpu-prof`. */
+  readonly profile: readonly ServerKind[];
+  /** Only an unfiltered full run may replace the committed results. */
+  readonly resultsFile: string;
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s) => s.id).join(',')}]
+         [--servers=${SERVER_KINDS.join(',')}] [--clients=N] [--passes=N] [--profile=KINDS]
+  --quick     small parameters (CI); writes bench/results/quick.json
+  --profile   CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
+  A full run with no option writes bench/results/latest.json; anything else partial.json.`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      servers: { type: 'string' },
+      clients: { type: 'string' },
+      passes: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const base = values.quick ? QUICK_PARAMS : FULL_PARAMS;
+  const clients = integerOption(values.clients, base.clientProcesses, '--clients', 1, 8);
+  const passes = integerOption(values.passes, base.passes, '--passes', 1, 20);
+  const scenarios = pick(values.scenarios, SCENARIOS, (s) => s.id, '--scenarios');
+  const servers = pick(values.servers, SERVER_ORDER, (k) => k, '--servers');
+  const profile =
+    values.profile === undefined ? [] : pick(values.profile, SERVER_ORDER, (k) => k, '--profile');
+  const customized = argv.some((arg) => arg !== '--quick');
+  const file = values.quick ? 'quick.json' : customized ? 'partial.json' : 'latest.json';
+  return {
+    params: { ...base, clientProcesses: clients, passes },
+    scenarios,
+    servers,
+    profile,
+    resultsFile: RESULTS_DIR + file,
+  };
+}
+
+function integerOption(
+  text: string | undefined,
+  fallback: number,
+  flag: string,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${text}`);
+  return value;
+}
+
+function pick<T>(
+  list: string | undefined,
+  all: readonly T[],
+  name: (t: T) => string,
+  flag: string,
+): T[] {
+  if (list === undefined) return [...all];
+  const wanted = list.split(',').map((s) => s.trim());
+  for (const w of wanted)
+    if (!all.some((t) => name(t) === w)) throw new Error(`${flag}: unknown "${w}"`);
+  return all.filter((t) => wanted.includes(name(t)));
+}
+
+/**
+ * Child processes inherit the open-file limit, so if it is too low for the largest scenario the
+ * whole run starts again under a shell that raises it (to the hard limit at most). Returns the
+ * exit code of that run, or undefined to go on in this process.
+ */
+function rerunWithRaisedFdLimit(needed: number): number | undefined {
+  const limit = openFileLimit();
+  if (!(limit < needed) || process.env.BENCH_FD_LIMIT_RAISED) return undefined;
+  console.log(`open-file limit ${limit} < ${needed} needed: re-running under "ulimit -n 65535"`);
+  const script =
+    'ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+  const result = spawnSync(
+    'sh',
+    ['-c', script, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, BENCH_FD_LIMIT_RAISED: '1' } },
+  );
+  return result.status ?? 1;
+}
+
+function progressLine(record: RunRecord, scenario: Scenario, passes: number): string {
+  const head = `[${record.pass + 1}/${passes}] ${scenario.title} / ${SERVER_LABELS[record.kind]}`;
+  const load =
+    record.foreignCpu === undefined ? '' : `, other load ${(record.foreignCpu * 100).toFixed(0)}%`;
+  const tail = `(${record.seconds.toFixed(1)} s${load})`;
+  if (!record.result) return `${head}: FAILED: ${record.error} ${tail}`;
+  const figures = scenario.metrics
+    .map((m) => `${m.label} ${m.format(record.result?.metrics[m.key] ?? Number.NaN)}`)
+    .join(', ');
+  return `${head}: ${figures} ${tail}`;
+}
+
+function evaluateTargets(scenarios: readonly Scenario[], cells: Cells): Map<string, TargetOutcome> {
+  const outcomes = new Map<string, TargetOutcome>();
+  for (const target of TARGETS) {
+    const scenario = scenarios.find((s) => s.id === target.scenario);
+    const metric = scenario?.metrics.find((m) => m.key === target.metric);
+    const byServer = cells.get(target.scenario);
+    if (!metric || !byServer) continue;
+    const values: Partial<Record<ServerKind, number>> = {};
+    for (const [kind, cell] of byServer)
+      if (cell.succeeded > 0) values[kind] = cell.metrics[metric.key];
+    outcomes.set(`${target.scenario}.${target.metric}`, evaluate(target, metric.better, values));
+  }
+  return outcomes;
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { params } = options;
+  const largest = Math.max(
+    params.throughput.connections,
+    params.latency.connections,
+    params.memory.connections,
+    params.connect.connections,
+  );
+  const rerun = rerunWithRaisedFdLimit(largest + FD_HEADROOM);
+  if (rerun !== undefined) return rerun;
+
+  const tracker = new ProcessTracker();
+  process.once('exit', () => tracker.killAll());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      tracker.killAll();
+      process.exit(130);
+    });
+
+  const machine = describeMachine();
+  console.log(`nestjs-sse-channels benchmark (${params.mode} run, ${params.passes} passes)`);
+  console.log(`machine: ${formatMachine(machine)}`);
+  if (machine.openFileLimit < largest + FD_HEADROOM)
+    console.log(`warning: open-file limit is below the ${largest + FD_HEADROOM} needed`);
+  console.log(`payload ${PAYLOAD_BYTES} B; ${params.clientProcesses} client processes; servers:`);
+  for (const kind of options.servers)
+    console.log(`  ${SERVER_LABELS[kind]}: ${SERVER_NOTES[kind]}`);
+  console.log('');
+
+  const records = await runMatrix({
+    params,
+    scenarios: options.scenarios,
+    servers: options.servers,
+    tracker,
+    serverExecArgv: (kind) =>
+      options.profile.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`] : [],
+    onRecord: (record) => {
+      const scenario = options.scenarios.find((s) => s.id === record.scenario);
+      if (scenario) console.log(progressLine(record, scenario, params.passes));
+    },
+  });
+
+  const cells = aggregate(options.scenarios, options.servers, records);
+  const targets = evaluateTargets(options.scenarios, cells);
+  const errors = records.flatMap((r) =>
+    r.error === undefined
+      ? []
+      : [`pass ${r.pass + 1}, ${r.scenario} / ${SERVER_LABELS[r.kind]}: ${r.error}`],
+  );
+  const offsets = records.flatMap((r) => r.clockOffsets);
+  const worstClock = offsets.reduce<(typeof offsets)[number] | undefined>(
+    (worst, o) => (!worst || Math.abs(o.offsetMs) > Math.abs(worst.offsetMs) ? o : worst),
+    undefined,
+  );
+  const warnings = offsets
+    .filter((o) => Math.abs(o.offsetMs) > o.uncertaintyMs + CLOCK_TOLERANCE_MS)
+    .map(
+      (o) =>
+        `${o.label}'s clock is ${o.offsetMs.toFixed(3)} ms off (± ${o.uncertaintyMs.toFixed(3)}): ` +
+        'latency figures are suspect',
+    );
+  const foreign = records.flatMap((r) => (r.foreignCpu === undefined ? [] : [r.foreignCpu]));
+  const busyRuns = records.filter((r) => (r.foreignCpu ?? 0) > FOREIGN_CPU_WARNING);
+  if (busyRuns.length > 0)
+    warnings.push(
+      `${busyRuns.length} of ${records.length} runs shared the machine with other processes ` +
+        `using more than ${FOREIGN_CPU_WARNING * 100}% of its CPU: ` +
+        busyRuns.map((r) => `pass ${r.pass + 1} ${r.scenario} / ${r.kind}`).join(', '),
+    );
+
+  console.log('');
+  console.log(
+    renderTable({
+      scenarios: options.scenarios,
+      describe: (s) => s.describe(params),
+      servers: options.servers,
+      cells,
+      targets,
+    }),
+  );
+  console.log('');
+  console.log(
+    `Figures are medians over ${params.passes} pass(es); (x) = figure / raw node:http figure. ` +
+      'A latency target of 1.25x is "0.8x of raw speed" as a time.',
+  );
+  if (worstClock)
+    console.log(
+      `Clocks of ${offsets.length} processes agree within ${Math.abs(worstClock.offsetMs).toFixed(3)} ms ` +
+        `(measured over IPC, ± ${worstClock.uncertaintyMs.toFixed(3)} ms).`,
+    );
+  if (foreign.length > 0)
+    console.log(
+      `Other processes used ${(median(foreign) * 100).toFixed(1)}% of the CPU in the median run, ` +
+        `${(max(foreign) * 100).toFixed(1)}% at most.`,
+    );
+  if (params.mode === 'quick')
+    console.log('Quick run: parameters too small for the figures or verdicts to mean much.');
+  for (const w of warnings) console.log(`warning: ${w}`);
+  for (const e of errors) console.log(`error: ${e}`);
+
+  const report = {
+    mode: params.mode,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    params,
+    payloadBytes: PAYLOAD_BYTES,
+    servers: Object.fromEntries(
+      options.servers.map((kind) => [
+        kind,
+        { label: SERVER_LABELS[kind], setup: SERVER_NOTES[kind] },
+      ]),
+    ),
+    clock: { worst: worstClock, processes: offsets.length },
+    scenarios: options.scenarios.map((s) => ({
+      id: s.id,
+      title: s.title,
+      parameters: s.describe(params),
+      results: Object.fromEntries(
+        options.servers.map((kind) => {
+          const cell = cells.get(s.id)?.get(kind);
+          const runs = records
+            .filter((r) => r.scenario === s.id && r.kind === kind)
+            .map(({ pass, result, error, seconds, foreignCpu }) => ({
+              pass: pass + 1,
+              ...(result ?? { error }),
+              seconds,
+              foreignCpu,
+            }));
+          return [kind, { median: cell?.metrics, runs }];
+        }),
+      ),
+    })),
+    targets: [...targets.values()].map((t) => ({
+      scenario: t.target.scenario,
+      metric: t.target.metric,
+      wants: t.wants,
+      verdict: t.verdict,
+      reasons: t.reasons,
+    })),
+    warnings,
+    errors,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(options.resultsFile, JSON.stringify(report, null, 2) + '\n');
+  console.log(`Results written to ${options.resultsFile}`);
+  return errors.length > 0 ? 1 : 0;
+}
+
+// Every child is bounded by its own lifetime; this bounds the orchestrator as well.
+setTimeout(
+  () => {
+    console.error('benchmark exceeded its time limit; stopping');
+    process.exit(1);
+  },
+  FULL_PARAMS.runTimeoutMs + 5 * 60_000,
+).unref();
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error);
+  return 1;
+});
