@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { from, take, toArray } from 'rxjs';
 import {
   connect,
@@ -513,36 +513,37 @@ describe('client against a hostile server', () => {
     it('stops reading while the consumer is behind, so the server feels backpressure', async () => {
       const event = `data: ${'x'.repeat(64 * 1024)}\n\n`;
       let written = 0;
-      let stalled: (() => void) | undefined;
+      let stalledAt: number | undefined;
+      let stalled: () => void = () => undefined;
       const serverStalled = new Promise<void>((resolve) => (stalled = resolve));
       server.route('/flood', async (x) => {
         x.open();
-        // Writes until the socket pushes back: a client reading without bound never would.
+        // Writes until the socket stops draining (a client reading without bound never lets it
+        // stop), then at the pace the client reads.
         while (!x.response.destroyed && written < 256 * 1024 * 1024) {
           written += event.length;
-          if (!x.response.write(event)) {
-            const drained = await Promise.race([
-              new Promise<boolean>((resolve) => x.response.once('drain', () => resolve(true))),
-              // Only a sleep can show that a drain does not come.
-              new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
-            ]);
-            if (!drained) break;
+          if (x.response.write(event)) continue;
+          // Only a wait can show that a drain does not come.
+          const drained = await drainOf(x.response, stalledAt === undefined ? 500 : undefined);
+          if (!drained && stalledAt === undefined) {
+            stalledAt = written;
+            stalled();
           }
         }
-        stalled?.();
+        stalled();
       });
-      // The watchdog must not mistake the pause for a dead server.
-      const stream = open('/flood', { bufferSize: 4, heartbeatTimeoutMs: 100 });
+      // The pause outlasts the watchdog, which must not take it for a dead server.
+      const stream = open('/flood', { bufferSize: 4, heartbeatTimeoutMs: 250 });
       await stream.opened();
       await serverStalled;
       // What the server got rid of sits in kernel and fetch buffers, plus the client's four.
-      expect(written).toBeLessThan(64 * 1024 * 1024);
+      expect(stalledAt).toBeLessThan(64 * 1024 * 1024);
       let read = 0;
       for await (const message of stream) {
         expect(message.data).toHaveLength(64 * 1024);
-        if (++read === 50) break;
+        if (++read === 100) break;
       }
-      expect(read).toBe(50);
+      expect(read).toBe(100);
       expect(server.requestsTo('/flood')).toHaveLength(1);
     });
 
@@ -561,6 +562,21 @@ describe('client against a hostile server', () => {
     });
   });
 });
+
+/** True when `response` drains, false when it closes or `timeoutMs` passes first. */
+function drainOf(response: ServerResponse, timeoutMs?: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (drained: boolean): void => {
+      clearTimeout(timer);
+      response.off('drain', onDrain).off('close', onClose);
+      resolve(drained);
+    };
+    const onDrain = (): void => settle(true);
+    const onClose = (): void => settle(false);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => settle(false), timeoutMs);
+    response.once('drain', onDrain).once('close', onClose);
+  });
+}
 
 function timers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
