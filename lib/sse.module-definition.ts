@@ -25,7 +25,8 @@ export const {
 } = new ConfigurableModuleBuilder<SseModuleOptions>({ moduleName: 'Sse' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createSseOptions')
-  .setExtras<SseModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+  // Every extra needs a key here: the builder strips only these keys from the options.
+  .setExtras<SseModuleExtras>({ isGlobal: true, admin: undefined }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
     controllers: extras.admin ? [createSseAdminController(checkedAdminOptions(extras.admin))] : [],
