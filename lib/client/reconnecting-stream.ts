@@ -131,7 +131,7 @@ export class ReconnectingStream {
         await this.sleep(reconnectDelay(baseMs, failuresInARow, this.options.backoff));
       }
     } catch (error) {
-      // Only the application's onStateChange can throw here; the stream ends with its error.
+      // Nothing above should throw; if something does, the stream must end rather than hang.
       this.finish(error);
     }
   }
@@ -305,7 +305,16 @@ export class ReconnectingStream {
   private setState(state: SseStreamState, error?: unknown): void {
     if (this.state === state) return;
     this.state = state;
-    this.options.onStateChange?.(state, error);
+    const listener = this.options.onStateChange;
+    if (!listener) return;
+    try {
+      listener(state, error);
+    } catch (listenerError) {
+      // As with an event listener: reported, and no business of the stream's.
+      queueMicrotask(() => {
+        throw listenerError;
+      });
+    }
   }
 
   /** The one way a stream ends; `error` undefined means it ended normally. */

@@ -89,7 +89,11 @@ export interface SseClientOptions {
   readonly closeOnPageHide?: boolean;
   /** Aborting it closes the stream, like `close()`. */
   readonly signal?: AbortSignal;
-  /** Called on every state change, with the failure that caused a reconnect. */
+  /**
+   * Called on every state change, with the failure that caused a reconnect or ended the stream.
+   * Like an event listener, what it throws is reported as an uncaught error and does not affect
+   * the stream.
+   */
   readonly onStateChange?: (state: SseStreamState, error?: unknown) => void;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: SseFetch;
