@@ -346,18 +346,21 @@ export class ReconnectingStream {
   }
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /**
  * An id as a header value. Headers carry bytes, and `Headers` refuses characters above U+00FF,
  * so a non-ASCII id goes out as its UTF-8 bytes, which is what `EventSource` sends; the
  * parser has already dropped ids with CR, LF or NUL.
  */
 function headerValue(id: string): string {
-  if (ASCII.test(id)) return id;
+  if (isAscii(id)) return id;
   let bytes = '';
   for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte);
   return bytes;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** Weight of a message in the queue bound: its data, which dominates its size. */
