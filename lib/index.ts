@@ -1,7 +1,8 @@
 export type { SseAdminOptions } from './admin/sse-admin-options.js';
-export { MemoryBackend, type MemoryBackendOptions } from './backends/memory/memory.backend.js';
+export { MemoryBackend } from './backends/memory/memory.backend.js';
 export type * from './backends/sse-backend.interface.js';
 export type { OutboundFrame } from './connection/outbound-frame.js';
+export type { ReplayPositions } from './connection/sse-connection.js';
 export type { SlowConsumerPolicy } from './connection/outbound-queue.js';
 export { InjectSseOptions } from './decorators/inject-sse-options.decorator.js';
 export { SseAbortSignal } from './decorators/sse-abort-signal.decorator.js';

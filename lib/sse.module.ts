@@ -9,6 +9,7 @@ import { ChannelHub } from './connection/channel-hub.js';
 import { ConnectionClock } from './connection/connection-clock.service.js';
 import { ConnectionPool } from './connection/connection-pool.js';
 import { LocalDelivery } from './connection/local-delivery.js';
+import { SseInstance } from './connection/sse-instance.js';
 import { SseStreamService } from './connection/sse-stream.service.js';
 import { SseLifecycle } from './lifecycle/sse-lifecycle.service.js';
 import { resolveSseOptions } from './options/resolve-sse-options.js';
@@ -36,7 +37,7 @@ import {
     { provide: SSE_OPTIONS, useFactory: resolveSseOptions, inject: [SSE_MODULE_OPTIONS] },
     {
       provide: SSE_BACKEND,
-      useFactory: (options: ResolvedSseOptions) => new MemoryBackend(options),
+      useFactory: (options: ResolvedSseOptions) => options.backend ?? new MemoryBackend(),
       inject: [SSE_OPTIONS],
     },
     BroadcastService,
@@ -46,6 +47,7 @@ import {
     ChannelRules,
     ConnectionClock,
     LocalDelivery,
+    SseInstance,
     SseLifecycle,
     SseStreamService,
     SseRouteTable,

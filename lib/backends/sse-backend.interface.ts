@@ -1,12 +1,18 @@
 import type { OutboundFrame } from '../connection/outbound-frame.js';
-import type { PublishResult } from '../interfaces/publish.interface.js';
+import type { ReplayPositions } from '../connection/sse-connection.js';
 import type { SseHistoryEntry } from '../interfaces/history.interface.js';
+import type { PublishResult } from '../interfaces/publish.interface.js';
+import type {
+  SseClusterStats,
+  SseConnectionInfo,
+} from '../interfaces/sse-connection-info.interface.js';
+import type { ConnectionFilter } from '../services/connection-registry.service.js';
 import type { PreparedEvent } from '../wire/event-encoder.js';
 
 /**
- * How a backend reaches this process's connections. The module implements it and hands it to
- * the backend in `attach()`; a backend calls it for every message that must reach local clients
- * (for a distributed backend: including messages published by other instances).
+ * How a backend reaches this process's connections. The module implements it; a backend calls
+ * it for every message that must reach local clients (for a distributed backend: including
+ * messages published by other instances).
  */
 export interface SseLocalDelivery {
   /** Writes `frame` to the channel's local subscribers, except `exclude`; returns how many. */
@@ -17,6 +23,25 @@ export interface SseLocalDelivery {
   toUser(userId: string, frame: OutboundFrame): number;
   /** Ends the channel's local streams after `lastFrame`; returns how many. */
   finishChannel(channel: string, lastFrame: OutboundFrame | undefined): number;
+  /** This process's connections and totals, for cluster-wide views. */
+  snapshot(): SseLocalSnapshot;
+  list(filter: ConnectionFilter): SseConnectionInfo[];
+}
+
+/** What one instance reports about itself. */
+export interface SseLocalSnapshot {
+  readonly connections: number;
+  readonly channels: Readonly<Record<string, number>>;
+  readonly users: Readonly<Record<string, number>>;
+}
+
+/** Handed to `SseBackend.attach()` when the module starts. */
+export interface SseBackendContext {
+  readonly delivery: SseLocalDelivery;
+  /** This process's id, the prefix of its connection ids (`<instance>-<n>`). */
+  readonly instanceId: string;
+  readonly history: { readonly maxAgeMs: number | undefined; readonly maxChannels: number };
+  readonly finished: { readonly maxChannels: number };
 }
 
 export interface SsePublishRequest {
@@ -37,31 +62,28 @@ export interface SseReplayRequest {
   readonly last: number;
 }
 
-export interface SseReplayEntry {
-  readonly position: string;
-  readonly frame: Buffer;
-}
-
 /**
- * The missed events in order, and the position live delivery resumes after; or a reset when
- * the id is not in history (unknown, or evicted), so the client must reload its state.
+ * The missed events in publish order, and per channel the last position they cover (live
+ * frames at or before it are skipped); or a reset when the id is not in history (unknown,
+ * evicted) or history could not be read, so the client must reload its state.
  */
 export type SseReplayResult =
   | {
       readonly kind: 'events';
-      readonly entries: readonly SseReplayEntry[];
-      readonly after: string | undefined;
+      readonly frames: readonly OutboundFrame[];
+      readonly after: ReplayPositions;
     }
   | { readonly kind: 'reset'; readonly reason: 'unknown-id' | 'evicted' | 'unavailable' };
 
 /**
  * Where events go between `BroadcastService` and the connections: id assignment, history and,
  * for distributed backends, delivery across instances. The in-memory backend is the default;
- * `RedisBackend` carries events across instances. Implement it to plug in another transport.
+ * `RedisBackend` (from `nestjs-sse-channels/redis`) carries events across instances. Implement
+ * it to plug in another transport.
  */
 export interface SseBackend {
-  /** Called once when the module starts. */
-  attach(delivery: SseLocalDelivery): Promise<void>;
+  /** Called once when the module starts, before any publish. */
+  attach(context: SseBackendContext): Promise<void>;
   publish(request: SsePublishRequest): Promise<PublishResult>;
   sendToConnection(
     connectionId: string,
@@ -70,11 +92,15 @@ export interface SseBackend {
   ): Promise<number>;
   sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number>;
   replay(request: SseReplayRequest): Promise<SseReplayResult>;
-  /** Stored events of a channel after `afterId` (or the oldest), at most `limit`. */
+  /** Stored events of a channel: after `afterId`, or the last `limit`, oldest first. */
   history(channel: string, afterId: string | undefined, limit: number): Promise<SseHistoryEntry[]>;
   /** Marks the channel finished for `ttlMs` and ends its streams everywhere. */
   finish(channel: string, lastEvent: PreparedEvent | undefined, ttlMs: number): Promise<number>;
   isFinished(channel: string): Promise<boolean>;
+  /** Totals over every live instance (this one only, for a single-process backend). */
+  clusterStats(): Promise<SseClusterStats>;
+  /** Connections of every live instance matching `filter`. */
+  clusterList(filter: ConnectionFilter): Promise<SseConnectionInfo[]>;
   /** Called once when the module stops. */
   close(): Promise<void>;
 }

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import type { SseLocalSnapshot } from '../backends/sse-backend.interface.js';
 import type {
   SseCloseReason,
   SseConnectionEvent,
+  SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
 import type { SseConnection } from './sse-connection.js';
+
+/** Which connections a query considers; all given fields must match. */
+export interface ConnectionFilter {
+  readonly channel?: string;
+  readonly userId?: string;
+  readonly state?: SseConnectionState;
+}
 
 /**
  * The connections of this process: by id, by user, with lifetime counters. Internal; the public
@@ -67,6 +76,30 @@ export class ConnectionPool {
 
   userIds(): IterableIterator<string> {
     return this.byUser.keys();
+  }
+
+  matching(filter: ConnectionFilter): SseConnection[] {
+    const found: SseConnection[] = [];
+    for (const connection of this.connections.values()) {
+      if (filter.channel !== undefined && !connection.channels.includes(filter.channel)) continue;
+      if (filter.userId !== undefined && connection.userId !== filter.userId) continue;
+      if (filter.state !== undefined && connection.state !== filter.state) continue;
+      found.push(connection);
+    }
+    return found;
+  }
+
+  /** Active connections now: in total, per channel, per user. */
+  snapshot(): SseLocalSnapshot {
+    const channels: Record<string, number> = {};
+    const users: Record<string, number> = {};
+    for (const connection of this.connections.values()) {
+      if (connection.state !== 'connecting' && connection.state !== 'open') continue;
+      for (const channel of connection.channels) channels[channel] = (channels[channel] ?? 0) + 1;
+      if (connection.userId !== undefined)
+        users[connection.userId] = (users[connection.userId] ?? 0) + 1;
+    }
+    return { connections: this.active, channels, users };
   }
 
   /** Calls `listener` with the number of listed connections whenever it changes. */

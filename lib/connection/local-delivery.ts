@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { SseLocalDelivery } from '../backends/sse-backend.interface.js';
+import type { SseLocalDelivery, SseLocalSnapshot } from '../backends/sse-backend.interface.js';
+import type { SseConnectionInfo } from '../interfaces/sse-connection-info.interface.js';
 import { ChannelHub } from './channel-hub.js';
-import { ConnectionPool } from './connection-pool.js';
+import { ConnectionPool, type ConnectionFilter } from './connection-pool.js';
 import type { OutboundFrame } from './outbound-frame.js';
 
 /** The module's side of the backend contract: frames in, written to this process's sockets. */
@@ -33,5 +34,13 @@ export class LocalDelivery implements SseLocalDelivery {
     const members = [...(this.hub.members(channel) ?? [])];
     for (const connection of members) connection.end('finished', lastFrame);
     return members.length;
+  }
+
+  snapshot(): SseLocalSnapshot {
+    return this.pool.snapshot();
+  }
+
+  list(filter: ConnectionFilter): SseConnectionInfo[] {
+    return this.pool.matching(filter).map((connection) => connection.info());
   }
 }

@@ -6,7 +6,9 @@ export interface OutboundFrame {
   readonly bytes: Buffer;
   /** Events count in `eventsSent`; heartbeats and preambles do not. */
   readonly isEvent: boolean;
-  /** Backend position (`<ms>-<seq>`), ordering the frame against a replay. */
+  /** The channel it was published to, with `position`, to order it against a replay. */
+  readonly channel?: string;
+  /** Backend position (`<ms>-<seq>`) within its channel. */
   readonly position?: string;
   /** Under the `conflate` policy, a queued frame with the same key is replaced by this one. */
   readonly conflateKey?: string;

@@ -7,8 +7,19 @@ import type {
 import { comparePositions, type OutboundFrame } from './outbound-frame.js';
 import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
 
+/** Per channel, the last position a replay sent; live frames at or before it are skipped. */
+export type ReplayPositions = Readonly<Record<string, string>>;
+
+function covered(frame: OutboundFrame, after: ReplayPositions | undefined): boolean {
+  if (after === undefined || frame.channel === undefined || frame.position === undefined)
+    return false;
+  const last = after[frame.channel];
+  return last !== undefined && comparePositions(frame.position, last) <= 0;
+}
+
 export interface SseConnectionInit {
   readonly id: string;
+  readonly instance: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
   readonly remoteAddress: string | undefined;
@@ -30,6 +41,7 @@ export interface SseConnectionInit {
  */
 export class SseConnection {
   readonly id: string;
+  readonly instance: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
   readonly remoteAddress: string | undefined;
@@ -65,6 +77,7 @@ export class SseConnection {
 
   constructor(init: SseConnectionInit) {
     this.id = init.id;
+    this.instance = init.instance;
     this.channels = init.channels;
     this.userId = init.userId;
     this.remoteAddress = init.remoteAddress;
@@ -141,22 +154,13 @@ export class SseConnection {
    * Writes the replayed frames, then the live frames held since `holdLive()` except those at or
    * before `after` (the replay already covered them): no gap, no duplicate, in order.
    */
-  resumeLive(replayed: readonly OutboundFrame[], after: string | undefined): void {
+  resumeLive(replayed: readonly OutboundFrame[], after: ReplayPositions | undefined): void {
     const held = this.held ?? [];
     this.held = undefined;
     this.heldBytes = 0;
     const now = Date.now();
     for (const frame of replayed) this.write(frame, now);
-    for (const frame of held) {
-      if (
-        after !== undefined &&
-        frame.position !== undefined &&
-        comparePositions(frame.position, after) <= 0
-      ) {
-        continue;
-      }
-      this.write(frame, now);
-    }
+    for (const frame of held) if (!covered(frame, after)) this.write(frame, now);
   }
 
   /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
@@ -200,6 +204,7 @@ export class SseConnection {
   info(): SseConnectionInfo {
     return {
       id: this.id,
+      instance: this.instance,
       channels: this.channels,
       userId: this.userId,
       remoteAddress: this.remoteAddress,

@@ -6,7 +6,6 @@ import {
   Logger,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
 import type { SseBackend, SseReplayResult } from '../backends/sse-backend.interface.js';
@@ -27,6 +26,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { handlerSource } from './handler-source.js';
 import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
 import { SseConnection } from './sse-connection.js';
+import { SseInstance } from './sse-instance.js';
 
 const SSE_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -49,24 +49,17 @@ const SAFE_LAST_EVENT_ID = /^[\x20-\x7e]+$/;
 @Injectable()
 export class SseStreamService {
   private readonly logger = new Logger('SseModule');
-  /** Prefix of this process's connection ids, so ids are unique across instances. */
-  private readonly instanceId = randomBytes(4).toString('hex');
-  private sequence = 0;
   private readonly preamble: OutboundFrame;
 
   constructor(
     private readonly pool: ConnectionPool,
     private readonly hub: ChannelHub,
     private readonly lifecycle: SseLifecycle,
+    private readonly instance: SseInstance,
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     @InjectSseOptions() private readonly options: ResolvedSseOptions,
   ) {
     this.preamble = controlFrame(encodeRetry(options.retryMs));
-  }
-
-  /** This process's prefix of connection ids (`<instance>-<n>`). */
-  get instance(): string {
-    return this.instanceId;
   }
 
   /**
@@ -83,7 +76,8 @@ export class SseStreamService {
     // Checked and reserved in one synchronous step, so concurrent requests cannot overshoot.
     this.checkLimits(userId);
     const connection = new SseConnection({
-      id: `${this.instanceId}-${(++this.sequence).toString(36)}`,
+      id: this.instance.nextConnectionId(),
+      instance: this.instance.id,
       channels,
       userId,
       remoteAddress: exchange.request.ip ?? exchange.rawRequest.socket.remoteAddress,
@@ -177,8 +171,7 @@ export class SseStreamService {
           const reset = encodeEvent({ event: 'reset', data: { reason: replay.reason } });
           connection.resumeLive([eventFrame(reset)], undefined);
         } else {
-          const frames = replay.entries.map((entry) => eventFrame(entry.frame));
-          connection.resumeLive(frames, replay.after);
+          connection.resumeLive(replay.frames, replay.after);
         }
         if (source) this.pipeHandlerEvents(connection, source);
       });

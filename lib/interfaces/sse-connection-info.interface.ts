@@ -22,6 +22,8 @@ export type SseCloseReason =
 /** A snapshot of one connection, as `ConnectionRegistry` reports it. */
 export interface SseConnectionInfo {
   readonly id: string;
+  /** The instance serving it (the prefix of its id). */
+  readonly instance: string;
   readonly channels: readonly string[];
   /** From the request (by default `req.user.id ?? req.user.sub`); undefined when anonymous. */
   readonly userId: string | undefined;
@@ -64,4 +66,13 @@ export interface SseRegistryStats {
   readonly droppedEvents: number;
   /** Connections closed since start, by reason. */
   readonly disconnects: Readonly<Partial<Record<SseCloseReason, number>>>;
+}
+
+/** Connection counts over every live instance, from `ConnectionRegistry.clusterStats()`. */
+export interface SseClusterStats {
+  /** Instances that reported within their time-to-live. */
+  readonly instances: number;
+  readonly connections: number;
+  readonly channels: Readonly<Record<string, number>>;
+  readonly users: Readonly<Record<string, number>>;
 }

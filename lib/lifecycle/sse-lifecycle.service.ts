@@ -2,13 +2,14 @@ import {
   Inject,
   Injectable,
   type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import type { SseBackend } from '../backends/sse-backend.interface.js';
 import { ConnectionPool } from '../connection/connection-pool.js';
 import { LocalDelivery } from '../connection/local-delivery.js';
 import { eventFrame, type OutboundFrame } from '../connection/outbound-frame.js';
+import { SseInstance } from '../connection/sse-instance.js';
 import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import { SseShutdownError } from '../errors/sse-shutdown.error.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
@@ -23,7 +24,7 @@ import { encodeEvent } from '../wire/event-encoder.js';
  */
 @Injectable()
 export class SseLifecycle
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private stopping = false;
   private readonly shutdownFrame: OutboundFrame | undefined;
@@ -32,6 +33,7 @@ export class SseLifecycle
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     private readonly delivery: LocalDelivery,
     private readonly pool: ConnectionPool,
+    private readonly instance: SseInstance,
     @InjectSseOptions() private readonly options: ResolvedSseOptions,
   ) {
     this.shutdownFrame = options.shutdownEvent
@@ -48,8 +50,14 @@ export class SseLifecycle
     if (this.stopping) throw new SseShutdownError(operation);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.backend.attach(this.delivery);
+  /** The module's hooks run before those of the modules importing it: no publish comes first. */
+  async onModuleInit(): Promise<void> {
+    await this.backend.attach({
+      delivery: this.delivery,
+      instanceId: this.instance.id,
+      history: this.options.history,
+      finished: this.options.finished,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

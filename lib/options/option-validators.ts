@@ -42,3 +42,26 @@ export function IsFunctionOption(what: string): PropertyDecorator {
     },
   });
 }
+
+const BACKEND_METHODS = ['attach', 'publish', 'replay', 'history', 'close'] as const;
+
+/** An object implementing `SseBackend` (checked by its methods). */
+export function IsBackendOption(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isBackend',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        BACKEND_METHODS.every(
+          (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+        ),
+      defaultMessage: (args?: ValidationArguments) =>
+        SseMessages.optionOutOfRange(
+          'backend',
+          'an SseBackend, e.g. new RedisBackend({ url })',
+          args?.value,
+        ),
+    },
+  });
+}

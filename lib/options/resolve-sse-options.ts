@@ -42,6 +42,7 @@ export function resolveSseOptions(input: SseModuleOptions | undefined): Resolved
     messages.push(SseMessages.replayOnConnectAboveHistory(replayOnConnect, history.size));
   if (messages.length > 0) throw new Error(SseMessages.invalidOptions(messages));
   return {
+    backend: given.backend,
     heartbeatIntervalMs: given.heartbeatIntervalMs ?? SSE_DEFAULTS.heartbeatIntervalMs,
     retryMs: given.retryMs ?? SSE_DEFAULTS.retryMs,
     userId: given.userId ? normalizeUserId(given.userId) : defaultUserId,

@@ -1,9 +1,10 @@
 import { IsOptional, IsString, ValidateNested } from 'class-validator';
+import type { SseBackend } from '../backends/sse-backend.interface.js';
 import type { SlowConsumerPolicy } from '../connection/outbound-queue.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
 import { SSE_LIMITS } from '../sse.constants.js';
-import { IntegerIn, IsFunctionOption, OneOf } from './option-validators.js';
+import { IntegerIn, IsBackendOption, IsFunctionOption, OneOf } from './option-validators.js';
 
 /** Bounds of the per-channel event history kept for `Last-Event-ID` replay. */
 export class HistoryOptions {
@@ -65,6 +66,14 @@ export class SseChannelDeclaration {
  * SseModule.forRoot({ heartbeatIntervalMs: 15_000, maxConnectionsPerUser: 5 })
  */
 export class SseModuleOptions {
+  /**
+   * Where events travel and history lives. Default: in this process (`MemoryBackend`). For
+   * several instances: `new RedisBackend({ url })` from `nestjs-sse-channels/redis`.
+   */
+  @IsOptional()
+  @IsBackendOption()
+  backend?: SseBackend;
+
   /**
    * No stream stays silent longer than this: a comment line is written to idle connections so
    * proxies keep them open and dead clients are detected. One timer serves all connections.
@@ -148,6 +157,7 @@ export class SseModuleOptions {
 
 /** The options after defaults are merged: what the services read. */
 export interface ResolvedSseOptions {
+  readonly backend: SseBackend | undefined;
   readonly heartbeatIntervalMs: number;
   readonly retryMs: number;
   readonly userId: (request: SseRequest) => string | undefined;

@@ -1,26 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { ChannelHub } from '../connection/channel-hub.js';
-import { ConnectionPool } from '../connection/connection-pool.js';
-import type { SseConnection } from '../connection/sse-connection.js';
+import type { SseBackend } from '../backends/sse-backend.interface.js';
+import { ConnectionPool, type ConnectionFilter } from '../connection/connection-pool.js';
 import type {
   SseCloseReason,
+  SseClusterStats,
   SseConnectionEvent,
   SseConnectionInfo,
-  SseConnectionState,
   SseRegistryStats,
 } from '../interfaces/sse-connection-info.interface.js';
+import { SSE_BACKEND } from '../sse.constants.js';
 
-/** Which connections `list()`, `count()` and `disconnect()` consider; all fields must match. */
-export interface ConnectionFilter {
-  readonly channel?: string;
-  readonly userId?: string;
-  readonly state?: SseConnectionState;
-}
+export type { ConnectionFilter } from '../connection/connection-pool.js';
 
 /**
- * Who is connected to this process, to what, since when, and how much they received; and the
- * means to disconnect them.
+ * Who is connected, to what, since when, and how much they received; and the means to
+ * disconnect them. `get`, `list`, `count`, `stats` and `disconnect` cover this process; the
+ * `cluster*` methods cover every instance of a distributed backend.
  *
  * @example
  * constructor(private readonly registry: ConnectionRegistry) {}
@@ -31,7 +27,7 @@ export interface ConnectionFilter {
 export class ConnectionRegistry {
   constructor(
     private readonly pool: ConnectionPool,
-    private readonly hub: ChannelHub,
+    @Inject(SSE_BACKEND) private readonly backend: SseBackend,
   ) {}
 
   /** `connected` when a stream opens, `disconnected` (with the reason) when it is gone. */
@@ -45,14 +41,14 @@ export class ConnectionRegistry {
   }
 
   list(filter: ConnectionFilter = {}): SseConnectionInfo[] {
-    return this.matching(filter).map((connection) => connection.info());
+    return this.pool.matching(filter).map((connection) => connection.info());
   }
 
   count(filter: ConnectionFilter = {}): number {
     if (filter.channel === undefined && filter.userId === undefined && filter.state === undefined) {
       return this.pool.size;
     }
-    return this.matching(filter).length;
+    return this.pool.matching(filter).length;
   }
 
   /**
@@ -61,14 +57,14 @@ export class ConnectionRegistry {
    * unless a guard now refuses them.
    */
   disconnect(target: string | ConnectionFilter, reason: SseCloseReason = 'disconnect'): number {
+    const found = typeof target === 'string' ? this.pool.get(target) : undefined;
     const connections =
-      typeof target === 'string'
-        ? [this.pool.get(target)].filter(isDefined)
-        : this.matching(target);
+      typeof target === 'string' ? (found ? [found] : []) : this.pool.matching(target);
     for (const connection of connections) connection.end(reason);
     return connections.length;
   }
 
+  /** Totals of this process: connections now, per channel and user, and lifetime counters. */
   stats(): SseRegistryStats {
     const totals = { ...this.pool.retiredTotals };
     for (const connection of this.pool.values()) {
@@ -76,29 +72,19 @@ export class ConnectionRegistry {
       totals.bytesSent += connection.bytesSent;
       totals.droppedEvents += connection.droppedEvents;
     }
-    const users: Record<string, number> = {};
-    for (const userId of this.pool.userIds()) users[userId] = this.pool.ofUser(userId)?.size ?? 0;
-    return {
-      connections: this.pool.activeCount,
-      channels: Object.fromEntries(this.hub.memberCounts()),
-      users,
-      ...totals,
-      disconnects: { ...this.pool.disconnects },
-    };
+    return { ...this.pool.snapshot(), ...totals, disconnects: { ...this.pool.disconnects } };
   }
 
-  private matching(filter: ConnectionFilter): SseConnection[] {
-    const found: SseConnection[] = [];
-    for (const connection of this.pool.values()) {
-      if (filter.channel !== undefined && !connection.channels.includes(filter.channel)) continue;
-      if (filter.userId !== undefined && connection.userId !== filter.userId) continue;
-      if (filter.state !== undefined && connection.state !== filter.state) continue;
-      found.push(connection);
-    }
-    return found;
+  /**
+   * Connections now over every live instance (instances report periodically with a
+   * time-to-live, so a crashed one drops out). With the in-memory backend: this process.
+   */
+  clusterStats(): Promise<SseClusterStats> {
+    return this.backend.clusterStats();
   }
-}
 
-function isDefined<T>(value: T | undefined): value is T {
-  return value !== undefined;
+  /** Connections of every live instance matching `filter`, each with its `instance`. */
+  listCluster(filter: ConnectionFilter = {}): Promise<SseConnectionInfo[]> {
+    return this.backend.clusterList(filter);
+  }
 }

@@ -1,22 +1,22 @@
 import type { OutboundFrame } from '../../connection/outbound-frame.js';
 import { SseUnknownEventIdError } from '../../errors/sse-unknown-event-id.error.js';
+import type { ConnectionFilter } from '../../connection/connection-pool.js';
 import type { SseHistoryEntry } from '../../interfaces/history.interface.js';
 import type { PublishResult } from '../../interfaces/publish.interface.js';
+import type {
+  SseClusterStats,
+  SseConnectionInfo,
+} from '../../interfaces/sse-connection-info.interface.js';
 import { frameOf, type PreparedEvent } from '../../wire/event-encoder.js';
 import { readFrame } from '../../wire/frame-reader.js';
 import type {
   SseBackend,
-  SseLocalDelivery,
+  SseBackendContext,
   SsePublishRequest,
   SseReplayRequest,
   SseReplayResult,
 } from '../sse-backend.interface.js';
 import { HistoryRing, type HistoryEntry } from './history-ring.js';
-
-export interface MemoryBackendOptions {
-  readonly history: { readonly maxAgeMs: number | undefined; readonly maxChannels: number };
-  readonly finished: { readonly maxChannels: number };
-}
 
 /**
  * The embedded default: one process, nothing to install. Ids are `<boot ms>-<sequence>` with one
@@ -28,16 +28,14 @@ export class MemoryBackend implements SseBackend {
   private readonly epoch = Date.now();
   private readonly idPattern = new RegExp(`^${this.epoch}-(\\d+)$`);
   private sequence = 0;
-  private delivery: SseLocalDelivery | undefined;
+  private attached: SseBackendContext | undefined;
   /** Rings by channel; Map order is recency of publish, for least-recently-used eviction. */
   private readonly histories = new Map<string, HistoryRing>();
   /** Finished channels and when that ends; Map order is age, for bounded eviction. */
   private readonly finished = new Map<string, number>();
 
-  constructor(private readonly options: MemoryBackendOptions) {}
-
-  async attach(delivery: SseLocalDelivery): Promise<void> {
-    this.delivery = delivery;
+  async attach(context: SseBackendContext): Promise<void> {
+    this.attached = context;
   }
 
   async publish(request: SsePublishRequest): Promise<PublishResult> {
@@ -66,19 +64,22 @@ export class MemoryBackend implements SseBackend {
 
   async replay(request: SseReplayRequest): Promise<SseReplayResult> {
     const rings = request.channels.flatMap((channel) => this.ringOf(channel) ?? []);
+    let entries: HistoryEntry[];
+    let upTo: number;
     if (request.lastEventId === undefined) {
-      const entries = merge(rings.map((ring) => ring.last(request.last))).slice(-request.last);
-      return {
-        kind: 'events',
-        entries: entries.map(toReplayEntry(this.epoch)),
-        after: this.positionOf(entries.at(-1)),
-      };
+      entries = merge(rings.map((ring) => ring.last(request.last))).slice(-request.last);
+      upTo = entries.at(-1)?.seq ?? 0;
+    } else {
+      const seq = this.locate(rings, request.lastEventId);
+      if (typeof seq !== 'number') return { kind: 'reset', reason: seq };
+      entries = merge(rings.map((ring) => ring.after(seq)));
+      upTo = entries.at(-1)?.seq ?? seq;
     }
-    const seq = this.locate(rings, request.lastEventId);
-    if (typeof seq !== 'number') return { kind: 'reset', reason: seq };
-    const entries = merge(rings.map((ring) => ring.after(seq)));
-    const after = entries.length > 0 ? this.positionOf(entries.at(-1)) : `${this.epoch}-${seq}`;
-    return { kind: 'events', entries: entries.map(toReplayEntry(this.epoch)), after };
+    // One sequence for all channels: the replay covers every channel up to the same point.
+    const position = `${this.epoch}-${upTo}`;
+    const after = Object.fromEntries(request.channels.map((channel) => [channel, position]));
+    const frames = entries.map((entry) => ({ bytes: entry.frame, isEvent: true }));
+    return { kind: 'events', frames, after };
   }
 
   async history(
@@ -104,7 +105,7 @@ export class MemoryBackend implements SseBackend {
   ): Promise<number> {
     this.finished.delete(channel);
     this.finished.set(channel, Date.now() + ttlMs);
-    if (this.finished.size > this.options.finished.maxChannels)
+    if (this.finished.size > this.context.finished.maxChannels)
       this.finished.delete(this.finished.keys().next().value as string);
     const last =
       lastEvent &&
@@ -121,14 +122,26 @@ export class MemoryBackend implements SseBackend {
     return false;
   }
 
+  async clusterStats(): Promise<SseClusterStats> {
+    return { instances: 1, ...this.context.delivery.snapshot() };
+  }
+
+  async clusterList(filter: ConnectionFilter): Promise<SseConnectionInfo[]> {
+    return this.context.delivery.list(filter);
+  }
+
   async close(): Promise<void> {
     this.histories.clear();
     this.finished.clear();
   }
 
-  private get local(): SseLocalDelivery {
-    if (!this.delivery) throw new Error('MemoryBackend used before attach()');
-    return this.delivery;
+  private get context(): SseBackendContext {
+    if (!this.attached) throw new Error('MemoryBackend used before attach()');
+    return this.attached;
+  }
+
+  private get local() {
+    return this.context.delivery;
   }
 
   /** Assigns the id and stores the frame; synchronous, so nothing can interleave. */
@@ -150,7 +163,7 @@ export class MemoryBackend implements SseBackend {
         givenId !== undefined,
         historySize,
       );
-    return { frame: { bytes, isEvent: true, position, conflateKey }, id };
+    return { frame: { bytes, isEvent: true, channel, position, conflateKey }, id };
   }
 
   private store(channel: string, entry: HistoryEntry, customId: boolean, size: number): void {
@@ -158,7 +171,7 @@ export class MemoryBackend implements SseBackend {
     if (ring) this.histories.delete(channel);
     else ring = new HistoryRing(size);
     this.histories.set(channel, ring);
-    if (this.histories.size > this.options.history.maxChannels) {
+    if (this.histories.size > this.context.history.maxChannels) {
       this.histories.delete(this.histories.keys().next().value as string);
     }
     ring.push(entry, customId);
@@ -166,7 +179,7 @@ export class MemoryBackend implements SseBackend {
 
   private ringOf(channel: string): HistoryRing | undefined {
     const ring = this.histories.get(channel);
-    const maxAge = this.options.history.maxAgeMs;
+    const maxAge = this.context.history.maxAgeMs;
     if (ring && maxAge !== undefined) ring.expire(Date.now() - maxAge);
     return ring;
   }
@@ -187,18 +200,10 @@ export class MemoryBackend implements SseBackend {
     }
     return 'unknown-id';
   }
-
-  private positionOf(entry: HistoryEntry | undefined): string | undefined {
-    return entry && `${this.epoch}-${entry.seq}`;
-  }
 }
 
 function merge(lists: HistoryEntry[][]): HistoryEntry[] {
   return lists.length === 1
     ? (lists[0] as HistoryEntry[])
     : lists.flat().sort((a, b) => a.seq - b.seq);
-}
-
-function toReplayEntry(epoch: number) {
-  return (entry: HistoryEntry) => ({ position: `${epoch}-${entry.seq}`, frame: entry.frame });
 }
