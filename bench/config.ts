@@ -103,6 +103,13 @@ export interface BenchParams {
    * the median over passes, so a burst of other load on the machine moves it less.
    */
   readonly passes: number;
+  /**
+   * A run during which other processes used more than `busyThreshold` of the machine's CPU is
+   * run again, up to this many times, and the least disturbed attempt counts. Failed runs are
+   * never retried: a failure is reported.
+   */
+  readonly retriesWhenBusy: number;
+  readonly busyThreshold: number;
   readonly throughput: ThroughputParams;
   readonly latency: LatencyParams;
   readonly memory: MemoryParams;
@@ -120,6 +127,8 @@ export interface BenchParams {
 export const FULL_PARAMS: BenchParams = {
   mode: 'full',
   passes: 5,
+  retriesWhenBusy: 2,
+  busyThreshold: 0.1,
   throughput: { connections: 1000, messages: 100, bursts: 5, warmupBursts: 1, pauseMs: 200 },
   latency: { connections: 5000, rounds: 50, warmupRounds: 5, gapMs: 30 },
   memory: { connections: 5000, warmupConnections: 200, warmupMessages: 5, settleMs: 1000 },
@@ -134,6 +143,8 @@ export const FULL_PARAMS: BenchParams = {
 export const QUICK_PARAMS: BenchParams = {
   mode: 'quick',
   passes: 1,
+  retriesWhenBusy: 0,
+  busyThreshold: 0.1,
   throughput: { connections: 200, messages: 50, bursts: 3, warmupBursts: 1, pauseMs: 50 },
   latency: { connections: 500, rounds: 15, warmupRounds: 3, gapMs: 10 },
   memory: { connections: 1000, warmupConnections: 100, warmupMessages: 2, settleMs: 300 },

@@ -31,8 +31,6 @@ const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 const FD_HEADROOM = 1024;
 /** Clocks that disagree by more than the measurement's own uncertainty plus this are reported. */
 const CLOCK_TOLERANCE_MS = 0.5;
-/** Other processes using more than this share of the CPU during a run make its figures suspect. */
-const FOREIGN_CPU_WARNING = 0.1;
 
 interface Options {
   readonly params: BenchParams;
@@ -133,7 +131,8 @@ function rerunWithRaisedFdLimit(needed: number): number | undefined {
 }
 
 function progressLine(record: RunRecord, scenario: Scenario, passes: number): string {
-  const head = `[${record.pass + 1}/${passes}] ${scenario.title} / ${SERVER_LABELS[record.kind]}`;
+  const attempt = record.attempt > 1 ? ` (attempt ${record.attempt})` : '';
+  const head = `[${record.pass + 1}/${passes}] ${scenario.title} / ${SERVER_LABELS[record.kind]}${attempt}`;
   const load =
     record.foreignCpu === undefined ? '' : `, other load ${(record.foreignCpu * 100).toFixed(0)}%`;
   const tail = `(${record.seconds.toFixed(1)} s${load})`;
@@ -210,7 +209,8 @@ async function main(): Promise<number> {
 
   const cells = aggregate(options.scenarios, options.servers, records);
   const targets = evaluateTargets(options.scenarios, cells);
-  const errors = records.flatMap((r) =>
+  const kept = records.filter((r) => r.kept);
+  const errors = kept.flatMap((r) =>
     r.error === undefined
       ? []
       : [`pass ${r.pass + 1}, ${r.scenario} / ${SERVER_LABELS[r.kind]}: ${r.error}`],
@@ -227,12 +227,12 @@ async function main(): Promise<number> {
         `${o.label}'s clock is ${o.offsetMs.toFixed(3)} ms off (± ${o.uncertaintyMs.toFixed(3)}): ` +
         'latency figures are suspect',
     );
-  const foreign = records.flatMap((r) => (r.foreignCpu === undefined ? [] : [r.foreignCpu]));
-  const busyRuns = records.filter((r) => (r.foreignCpu ?? 0) > FOREIGN_CPU_WARNING);
+  const foreign = kept.flatMap((r) => (r.foreignCpu === undefined ? [] : [r.foreignCpu]));
+  const busyRuns = kept.filter((r) => (r.foreignCpu ?? 0) > params.busyThreshold);
   if (busyRuns.length > 0)
     warnings.push(
-      `${busyRuns.length} of ${records.length} runs shared the machine with other processes ` +
-        `using more than ${FOREIGN_CPU_WARNING * 100}% of its CPU: ` +
+      `${busyRuns.length} of ${kept.length} counted runs shared the machine with other processes ` +
+        `using more than ${params.busyThreshold * 100}% of its CPU: ` +
         busyRuns.map((r) => `pass ${r.pass + 1} ${r.scenario} / ${r.kind}`).join(', '),
     );
 
@@ -258,8 +258,9 @@ async function main(): Promise<number> {
     );
   if (foreign.length > 0)
     console.log(
-      `Other processes used ${(median(foreign) * 100).toFixed(1)}% of the CPU in the median run, ` +
-        `${(max(foreign) * 100).toFixed(1)}% at most.`,
+      `Other processes used ${(median(foreign) * 100).toFixed(1)}% of the CPU in the median ` +
+        `counted run, ${(max(foreign) * 100).toFixed(1)}% at most; ` +
+        `${records.length - kept.length} busier attempts were run again and not counted.`,
     );
   if (params.mode === 'quick')
     console.log('Quick run: parameters too small for the figures or verdicts to mean much.');
@@ -288,8 +289,10 @@ async function main(): Promise<number> {
           const cell = cells.get(s.id)?.get(kind);
           const runs = records
             .filter((r) => r.scenario === s.id && r.kind === kind)
-            .map(({ pass, result, error, seconds, foreignCpu }) => ({
+            .map(({ pass, attempt, kept, result, error, seconds, foreignCpu }) => ({
               pass: pass + 1,
+              attempt,
+              counted: kept,
               ...(result ?? { error }),
               seconds,
               foreignCpu,

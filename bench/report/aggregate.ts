@@ -23,7 +23,7 @@ export function aggregate(
   for (const scenario of scenarios) {
     const byServer = new Map<ServerKind, Cell>();
     for (const kind of servers) {
-      const runs = records.filter((r) => r.scenario === scenario.id && r.kind === kind);
+      const runs = records.filter((r) => r.kept && r.scenario === scenario.id && r.kind === kind);
       const ok = runs.flatMap((r) => (r.result ? [r.result] : []));
       const metrics: Record<string, number> = {};
       if (ok.length > 0)
