@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { BroadcastService } from '../lib/index.js';
+import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream, type RawStream } from './support/sse-clients.js';
@@ -110,6 +110,19 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
     await broadcast.publish('rooms/p', 6);
     await stream.waitFor((events) => events.length === 4);
     expect(datas(stream)).toEqual(['3', '4', '5', '6']);
+    stream.close();
+  });
+
+  it('sends no reset to a stream without channels, whose Last-Event-ID only the handler uses', async () => {
+    await start();
+    const stream = await openRawStream(`${running.url}/hub/inbox`, {
+      'last-event-id': 'from-elsewhere',
+    });
+    await stream.waitFor(() => stream.raw().includes('retry:'));
+    const [info] = running.app.get(ConnectionRegistry).list();
+    await broadcast.sendTo(info?.id as string, 'direct');
+    await stream.waitFor((events) => events.length === 1);
+    expect(datas(stream)).toEqual(['direct']);
     stream.close();
   });
 

@@ -152,7 +152,10 @@ export class SseStreamService {
     this.pool.opened(connection);
     const replayLast =
       lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
-    if (lastEventId === undefined && replayLast === 0) return this.goLive(connection, source);
+    // Without channels there is no history: a Last-Event-ID only matters to the handler.
+    const nothingToReplay =
+      connection.channels.length === 0 || (lastEventId === undefined && replayLast === 0);
+    if (nothingToReplay) return this.goLive(connection, source);
     // Live events published while history is read wait, then those already replayed are skipped.
     connection.holdLive();
     this.join(connection);
