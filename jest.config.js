@@ -16,6 +16,7 @@ const shared = {
 export default {
   // End-to-end tests wait on real sockets; each still fails fast through its own waitFor timeouts.
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/global-setup.js',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts'] },
     {

@@ -45,6 +45,18 @@ export const SseMessages = {
   adminGuards: () =>
     'admin.guards must list at least one guard: the admin routes expose user ids and remote addresses',
 
+  invalidRedisOptions: (details: string[]) =>
+    `Invalid RedisBackend options:\n  - ${details.join('\n  - ')}`,
+  redisUnreachable: (where: string, reason: string) =>
+    `RedisBackend could not connect to ${where}: ${reason}`,
+  redisLost: (reason: string) =>
+    `Redis connection lost (${reason}); publishes fail until it returns, local streams stay open`,
+  redisRestored: () => 'Redis connection restored; subscriptions renewed',
+  redisCatchUpFailed: (reason: string) =>
+    `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
+  redisBadMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
+  redisNotAttached: () => 'RedisBackend used before SseModule started it',
+
   handlerReturnedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
   handlerNotDecorated: (route: string) =>

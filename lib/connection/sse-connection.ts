@@ -10,13 +10,6 @@ import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
 /** Per channel, the last position a replay sent; live frames at or before it are skipped. */
 export type ReplayPositions = Readonly<Record<string, string>>;
 
-function covered(frame: OutboundFrame, after: ReplayPositions | undefined): boolean {
-  if (after === undefined || frame.channel === undefined || frame.position === undefined)
-    return false;
-  const last = after[frame.channel];
-  return last !== undefined && comparePositions(frame.position, last) <= 0;
-}
-
 export interface SseConnectionInit {
   readonly id: string;
   readonly instance: string;
@@ -69,6 +62,12 @@ export class SseConnection {
   private queue: OutboundQueue | undefined;
   private held: OutboundFrame[] | undefined;
   private heldBytes = 0;
+  /**
+   * Per channel, the position a replay covered. A distributed backend may still deliver a live
+   * frame the replay already sent (the history read and the live message travel separately), so
+   * such frames are skipped until a newer one of the channel arrives.
+   */
+  private replayed: Map<string, string> | undefined;
   private readonly onResponseClose = (): void => {
     this.retire('client');
     this.finish();
@@ -134,6 +133,7 @@ export class SseConnection {
   write(frame: OutboundFrame, now: number): boolean {
     if (this.state !== 'open') return false;
     if (this.held !== undefined) return this.hold(frame);
+    if (this.replayed !== undefined && this.alreadyReplayed(frame)) return false;
     if (!this.paused) {
       this.lastWriteAt = now;
       this.send(frame, now);
@@ -160,7 +160,9 @@ export class SseConnection {
     this.heldBytes = 0;
     const now = Date.now();
     for (const frame of replayed) this.write(frame, now);
-    for (const frame of held) if (!covered(frame, after)) this.write(frame, now);
+    if (after !== undefined && Object.keys(after).length > 0)
+      this.replayed = new Map(Object.entries(after));
+    for (const frame of held) this.write(frame, now);
   }
 
   /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
@@ -263,6 +265,18 @@ export class SseConnection {
       this.droppedEvents++;
     }
     return true;
+  }
+
+  private alreadyReplayed(frame: OutboundFrame): boolean {
+    const replayed = this.replayed as Map<string, string>;
+    if (frame.channel === undefined || frame.position === undefined) return false;
+    const last = replayed.get(frame.channel);
+    if (last === undefined) return false;
+    if (comparePositions(frame.position, last) <= 0) return true;
+    // The channel has moved past the replay: nothing older can come any more.
+    replayed.delete(frame.channel);
+    if (replayed.size === 0) this.replayed = undefined;
+    return false;
   }
 
   private hold(frame: OutboundFrame): boolean {

@@ -58,7 +58,8 @@ export function checkedId(id: unknown): string {
   return checkedField('id', id);
 }
 
-function frameText({ head, tail }: PreparedEvent, id: string | undefined): string {
+/** The text of a prepared event's frame, for transports that carry text (e.g. Redis). */
+export function frameText({ head, tail }: PreparedEvent, id: string | undefined): string {
   return id === undefined ? head + tail : `${head}id: ${id}\n${tail}`;
 }
 

@@ -1,0 +1,20 @@
+/**
+ * The backend could not be reached (e.g. Redis is down): the operation was not carried out.
+ * Local streams stay open with their heartbeats; retry the operation later.
+ */
+export class SseBackendUnavailableError extends Error {
+  override readonly name = 'SseBackendUnavailableError';
+
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`The SSE backend is unavailable: ${operation} was not carried out (${describe(cause)})`, {
+      cause,
+    });
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

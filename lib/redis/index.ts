@@ -1,0 +1,2 @@
+export { RedisBackend } from './redis.backend.js';
+export { RedisBackendOptions } from './redis-backend-options.js';

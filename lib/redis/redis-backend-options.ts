@@ -1,0 +1,108 @@
+import {
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+import { SseMessages } from '../sse.messages.js';
+
+/**
+ * Options of `new RedisBackend(options)`, validated when it is constructed: a mistake fails the
+ * boot with a message naming the option.
+ *
+ * @example
+ * new RedisBackend({ url: process.env.REDIS_URL, keyPrefix: 'myapp:sse:' })
+ */
+export class RedisBackendOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  @IsOptional()
+  @IsString({ message: 'url must be a string like redis://host:6379' })
+  url?: string;
+
+  /** TLS options passed to Node's `tls.connect()` (or `true`); `rediss://` URLs enable TLS too. */
+  @IsOptional()
+  @ValidateIf((options: RedisBackendOptions) => typeof options.tls !== 'boolean')
+  @IsObject({ message: 'tls must be true or an object of tls.connect() options' })
+  tls?: boolean | Record<string, unknown>;
+
+  /** Further ioredis options (e.g. `sentinels`, `password`, `db`), merged over the URL's. */
+  @IsOptional()
+  @IsObject({ message: 'redis must be an object of ioredis options' })
+  redis?: Record<string, unknown>;
+
+  /** Prefix of every key and pub/sub channel, so several apps can share one Redis. Default `sse:`. */
+  @IsOptional()
+  @IsString({ message: 'keyPrefix must be a string' })
+  keyPrefix?: string;
+
+  /** How often each instance reports its connection counts (for cluster stats). Default 5000. */
+  @IsOptional()
+  @IsInt({ message: 'presenceIntervalMs must be an integer from 500 to 300000' })
+  @Min(500, { message: 'presenceIntervalMs must be an integer from 500 to 300000' })
+  @Max(300_000, { message: 'presenceIntervalMs must be an integer from 500 to 300000' })
+  presenceIntervalMs?: number;
+
+  /** A channel's stored history expires this long after its last publish. Default 86400000 (1 day). */
+  @IsOptional()
+  @IsInt({ message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
+  @Min(1_000, { message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
+  @Max(30 * 86_400_000, { message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
+  streamTtlMs?: number;
+
+  /** How long the boot waits for Redis before failing. Default 10000. */
+  @IsOptional()
+  @IsInt({ message: 'connectTimeoutMs must be an integer from 100 to 120000' })
+  @Min(100, { message: 'connectTimeoutMs must be an integer from 100 to 120000' })
+  @Max(120_000, { message: 'connectTimeoutMs must be an integer from 100 to 120000' })
+  connectTimeoutMs?: number;
+
+  /** How long `listCluster()` waits for other instances to answer. Default 1000. */
+  @IsOptional()
+  @IsInt({ message: 'listTimeoutMs must be an integer from 50 to 60000' })
+  @Min(50, { message: 'listTimeoutMs must be an integer from 50 to 60000' })
+  @Max(60_000, { message: 'listTimeoutMs must be an integer from 50 to 60000' })
+  listTimeoutMs?: number;
+}
+
+export interface ResolvedRedisBackendOptions {
+  readonly url: string;
+  readonly tls: boolean | Record<string, unknown> | undefined;
+  readonly redis: Record<string, unknown>;
+  readonly keyPrefix: string;
+  readonly presenceIntervalMs: number;
+  readonly streamTtlMs: number;
+  readonly connectTimeoutMs: number;
+  readonly listTimeoutMs: number;
+}
+
+export function resolveRedisBackendOptions(
+  input: RedisBackendOptions = {},
+): ResolvedRedisBackendOptions {
+  const options = Object.assign(new RedisBackendOptions(), input);
+  const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    const messages = errors.map((error) => {
+      const constraints = Object.values(error.constraints ?? {});
+      const message =
+        constraints.find((m) => m.startsWith(error.property)) ?? constraints[0] ?? error.property;
+      return message === `property ${error.property} should not exist`
+        ? `${error.property} is not a RedisBackend option`
+        : message;
+    });
+    throw new Error(SseMessages.invalidRedisOptions(messages));
+  }
+  return {
+    url: options.url ?? 'redis://127.0.0.1:6379',
+    tls: options.tls,
+    redis: options.redis ?? {},
+    keyPrefix: options.keyPrefix ?? 'sse:',
+    presenceIntervalMs: options.presenceIntervalMs ?? 5_000,
+    streamTtlMs: options.streamTtlMs ?? 86_400_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    listTimeoutMs: options.listTimeoutMs ?? 1_000,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Lua run atomically in Redis. One round trip per publish assigns the id (the stream entry id:
+ * ordered per channel cluster-wide, and increasing even with no history kept, since the stream
+ * remembers its last id), stores the event, trims history, and publishes it on the bus, so
+ * every instance sees events in the order Redis assigned them.
+ *
+ * KEYS[1] history stream, KEYS[2] finished marker, KEYS[3] global sequence (orders events of
+ * different channels, whose stream ids are independent, for replays across channels)
+ * ARGV[1] history size (MAXLEN; 0 keeps none), ARGV[2] stream ttl ms, ARGV[3] max age ms (0: none),
+ * ARGV[4] caller's id ('' to use the entry id), ARGV[5] frame head, ARGV[6] frame tail,
+ * ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its closing brace,
+ * ARGV[9] finished ttl ms (0: not a finish)
+ * Returns the entry id.
+ */
+export const PUBLISH_SCRIPT = `
+local size = tonumber(ARGV[1])
+local seq = redis.call('INCR', KEYS[3])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', seq)
+local maxAge = tonumber(ARGV[3])
+if maxAge > 0 and size > 0 then
+  local now = redis.call('TIME')
+  local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAge
+  redis.call('XTRIM', KEYS[1], 'MINID', cutoff)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if tonumber(ARGV[9]) > 0 then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[9])
+end
+local eventId = ARGV[4]
+if eventId == '' then eventId = id end
+local frame = ARGV[5] .. 'id: ' .. eventId .. '\\n' .. ARGV[6]
+redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '"}\\n' .. frame)
+return id
+`;
+
+/**
+ * Finishes a channel without a final event: marks it and tells every instance to end its
+ * streams. KEYS[1] finished marker; ARGV[1] ttl ms, ARGV[2] bus channel, ARGV[3] message.
+ */
+export const FINISH_SCRIPT = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return redis.call('PUBLISH', ARGV[2], ARGV[3])
+`;

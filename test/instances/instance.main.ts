@@ -1,0 +1,122 @@
+/**
+ * One application instance for the multi-process Redis tests: the hub fixture on a Redis
+ * backend, plus control routes the tests call to publish and query. Started by
+ * test/support/instances.ts from its compiled form; prints `READY <url>` when listening.
+ */
+import 'reflect-metadata';
+import { Body, Controller, Get, HttpException, Module, Post, Query } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { BroadcastService, ConnectionRegistry, SseModule, type SseEvent } from '../../lib/index.js';
+import { RedisBackend } from '../../lib/redis/index.js';
+import { AdminGuard, HubController, Jobs, UserFromHeaderGuard } from '../fixtures/hub.fixture.js';
+
+interface PublishBody {
+  channel: string;
+  event: SseEvent;
+  exclude?: string[];
+}
+
+@Controller('control')
+class ControlController {
+  constructor(
+    private readonly broadcast: BroadcastService,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  @Post('publish')
+  publish(@Body() body: PublishBody) {
+    return answer(() =>
+      this.broadcast.publish(body.channel, body.event, { exclude: body.exclude }),
+    );
+  }
+
+  @Post('send-to')
+  sendTo(@Body() body: { connectionId: string; event: SseEvent }) {
+    return answer(() => this.broadcast.sendTo(body.connectionId, body.event));
+  }
+
+  @Post('send-to-user')
+  sendToUser(@Body() body: { userId: string; event: SseEvent }) {
+    return answer(() => this.broadcast.sendToUser(body.userId, body.event));
+  }
+
+  @Post('finish')
+  finish(@Body() body: { channel: string; event?: SseEvent }) {
+    return answer(() => this.broadcast.finish(body.channel, body.event));
+  }
+
+  @Get('history')
+  history(
+    @Query('channel') channel: string,
+    @Query('afterId') afterId?: string,
+    @Query('limit') limit?: string,
+  ) {
+    return answer(() =>
+      this.broadcast.history(channel, { afterId, limit: limit ? Number(limit) : undefined }),
+    );
+  }
+
+  @Get('stats')
+  stats() {
+    return this.registry.stats();
+  }
+
+  @Get('cluster-stats')
+  clusterStats() {
+    return answer(() => this.registry.clusterStats());
+  }
+
+  @Get('cluster-list')
+  clusterList(@Query('channel') channel?: string) {
+    return answer(() => this.registry.listCluster({ channel }));
+  }
+}
+
+/** Errors become 503 with the library's message, so tests can read what a caller would see. */
+async function answer<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw new HttpException(
+      { name: (error as Error).name, message: (error as Error).message },
+      503,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  @Module({
+    imports: [
+      SseModule.forRoot({
+        backend: new RedisBackend({
+          url: env.REDIS_URL,
+          presenceIntervalMs: Number(env.PRESENCE_MS ?? 500),
+        }),
+        heartbeatIntervalMs: Number(env.HEARTBEAT_MS ?? 200),
+        history: { size: Number(env.HISTORY_SIZE ?? 10_000) },
+        shutdownTimeoutMs: 500,
+      }),
+    ],
+    controllers: [HubController, ControlController],
+    providers: [Jobs, UserFromHeaderGuard, AdminGuard],
+  })
+  class InstanceModule {}
+
+  const app =
+    env.ADAPTER === 'fastify'
+      ? await NestFactory.create(InstanceModule, new FastifyAdapter(), {
+          logger: ['error', 'warn', 'log'],
+        })
+      : await NestFactory.create(InstanceModule, { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  process.stdout.write(`READY ${url}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`instance failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

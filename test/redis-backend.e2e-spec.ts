@@ -1,0 +1,158 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { BroadcastService, ConnectionRegistry, SseUnknownEventIdError } from '../lib/index.js';
+import { RedisBackend } from '../lib/redis/index.js';
+import { hubModule } from './fixtures/hub.fixture.js';
+import { startApp, type RunningApp } from './support/app.js';
+import { startRedis, type RedisServer } from './support/redis-server.js';
+import { openRawStream, type RawStream } from './support/sse-clients.js';
+
+const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
+const datas = (stream: RawStream) => stream.events.map((e) => e.data);
+
+/** The semantics the in-memory backend has, checked on the Redis backend in one process. */
+describe('Redis backend semantics', () => {
+  let redis: RedisServer;
+  let running: RunningApp;
+  let broadcast: BroadcastService;
+  let prefix = 0;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.dispose());
+  afterEach(() => running?.close());
+
+  const start = async (options: Parameters<typeof hubModule>[0] = {}) => {
+    // A fresh key prefix per test: the tests share one Redis.
+    const backend = new RedisBackend({ url: redis.url, keyPrefix: `t${++prefix}:` });
+    running = await startApp(hubModule({ ...options, backend }), 'express');
+    broadcast = running.app.get(BroadcastService);
+  };
+
+  it('assigns Redis stream ids, keeps caller ids, and returns bounded history', async () => {
+    await start({ history: { size: 3 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await broadcast.publish('rooms/h', { event: 'n', data: i })).id);
+    expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true);
+    expect((await broadcast.publish('rooms/h', { id: 'mine', data: 5 })).id).toBe('mine');
+    expect((await broadcast.history('rooms/h')).map((e) => [e.id, e.data])).toEqual([
+      [ids[3], '3'],
+      [ids[4], '4'],
+      ['mine', '5'],
+    ]);
+    expect((await broadcast.history('rooms/h', { afterId: ids[3] })).map((e) => e.data)).toEqual([
+      '4',
+      '5',
+    ]);
+    expect((await broadcast.history('rooms/h', { afterId: 'mine' })).map((e) => e.data)).toEqual(
+      [],
+    );
+    await expect(broadcast.history('rooms/h', { afterId: ids[0] })).rejects.toThrow(
+      SseUnknownEventIdError,
+    );
+    await expect(broadcast.history('rooms/h', { afterId: ids[0] })).rejects.toThrow(/evicted/);
+    await expect(broadcast.history('rooms/h', { afterId: 'nope' })).rejects.toThrow(/unknown/);
+  });
+
+  it('replays after a caller-given id and sends reset for an evicted one', async () => {
+    await start({ history: { size: 3 } });
+    const { id: first } = await broadcast.publish('rooms/r', 'a');
+    await broadcast.publish('rooms/r', { id: 'custom', data: 'b' });
+    await broadcast.publish('rooms/r', 'c');
+    const resumed = await openRawStream(`${running.url}/hub/rooms/r`, {
+      'last-event-id': 'custom',
+    });
+    await resumed.waitFor((events) => events.length === 1);
+    expect(datas(resumed)).toEqual(['c']);
+    resumed.close();
+    for (let i = 0; i < 3; i++) await broadcast.publish('rooms/r', `more ${i}`);
+    const evicted = await openRawStream(`${running.url}/hub/rooms/r`, { 'last-event-id': first });
+    await evicted.waitFor((events) => events.length === 1);
+    expect(evicted.events[0]).toEqual({
+      event: 'reset',
+      data: '{"reason":"evicted"}',
+      id: undefined,
+    });
+    evicted.close();
+  });
+
+  it('replays the last N on first connect, and several channels in publish order', async () => {
+    await start();
+    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', i);
+    const recent = await openRawStream(`${running.url}/hub/recent/p`);
+    await recent.waitFor((events) => events.length === 3);
+    expect(datas(recent)).toEqual(['3', '4', '5']);
+    recent.close();
+    const { id } = await broadcast.publish('a', 'a1');
+    await broadcast.publish('b', 'b1');
+    await broadcast.publish('a', 'a2');
+    const both = await openRawStream(`${running.url}/hub/both`, { 'last-event-id': id });
+    await both.waitFor((events) => events.length === 2);
+    expect(datas(both)).toEqual(['b1', 'a2']);
+    both.close();
+  });
+
+  it('reports local deliveries, honours exclude, and sends to a local connection directly', async () => {
+    await start();
+    const sender = await openRawStream(`${running.url}/hub/greet/x`);
+    const other = await openRawStream(`${running.url}/hub/greet/x`);
+    const [welcome] = await sender.waitFor((events) => events.length === 1);
+    await other.waitFor((events) => events.length === 1);
+    const senderId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    expect(await broadcast.publish('rooms/x', 'all')).toMatchObject({ delivered: 2 });
+    expect(await broadcast.publish('rooms/x', 'others', { exclude: [senderId] })).toMatchObject({
+      delivered: 1,
+    });
+    expect(await broadcast.sendTo(senderId, 'just you')).toEqual({ delivered: 1 });
+    await sender.waitFor((events) => events.length === 3);
+    await other.waitFor((events) => events.length === 3);
+    expect(datas(sender).slice(1)).toEqual(['all', 'just you']);
+    expect(datas(other).slice(1)).toEqual(['all', 'others']);
+    expect((await running.app.get(ConnectionRegistry).clusterStats()).connections).toBe(2);
+    sender.close();
+    other.close();
+  });
+
+  it('finishes a channel without a final event', async () => {
+    await start();
+    const job = await openRawStream(`${running.url}/hub/jobs/5`);
+    await opened(job);
+    expect(await broadcast.finish('jobs/5')).toEqual({ ended: 1 });
+    await job.ended;
+    expect((await openRawStream(`${running.url}/hub/jobs/5`)).status).toBe(204);
+  });
+
+  it('has no gap and no duplicate across reconnects while 10,000 events are published', async () => {
+    await start({ history: { size: 10_000 } });
+    const TOTAL = 10_000;
+    const received: number[] = [];
+    let stream = await openRawStream(`${running.url}/hub/rooms/flood`);
+    await opened(stream);
+    const client = (async () => {
+      for (;;) {
+        await stream.waitFor(
+          (events) => events.length >= 400 || received.length + events.length >= TOTAL,
+          30_000,
+        );
+        stream.close();
+        for (const event of stream.events) received.push(Number(event.data));
+        if (received.length >= TOTAL) return;
+        stream = await openRawStream(`${running.url}/hub/rooms/flood`, {
+          'last-event-id': stream.events.at(-1)?.id as string,
+        });
+      }
+    })();
+    // Publishes overlap (several in flight), like concurrent requests in an app.
+    for (let i = 0; i < TOTAL; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/flood', i + j)),
+      );
+    }
+    await client;
+    expect(new Set(received).size).toBe(TOTAL);
+    expect(received).toEqual(
+      (await broadcast.history('rooms/flood', { limit: TOTAL })).map((e) => Number(e.data)),
+    );
+  });
+});

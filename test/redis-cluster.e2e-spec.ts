@@ -1,0 +1,245 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type {
+  SseClusterStats,
+  SseConnectionInfo,
+  SseHistoryEntry,
+  PublishResult,
+} from '../lib/index.js';
+import { startInstance, type Instance } from './support/instances.js';
+import { startRedis, type RedisServer } from './support/redis-server.js';
+import { openRawStream, type RawStream } from './support/sse-clients.js';
+
+const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
+const datas = (stream: RawStream) => stream.events.map((e) => e.data);
+
+describe('Redis backend across app instances in separate processes', () => {
+  let redis: RedisServer;
+  let instances: Instance[] = [];
+  const streams: RawStream[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.dispose());
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    await Promise.all(instances.map((instance) => instance.stop()));
+    instances = [];
+  });
+
+  const start = async (count: number, env: Record<string, string> = {}) => {
+    instances = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        startInstance({ REDIS_URL: redis.url, ADAPTER: i % 2 ? 'fastify' : 'express', ...env }),
+      ),
+    );
+    return instances;
+  };
+  const open = async (instance: Instance, path: string, headers: Record<string, string> = {}) => {
+    const stream = await openRawStream(`${instance.url}${path}`, headers);
+    streams.push(stream);
+    await opened(stream);
+    return stream;
+  };
+  const publish = async (instance: Instance, channel: string, event: unknown) => {
+    const { status, body } = await instance.post<PublishResult>('/control/publish', {
+      channel,
+      event,
+    });
+    expect(status).toBe(201);
+    return body;
+  };
+
+  it('delivers a publish on one instance to subscribers on every instance, with one id', async () => {
+    const [a, b, c] = await start(3);
+    const onA = await open(a as Instance, '/hub/rooms/1');
+    const onB = await open(b as Instance, '/hub/rooms/1');
+    const onC = await open(c as Instance, '/hub/rooms/1');
+    const { id } = await publish(a as Instance, 'rooms/1', {
+      event: 'message',
+      data: { text: 'hi' },
+    });
+    for (const stream of [onA, onB, onC]) {
+      const [event] = await stream.waitFor((events) => events.length === 1);
+      expect(event).toEqual({ event: 'message', id, data: '{"text":"hi"}' });
+    }
+  });
+
+  it('orders ids cluster-wide: publishes from two instances arrive everywhere in one order', async () => {
+    const [a, b] = await start(2);
+    const onA = await open(a as Instance, '/hub/rooms/order');
+    const onB = await open(b as Instance, '/hub/rooms/order');
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        publish((i % 2 ? a : b) as Instance, 'rooms/order', String(i)),
+      ),
+    );
+    await onA.waitFor((events) => events.length === 60);
+    await onB.waitFor((events) => events.length === 60);
+    expect(onA.events).toEqual(onB.events);
+    const ids = onA.events.map((e) => e.id as string);
+    const sorted = [...ids].sort((x, y) => {
+      const [xm, xs] = x.split('-').map(Number) as [number, number];
+      const [ym, ys] = y.split('-').map(Number) as [number, number];
+      return xm - ym || xs - ys;
+    });
+    expect(ids).toEqual(sorted);
+  });
+
+  it('sends to one connection on another instance, and to every connection of a user', async () => {
+    const [a, b] = await start(2);
+    const greeted = await open(b as Instance, '/hub/greet/9');
+    const [welcome] = await greeted.waitFor((events) => events.length === 1);
+    const connectionId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    const sent = await (a as Instance).post('/control/send-to', {
+      connectionId,
+      event: { event: 'dm', data: 'psst' },
+    });
+    expect(sent.body).toEqual({ delivered: 1 });
+    await greeted.waitFor((events) => events.length === 2);
+    expect(greeted.events[1]).toEqual({ event: 'dm', data: 'psst', id: undefined });
+
+    const adaOnA = await open(a as Instance, '/hub/inbox', { 'x-user': 'ada' });
+    const adaOnB = await open(b as Instance, '/hub/inbox', { 'x-user': 'ada' });
+    const bobOnB = await open(b as Instance, '/hub/inbox', { 'x-user': 'bob' });
+    await (a as Instance).post('/control/send-to-user', {
+      userId: 'ada',
+      event: { data: 'for ada' },
+    });
+    await adaOnA.waitFor((events) => events.length === 1);
+    await adaOnB.waitFor((events) => events.length === 1);
+    expect(datas(adaOnB)).toEqual(['for ada']);
+    expect(bobOnB.events).toEqual([]);
+  });
+
+  it('replays on a different instance than the one the client left, with no gap and no duplicate', async () => {
+    const [a, b] = await start(2);
+    const first = await open(a as Instance, '/hub/rooms/move');
+    await publish(b as Instance, 'rooms/move', 'one');
+    await first.waitFor((events) => events.length === 1);
+    first.close();
+    await publish(a as Instance, 'rooms/move', 'two');
+    await publish(b as Instance, 'rooms/move', 'three');
+    const moved = await open(b as Instance, '/hub/rooms/move', {
+      'last-event-id': first.events[0]?.id as string,
+    });
+    await moved.waitFor((events) => events.length === 2);
+    await publish(a as Instance, 'rooms/move', 'four');
+    await moved.waitFor((events) => events.length === 3);
+    expect(datas(moved)).toEqual(['two', 'three', 'four']);
+  });
+
+  it('keeps every event exactly once while a client hops between instances during 2,000 publishes', async () => {
+    const [a, b] = await start(2);
+    const TOTAL = 2_000;
+    const received: string[] = [];
+    let stream = await open(a as Instance, '/hub/rooms/hop');
+    let hops = 0;
+    const client = (async () => {
+      for (;;) {
+        await stream.waitFor(
+          (events) => events.length >= 150 || received.length + events.length >= TOTAL,
+          20_000,
+        );
+        stream.close();
+        received.push(...datas(stream));
+        if (received.length >= TOTAL) return;
+        hops++;
+        const next = (hops % 2 ? b : a) as Instance;
+        stream = await open(next, '/hub/rooms/hop', {
+          'last-event-id': stream.events.at(-1)?.id as string,
+        });
+      }
+    })();
+    for (let i = 0; i < TOTAL; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) => i + j).map((n) =>
+          publish((n % 2 ? a : b) as Instance, 'rooms/hop', String(n)),
+        ),
+      );
+    }
+    await client;
+    expect(hops).toBeGreaterThanOrEqual(10);
+    expect(received).toHaveLength(TOTAL);
+    expect(new Set(received).size).toBe(TOTAL);
+    // Concurrent publishes from two instances may interleave, but every client sees Redis's order.
+    expect(received).toEqual(await historyData(a as Instance, 'rooms/hop', TOTAL));
+  });
+
+  it('reports cluster-wide counts, lists connections of every instance, and forgets a crashed one', async () => {
+    const [a, b, c] = await start(3, { PRESENCE_MS: '500' });
+    await open(a as Instance, '/hub/rooms/count', { 'x-user': 'ada' });
+    await open(b as Instance, '/hub/rooms/count', { 'x-user': 'ada' });
+    await open(c as Instance, '/hub/rooms/count', { 'x-user': 'bob' });
+    await open(c as Instance, '/hub/rooms/other');
+    const stats = async () =>
+      (await (a as Instance).get<SseClusterStats>('/control/cluster-stats')).body;
+    let current = await stats();
+    for (let i = 0; i < 50 && current.connections < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      current = await stats();
+    }
+    expect(current).toMatchObject({
+      instances: 3,
+      connections: 4,
+      channels: { 'rooms/count': 3, 'rooms/other': 1 },
+      users: { ada: 2, bob: 1 },
+    });
+    const listed = (
+      await (a as Instance).get<SseConnectionInfo[]>('/control/cluster-list?channel=rooms/count')
+    ).body;
+    expect(listed).toHaveLength(3);
+    expect(new Set(listed.map((info) => info.instance)).size).toBe(3);
+
+    await (c as Instance).crash();
+    // The crashed instance's report expires (3 x 500 ms) and its connections drop out.
+    for (let i = 0; i < 40 && current.instances > 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      current = await stats();
+    }
+    expect(current).toMatchObject({
+      instances: 2,
+      connections: 2,
+      channels: { 'rooms/count': 2 },
+      users: { ada: 2 },
+    });
+  });
+
+  it('answers 204 on every instance once a channel is finished on one', async () => {
+    const [a, b] = await start(2);
+    const job = await open(b as Instance, '/hub/jobs/77');
+    await (a as Instance).post('/control/finish', {
+      channel: 'jobs/77',
+      event: { event: 'done', data: 'ok' },
+    });
+    await job.ended;
+    expect(job.events.map((e) => [e.event, e.data])).toEqual([['done', 'ok']]);
+    for (const instance of [a, b] as Instance[]) {
+      const again = await openRawStream(`${instance.url}/hub/jobs/77`);
+      expect(again.status).toBe(204);
+    }
+  });
+
+  it('a client of a crashed instance resumes on another with what it missed', async () => {
+    const [a, , c] = await start(3);
+    const onC = await open(c as Instance, '/hub/rooms/crash');
+    await publish(a as Instance, 'rooms/crash', 'before');
+    await onC.waitFor((events) => events.length === 1);
+    await (c as Instance).crash();
+    await onC.ended;
+    await publish(a as Instance, 'rooms/crash', 'while down');
+    const resumed = await open(a as Instance, '/hub/rooms/crash', {
+      'last-event-id': onC.events[0]?.id as string,
+    });
+    await resumed.waitFor((events) => events.length === 1);
+    expect(datas(resumed)).toEqual(['while down']);
+  });
+});
+
+/** The data of a channel's stored events, oldest first. */
+async function historyData(instance: Instance, channel: string, limit: number): Promise<string[]> {
+  const query = `channel=${encodeURIComponent(channel)}&limit=${limit}`;
+  return (await instance.get<SseHistoryEntry[]>(`/control/history?${query}`)).body.map(
+    (entry) => entry.data,
+  );
+}

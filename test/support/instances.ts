@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const MAIN = new URL('../../.tmp/instances/test/instances/instance.main.js', import.meta.url);
+
+/** An application instance in its own process (see test/instances/instance.main.ts). */
+export interface Instance {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Output it wrote so far, for failure messages and log checks. */
+  output(): string;
+  post<T = unknown>(path: string, body: unknown): Promise<{ status: number; body: T }>;
+  get<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+  /** Graceful stop (SIGTERM, app.close()). */
+  stop(): Promise<void>;
+  /** Crash (SIGKILL): no shutdown hook runs. */
+  crash(): Promise<void>;
+}
+
+export function startInstance(env: Record<string, string>): Promise<Instance> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN.pathname], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onOutput = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /READY (\S+)/.exec(output);
+      if (ready?.[1]) resolve(instance(child, ready[1], () => output));
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    child.on('exit', (code) =>
+      reject(new Error(`instance exited with ${code} before it was ready:\n${output}`)),
+    );
+  });
+}
+
+function instance(child: ChildProcess, url: string, output: () => string): Instance {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const call = async <T>(path: string, init?: RequestInit) => {
+    const response = await fetch(`${url}${path}`, init);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  return {
+    url,
+    process: child,
+    output,
+    post: (path, body) =>
+      call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    get: (path) => call(path),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    crash: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
