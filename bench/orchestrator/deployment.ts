@@ -65,8 +65,6 @@ export interface LabelledClockOffset extends ClockOffset {
  */
 export class Deployment {
   readonly clockOffsets: LabelledClockOffset[] = [];
-  /** CPU time the deployment's processes used, known after `teardown()`. */
-  childrenCpuMs = 0;
   private readonly workers: { readonly role: 'server' | 'client'; readonly worker: Stoppable }[] =
     [];
 
@@ -99,6 +97,11 @@ export class Deployment {
     return new ClientGroup(workers, this.options.callTimeoutMs);
   }
 
+  /** CPU time the deployment's live processes have used so far. */
+  cpuTimeMs(): number {
+    return this.workers.reduce((sum, { worker }) => sum + processCpuMs(worker.pid), 0);
+  }
+
   /**
    * Stops every process, each bounded: servers first, because the side that closes a TCP
    * connection first keeps it in TIME_WAIT, and on the server's side that ties up no ephemeral
@@ -106,7 +109,6 @@ export class Deployment {
    */
   async teardown(): Promise<void> {
     const workers = this.workers.splice(0);
-    this.childrenCpuMs += workers.reduce((sum, { worker }) => sum + processCpuMs(worker.pid), 0);
     for (const role of ['server', 'client'] as const) {
       await Promise.all(
         workers

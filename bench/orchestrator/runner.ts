@@ -102,12 +102,16 @@ async function runOnce(
   });
   let result: ScenarioResult | undefined;
   let error: string | undefined;
+  let foreignCpu: number | undefined;
   try {
     result = await Promise.race([work, timeout]);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   } finally {
     clearTimeout(timer);
+    // Measured before teardown: the CPU that exiting processes spend closing thousands of
+    // sockets would otherwise count as other load.
+    foreignCpu = meter?.foreignShare(deployment.cpuTimeMs());
     await deployment.teardown();
   }
   return {
@@ -118,7 +122,7 @@ async function runOnce(
     kept: false,
     ...(result ? { result } : { error }),
     seconds: (Date.now() - started) / 1000,
-    foreignCpu: meter?.foreignShare(deployment.childrenCpuMs),
+    foreignCpu,
     clockOffsets: deployment.clockOffsets,
   };
 }
