@@ -46,6 +46,7 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'NestJS 12 + Express, SseModule.forRoot({ heartbeatIntervalMs: 3600000 }) (the largest ' +
     "allowed), @SseChannel('bench') with no return value, BroadcastService.publish('bench', " +
     'payload); frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); ' +
+    'other options at their defaults (in-memory backend, history of 100 events per channel); ' +
     'preamble "retry: 3000\\n\\n".',
   'nest-sse':
     "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
