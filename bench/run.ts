@@ -17,6 +17,7 @@ import {
 } from './config.js';
 import { ProcessTracker } from './orchestrator/deployment.js';
 import { describeMachine, formatMachine, openFileLimit } from './orchestrator/machine.js';
+import { describeRevision, formatRevision } from './orchestrator/revision.js';
 import { runMatrix, type RunRecord } from './orchestrator/runner.js';
 import { aggregate, type Cells } from './report/aggregate.js';
 import { renderTable } from './report/table.js';
@@ -185,7 +186,9 @@ async function main(): Promise<number> {
     });
 
   const machine = describeMachine();
+  const revision = describeRevision();
   console.log(`nestjs-sse-channels benchmark (${params.mode} run, ${params.passes} passes)`);
+  console.log(`library: ${formatRevision(revision)}`);
   console.log(`machine: ${formatMachine(machine)}`);
   if (machine.openFileLimit < largest + FD_HEADROOM)
     console.log(`warning: open-file limit is below the ${largest + FD_HEADROOM} needed`);
@@ -270,6 +273,7 @@ async function main(): Promise<number> {
   const report = {
     mode: params.mode,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    library: revision,
     machine,
     params,
     payloadBytes: PAYLOAD_BYTES,
