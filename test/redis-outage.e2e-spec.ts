@@ -2,9 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { execFileSync } from 'node:child_process';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SseModule, type PublishResult } from '../lib/index.js';
+import { BroadcastService, SseModule, type PublishResult } from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
-import { CapturedLogs } from './support/app.js';
+import { hubModule } from './fixtures/hub.fixture.js';
+import { CapturedLogs, startApp } from './support/app.js';
 import { startInstance, type Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
 import { openRawStream, type RawStream } from './support/sse-clients.js';
@@ -107,6 +108,47 @@ describe('Redis outages', () => {
     await onB.waitFor((events) => events.length === 21, 10_000);
     await sleep(300);
     expect(datas(onB)).toEqual(Array.from({ length: 21 }, (_, i) => String(i)));
+  });
+});
+
+describe('RedisBackend over TLS', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis({ tls: true });
+  });
+  afterAll(() => redis?.dispose());
+
+  it('streams through a TLS connection to Redis', async () => {
+    const backend = new RedisBackend({ url: redis.url, tls: { ca: redis.ca } });
+    const running = await startApp(hubModule({ backend }), 'express');
+    try {
+      const stream = await openRawStream(`${running.url}/hub/rooms/tls`);
+      await opened(stream);
+      await running.app.get(BroadcastService).publish('rooms/tls', 'secure');
+      await stream.waitFor((events) => events[0]?.data === 'secure');
+      stream.close();
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses to boot against a server whose certificate it does not trust', async () => {
+    @Module({
+      imports: [
+        SseModule.forRoot({
+          backend: new RedisBackend({ url: redis.url, connectTimeoutMs: 2000 }),
+        }),
+      ],
+    })
+    class UntrustedModule {}
+    const app = await NestFactory.create(UntrustedModule, {
+      logger: new CapturedLogs(),
+      abortOnError: false,
+    });
+    await expect(app.init()).rejects.toThrow(
+      /RedisBackend could not connect to rediss:\/\/127\.0\.0\.1:\d+: .*certificate/,
+    );
+    await app.close().catch(() => undefined);
   });
 });
 

@@ -1,13 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A real redis-server on a free port of 127.0.0.1, with its own data folder. */
 export interface RedisServer {
+  /** `redis://` or, with TLS, `rediss://`. */
   readonly url: string;
   readonly port: number;
+  /** With TLS: the self-signed certificate clients must trust (PEM). */
+  readonly ca: string | undefined;
   /** Stops it (SIGTERM); with `persist`, its data survives for `start()`. */
   stop(): Promise<void>;
   /** Starts it again on the same port and folder. */
@@ -16,25 +19,16 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-export async function startRedis(options: { persist?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { persist?: boolean; tls?: boolean } = {},
+): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sse-redis-'));
   let child: ChildProcess | undefined;
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    // An append-only file lets a restarted server keep its streams, like a production setup.
-    '--appendonly',
-    options.persist ? 'yes' : 'no',
-    '--appendfsync',
-    'always',
-  ];
+  // An append-only file lets a restarted server keep its streams, like a production setup.
+  const persistence = ['--appendonly', options.persist ? 'yes' : 'no', '--appendfsync', 'always'];
+  const listen = options.tls ? tlsArgs(dir, port) : ['--port', String(port)];
+  const args = ['--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, ...listen];
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,8 +58,9 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
     });
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
+    ca: options.tls ? readFileSync(join(dir, 'cert.pem'), 'utf8') : undefined,
     stop,
     start,
     dispose: async () => {
@@ -73,6 +68,47 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), and TLS on `port` only. */
+function tlsArgs(dir: string, port: number): string[] {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return [
+    '--port',
+    '0',
+    '--tls-port',
+    String(port),
+    '--tls-cert-file',
+    cert,
+    '--tls-key-file',
+    key,
+    '--tls-ca-cert-file',
+    cert,
+    '--tls-auth-clients',
+    'no',
+  ];
 }
 
 function freePort(): Promise<number> {
