@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { BroadcastService, ConnectionRegistry, SseUnknownEventIdError } from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
@@ -112,6 +113,33 @@ describe('Redis backend semantics', () => {
     expect((await running.app.get(ConnectionRegistry).clusterStats()).connections).toBe(2);
     sender.close();
     other.close();
+  });
+
+  it('expires a channel history after streamTtlMs and trims it by history.maxAgeMs', async () => {
+    const backend = new RedisBackend({
+      url: redis.url,
+      keyPrefix: `t${++prefix}:`,
+      streamTtlMs: 60_000,
+    });
+    running = await startApp(
+      hubModule({ backend, history: { size: 100, maxAgeMs: 1_000 } }),
+      'express',
+    );
+    broadcast = running.app.get(BroadcastService);
+    await broadcast.publish('rooms/age', 'old');
+    const ttl = Number(
+      execFileSync('redis-cli', [
+        '-p',
+        String(redis.port),
+        'PTTL',
+        `t${prefix}:h:rooms/age`,
+      ]).toString(),
+    );
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await broadcast.publish('rooms/age', 'new');
+    expect((await broadcast.history('rooms/age')).map((e) => e.data)).toEqual(['new']);
   });
 
   it('finishes a channel without a final event', async () => {

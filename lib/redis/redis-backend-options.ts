@@ -29,7 +29,7 @@ export class RedisBackendOptions {
   @IsObject({ message: 'tls must be true or an object of tls.connect() options' })
   tls?: boolean | Record<string, unknown>;
 
-  /** Further ioredis options (e.g. `sentinels`, `password`, `db`), merged over the URL's. */
+  /** Further ioredis options (e.g. `password`, `db`), merged over those from the URL. */
   @IsOptional()
   @IsObject({ message: 'redis must be an object of ioredis options' })
   redis?: Record<string, unknown>;

@@ -1,7 +1,6 @@
 /**
  * Every key and pub/sub channel the backend uses, under one prefix. The publish script also
- * increments one global sequence, so the backend needs a standalone Redis (or Sentinel), not a
- * Redis Cluster.
+ * increments one global sequence, so the backend needs a standalone Redis, not a Redis Cluster.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
