@@ -1,6 +1,4 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { peekAdmission } from '../channel/sse-admission.js';
-import { SseMessages } from '../sse.messages.js';
+import { admissionParam } from './admission-param.js';
 
 /**
  * Injects an `AbortSignal` that aborts when the stream is over: the client disconnected (even
@@ -14,18 +12,4 @@ import { SseMessages } from '../sse.messages.js';
  *   for await (const token of llm.stream(id, { signal })) yield { event: 'token', data: token };
  * }
  */
-export const SseAbortSignal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AbortSignal => {
-    const admission = peekAdmission(context.switchToHttp().getResponse());
-    if (!admission) {
-      throw new Error(
-        SseMessages.paramOutsideSseChannel(
-          '@SseAbortSignal()',
-          context.getClass().name,
-          context.getHandler().name,
-        ),
-      );
-    }
-    return admission.signal;
-  },
-);
+export const SseAbortSignal = admissionParam('@SseAbortSignal()', (admission) => admission.signal);

@@ -1,6 +1,4 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { peekAdmission } from '../channel/sse-admission.js';
-import { SseMessages } from '../sse.messages.js';
+import { admissionParam } from './admission-param.js';
 
 /**
  * Injects the id of the connection being opened, as `ConnectionRegistry` and
@@ -13,18 +11,7 @@ import { SseMessages } from '../sse.messages.js';
  *   return of({ event: 'welcome', data: { connectionId: id } });
  * }
  */
-export const SseConnectionId = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): string => {
-    const admission = peekAdmission(context.switchToHttp().getResponse());
-    if (!admission) {
-      throw new Error(
-        SseMessages.paramOutsideSseChannel(
-          '@SseConnectionId()',
-          context.getClass().name,
-          context.getHandler().name,
-        ),
-      );
-    }
-    return admission.connection.id;
-  },
+export const SseConnectionId = admissionParam(
+  '@SseConnectionId()',
+  (admission) => admission.connection.id,
 );

@@ -1,8 +1,18 @@
-import { IsIn, IsInt, Max, Min, ValidateBy, type ValidationArguments } from 'class-validator';
-import type { SSE_LIMITS } from '../sse.constants.js';
+import {
+  IsIn,
+  IsInt,
+  Max,
+  Min,
+  ValidateBy,
+  type ValidationArguments,
+  type ValidationError,
+} from 'class-validator';
 import { SseMessages } from '../sse.messages.js';
 
-type Range = (typeof SSE_LIMITS)[keyof typeof SSE_LIMITS];
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
 
 /** An integer option within `range`, with one message naming the option and the range. */
 export function IntegerIn(range: Range): PropertyDecorator {
@@ -64,4 +74,31 @@ export function IsBackendOption(): PropertyDecorator {
         ),
     },
   });
+}
+
+/**
+ * One message per invalid option, prefixed with its path (`history.size`, `channels[0].pattern`):
+ * class-validator reports every failed constraint, the first names the problem well enough.
+ * `owner` names the options' owner in the message for unknown keys.
+ */
+export function validationMessages(
+  errors: readonly ValidationError[],
+  owner: string,
+  prefix = '',
+): string[] {
+  return errors.flatMap((error) => {
+    const constraints = Object.values(error.constraints ?? {});
+    const first = constraints.find((m) => m.startsWith(error.property)) ?? constraints[0];
+    const path = prefix + error.property;
+    const own = first === undefined ? [] : [messageFor(error.property, path, first, owner)];
+    const childPrefix = /^\d+$/.test(error.property)
+      ? `${prefix.slice(0, -1)}[${error.property}].`
+      : `${path}.`;
+    return [...own, ...validationMessages(error.children ?? [], owner, childPrefix)];
+  });
+}
+
+function messageFor(property: string, path: string, message: string, owner: string): string {
+  if (message === `property ${property} should not exist`) return `${path} is not ${owner} option`;
+  return message.startsWith(property) ? path + message.slice(property.length) : message;
 }

@@ -1,8 +1,9 @@
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { prepareEvent } from '../wire/event-encoder.js';
+import { validationMessages } from './option-validators.js';
 import {
   FinishedOptions,
   HistoryOptions,
@@ -28,7 +29,7 @@ export function resolveSseOptions(input: SseModuleOptions | undefined): Resolved
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   });
-  const messages = errors.flatMap((error) => describe(error, ''));
+  const messages = validationMessages(errors, 'an SseModule');
   const shutdownEvent =
     given.shutdownEvent === undefined ? SSE_DEFAULTS.shutdownEvent : given.shutdownEvent;
   if (shutdownEvent !== null) messages.push(...eventProblems('shutdownEvent', shutdownEvent));
@@ -88,22 +89,4 @@ function withoutUndefined<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(input).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
-}
-
-function describe(error: ValidationError, prefix: string): string[] {
-  const own = Object.values(error.constraints ?? {});
-  // class-validator reports every failed constraint; one message per option is enough.
-  const first = own.find((m) => m.startsWith(error.property)) ?? own[0];
-  const path = prefix + error.property;
-  const mine = first === undefined ? [] : [rename(error.property, path, first)];
-  const childPrefix = /^\d+$/.test(error.property)
-    ? `${prefix.slice(0, -1)}[${error.property}].`
-    : `${path}.`;
-  return [...mine, ...(error.children ?? []).flatMap((child) => describe(child, childPrefix))];
-}
-
-function rename(property: string, path: string, message: string): string {
-  if (message === `property ${property} should not exist`)
-    return `${path} is not an SseModule option`;
-  return message.startsWith(property) ? path + message.slice(property.length) : message;
 }

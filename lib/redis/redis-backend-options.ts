@@ -1,14 +1,14 @@
-import {
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-  ValidateIf,
-  validateSync,
-} from 'class-validator';
+import { IsObject, IsOptional, IsString, ValidateIf, validateSync } from 'class-validator';
+import { IntegerIn, validationMessages } from '../options/option-validators.js';
 import { SseMessages } from '../sse.messages.js';
+
+/** Bounds of the numeric options, for validation and its messages. */
+const REDIS_LIMITS = {
+  presenceIntervalMs: { min: 500, max: 300_000 },
+  streamTtlMs: { min: 1_000, max: 30 * 86_400_000 },
+  connectTimeoutMs: { min: 100, max: 120_000 },
+  listTimeoutMs: { min: 50, max: 60_000 },
+} as const;
 
 /**
  * Options of `new RedisBackend(options)`, validated when it is constructed: a mistake fails the
@@ -41,30 +41,22 @@ export class RedisBackendOptions {
 
   /** How often each instance reports its connection counts (for cluster stats). Default 5000. */
   @IsOptional()
-  @IsInt({ message: 'presenceIntervalMs must be an integer from 500 to 300000' })
-  @Min(500, { message: 'presenceIntervalMs must be an integer from 500 to 300000' })
-  @Max(300_000, { message: 'presenceIntervalMs must be an integer from 500 to 300000' })
+  @IntegerIn(REDIS_LIMITS.presenceIntervalMs)
   presenceIntervalMs?: number;
 
   /** A channel's stored history expires this long after its last publish. Default 86400000 (1 day). */
   @IsOptional()
-  @IsInt({ message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
-  @Min(1_000, { message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
-  @Max(30 * 86_400_000, { message: 'streamTtlMs must be an integer from 1000 to 2592000000' })
+  @IntegerIn(REDIS_LIMITS.streamTtlMs)
   streamTtlMs?: number;
 
   /** How long the boot waits for Redis before failing. Default 10000. */
   @IsOptional()
-  @IsInt({ message: 'connectTimeoutMs must be an integer from 100 to 120000' })
-  @Min(100, { message: 'connectTimeoutMs must be an integer from 100 to 120000' })
-  @Max(120_000, { message: 'connectTimeoutMs must be an integer from 100 to 120000' })
+  @IntegerIn(REDIS_LIMITS.connectTimeoutMs)
   connectTimeoutMs?: number;
 
   /** How long `listCluster()` waits for other instances to answer. Default 1000. */
   @IsOptional()
-  @IsInt({ message: 'listTimeoutMs must be an integer from 50 to 60000' })
-  @Min(50, { message: 'listTimeoutMs must be an integer from 50 to 60000' })
-  @Max(60_000, { message: 'listTimeoutMs must be an integer from 50 to 60000' })
+  @IntegerIn(REDIS_LIMITS.listTimeoutMs)
   listTimeoutMs?: number;
 }
 
@@ -84,17 +76,8 @@ export function resolveRedisBackendOptions(
 ): ResolvedRedisBackendOptions {
   const options = Object.assign(new RedisBackendOptions(), input);
   const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length > 0) {
-    const messages = errors.map((error) => {
-      const constraints = Object.values(error.constraints ?? {});
-      const message =
-        constraints.find((m) => m.startsWith(error.property)) ?? constraints[0] ?? error.property;
-      return message === `property ${error.property} should not exist`
-        ? `${error.property} is not a RedisBackend option`
-        : message;
-    });
-    throw new Error(SseMessages.invalidRedisOptions(messages));
-  }
+  if (errors.length > 0)
+    throw new Error(SseMessages.invalidRedisOptions(validationMessages(errors, 'a RedisBackend')));
   return {
     url: options.url ?? 'redis://127.0.0.1:6379',
     tls: options.tls,
