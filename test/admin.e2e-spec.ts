@@ -3,10 +3,9 @@ import { Module } from '@nestjs/common';
 import { SseModule } from '../lib/index.js';
 import { AdminGuard, hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, readBody, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, readBody } from './support/sse-clients.js';
 
 const ADMIN = { 'x-admin': 'yes' };
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 
 describe.each(ADAPTERS)('admin routes on %s', (adapter) => {
   let running: RunningApp;

@@ -9,7 +9,7 @@ import {
 } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream } from './support/sse-clients.js';
 
 class ChatMessage {
   @IsString()
@@ -20,8 +20,6 @@ class ChatMessage {
   @Min(0)
   priority!: number;
 }
-
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 
 describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
   let running: RunningApp;

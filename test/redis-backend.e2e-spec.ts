@@ -5,9 +5,8 @@ import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
 /** The semantics the in-memory backend has, checked on the Redis backend in one process. */

@@ -7,9 +7,8 @@ import type {
 } from '../lib/index.js';
 import { startInstance, type Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
 describe('Redis backend across app instances in separate processes', () => {

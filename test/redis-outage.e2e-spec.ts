@@ -8,9 +8,8 @@ import { hubModule } from './fixtures/hub.fixture.js';
 import { CapturedLogs, startApp } from './support/app.js';
 import { startInstance, type Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

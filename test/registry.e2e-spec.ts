@@ -3,10 +3,8 @@ import type { SseConnectionEvent } from '../lib/index.js';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, readBody, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, readBody } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
-
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 
 describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
   let running: RunningApp;

@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 
-const opened = (stream: RawStream) => stream.waitFor(() => stream.raw().includes('retry:'));
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
 describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {

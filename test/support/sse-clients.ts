@@ -82,3 +82,8 @@ export async function readBody(stream: RawStream): Promise<string> {
   await stream.ended;
   return stream.raw();
 }
+
+/** Resolves once the stream has opened (the `retry:` preamble arrived). */
+export function opened(stream: RawStream): Promise<EventSourceMessage[]> {
+  return stream.waitFor(() => stream.raw().includes('retry:'));
+}
