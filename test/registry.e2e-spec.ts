@@ -130,6 +130,14 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
     ]);
   });
 
+  it('completes events$ when the application shuts down', async () => {
+    await start();
+    let completed = false;
+    registry.events$.subscribe({ complete: () => (completed = true) });
+    await running.close();
+    expect(completed).toBe(true);
+  });
+
   it('answers 503 with a JSON reason past maxConnections, before any stream byte', async () => {
     await start({ maxConnections: 2 });
     const streams = [

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { BroadcastService } from '../lib/index.js';
+import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream, readBody } from './support/sse-clients.js';
@@ -100,6 +100,17 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     const ok = await openRawStream(`${running.url}/events/missing/here`);
     expect(ok.status).toBe(200);
     ok.close();
+  });
+
+  it('answers HEAD with the stream headers and no body, and opens no connection', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const response = await fetch(`${running.url}/events/rooms/1?token=${VALID_TOKEN}`, {
+      method: 'HEAD',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await response.text()).toBe('');
+    expect(running.app.get(ConnectionRegistry).count()).toBe(0);
   });
 
   it('streams what an async generator yields', async () => {

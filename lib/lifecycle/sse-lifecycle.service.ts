@@ -70,6 +70,8 @@ export class SseLifecycle
 
   async onApplicationShutdown(): Promise<void> {
     await this.backend.close();
+    // Subscribers of ConnectionRegistry.events$ learn that no more events will come.
+    this.pool.events$.complete();
   }
 
   private flushed(timeoutMs: number): Promise<void> {
