@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`.ci/run`): system packages, lint, types, build, unit and
-# end-to-end tests on NestJS 12, the end-to-end suite again on NestJS 11, and a quick benchmark.
+# end-to-end tests on NestJS 12, the end-to-end suite again on NestJS 11, the Redis tests on
+# ioredis 5, and a quick benchmark.
 # Ends with one plain line, `N passed, N failed`, summed from Jest's JSON results.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,11 @@ step "lint" npm run --silent lint
 step "typecheck" npm run --silent typecheck
 step "build" npm run --silent build
 step "tests (NestJS 12)" npm test -- --json --outputFile="$results/nest12.json"
-step "e2e tests (NestJS 11)" bash scripts/test-nest11.sh --json --outputFile="$results/nest11.json"
+step "e2e tests (NestJS 11)" bash scripts/test-other-versions.sh \
+  "@nestjs/common@^11 @nestjs/core@^11 @nestjs/platform-express@^11 @nestjs/platform-fastify@^11 @nestjs/testing@^11" \
+  --selectProjects e2e --json --outputFile="$results/nest11.json"
+step "Redis tests (ioredis 5)" bash scripts/test-other-versions.sh "ioredis@^5" \
+  --selectProjects e2e --testPathPatterns redis --json --outputFile="$results/ioredis5.json"
 step "benchmark (quick)" npm run --silent bench -- --quick
 
 summary=$(node -e '
