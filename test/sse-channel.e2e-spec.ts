@@ -1,8 +1,26 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream, readBody } from './support/sse-clients.js';
+
+/** The body of a chunked response, with its framing checked and removed. */
+function dechunk(body: string): string {
+  let out = '';
+  let rest = body;
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, lineEnd), 16);
+    if (Number.isNaN(size))
+      throw new Error(`bad chunk header in ${JSON.stringify(rest.slice(0, 40))}`);
+    if (size === 0) return out;
+    out += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+    if (rest.slice(lineEnd + 2 + size, lineEnd + 4 + size) !== '\r\n')
+      throw new Error('chunk not followed by CRLF');
+    rest = rest.slice(lineEnd + 4 + size);
+  }
+}
 
 describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
   let running: RunningApp;
@@ -111,6 +129,52 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(await response.text()).toBe('');
     expect(running.app.get(ConnectionRegistry).count()).toBe(0);
+  });
+
+  it('frames events as valid HTTP/1.1 chunks, ends the body, and leaves the socket reusable', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const { port } = new URL(running.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.setEncoding('latin1');
+    let received = '';
+    socket.on('data', (text: string) => (received += text));
+    const request = (path: string) => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    request('/events/ticks?n=2');
+    await until(() => received.includes('\r\n0\r\n\r\n'));
+    const first = received;
+    received = '';
+    // Same socket, next request: the first response ended cleanly.
+    request('/events/ticks?n=1');
+    await until(() => received.includes('\r\n0\r\n\r\n'));
+    socket.destroy();
+    for (const response of [first, received]) {
+      expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(response).toMatch(/transfer-encoding: chunked/i);
+      expect(dechunk(response.slice(response.indexOf('\r\n\r\n') + 4))).toMatch(
+        /^retry: 3000\n\n(event: tick\nid: \d\ndata: \d\n\n)+$/,
+      );
+    }
+  });
+
+  it('writes an unchunked body to an HTTP/1.0 client and closes', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const { port } = new URL(running.url);
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write('GET /events/ticks?n=2 HTTP/1.0\r\n\r\n'),
+    );
+    socket.setEncoding('latin1');
+    let received = '';
+    socket.on('data', (text: string) => (received += text));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(received).not.toMatch(/transfer-encoding/i);
+    expect(received).not.toMatch(/connection: keep-alive/i);
+    expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe(
+      'retry: 3000\n\nevent: tick\nid: 1\ndata: 1\n\nevent: tick\nid: 2\ndata: 2\n\n',
+    );
   });
 
   it('streams what an async generator yields', async () => {

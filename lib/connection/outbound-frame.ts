@@ -12,6 +12,22 @@ export interface OutboundFrame {
   readonly position?: string;
   /** Under the `conflate` policy, a queued frame with the same key is replaced by this one. */
   readonly conflateKey?: string;
+  /** The bytes framed as one HTTP/1.1 chunk; built once, by the first socket that sends it. */
+  chunk?: Buffer;
+}
+
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * The frame as one chunk of a chunked HTTP/1.1 body (`<hex size>\r\n<bytes>\r\n`), so it can
+ * be written to the socket in one call, framed once for every subscriber.
+ */
+export function chunkOf(frame: OutboundFrame): Buffer {
+  return (frame.chunk ??= Buffer.concat([
+    Buffer.from(`${frame.bytes.length.toString(16)}\r\n`),
+    frame.bytes,
+    CRLF,
+  ]));
 }
 
 /** A frame that is not an event (preamble, comment): never conflated, never replayed. */

@@ -1,14 +1,29 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type {
   SseCloseReason,
   SseConnectionInfo,
   SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
-import { comparePositions, type OutboundFrame } from './outbound-frame.js';
+import { chunkOf, comparePositions, type OutboundFrame } from './outbound-frame.js';
 import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
 
 /** Per channel, the last position a replay sent; live frames at or before it are skipped. */
 export type ReplayPositions = Readonly<Record<string, string>>;
+
+/**
+ * The socket of an HTTP/1.x response whose headers are out and that holds nothing unsent of its
+ * own, so frames can go to the socket directly: the response's own write path costs several
+ * times more per call, which a broadcast pays once per subscriber. `end()` on the response
+ * still writes the closing chunk. HTTP/2 responses have no socket to write to.
+ */
+function writableSocket(response: ServerResponse): Socket | undefined {
+  const socket = response.socket;
+  if (!(response instanceof ServerResponse) || !socket || !response.headersSent) return undefined;
+  if (response.req?.httpVersionMajor !== 1) return undefined;
+  // What the response buffered itself (not yet handed to the socket) must go out first.
+  return response.writableLength === socket.writableLength ? socket : undefined;
+}
 
 export interface SseConnectionInit {
   readonly id: string;
@@ -73,6 +88,12 @@ export class SseConnection {
     this.finish();
   };
   private onDrain: (() => void) | undefined;
+  /**
+   * Where frames are written once the stream is open: the socket itself on HTTP/1.x (see
+   * `writableSocket()`), otherwise the response.
+   */
+  private sink: Socket | ServerResponse | undefined;
+  private chunked = false;
 
   constructor(init: SseConnectionInit) {
     this.id = init.id;
@@ -121,8 +142,11 @@ export class SseConnection {
     this.wasOpened = true;
     this.response.socket?.setNoDelay(true);
     this.response.writeHead(200, headers);
-    if (preamble) this.write(preamble, Date.now());
+    if (preamble) this.send(preamble, Date.now());
     else this.response.flushHeaders();
+    const socket = writableSocket(this.response);
+    this.sink = socket ?? this.response;
+    this.chunked = socket !== undefined && this.response.chunkedEncoding;
   }
 
   /**
@@ -222,9 +246,10 @@ export class SseConnection {
   }
 
   private send(frame: OutboundFrame, now: number): void {
-    if (!this.response.write(frame.bytes) && !this.paused) {
+    const sink = this.sink ?? this.response;
+    if (!sink.write(this.chunked ? chunkOf(frame) : frame.bytes) && !this.paused) {
       this.paused = true;
-      this.response.once('drain', (this.onDrain ??= () => this.drain()));
+      sink.once('drain', (this.onDrain ??= () => this.drain()));
     }
     this.bytesSent += frame.bytes.length;
     if (frame.isEvent) {

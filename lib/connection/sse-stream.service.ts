@@ -195,8 +195,8 @@ export class SseStreamService {
       delete headers[name];
       exchange.rawResponse.removeHeader(name);
     }
-    // HTTP/2 forbids connection-specific headers.
-    if (exchange.rawRequest.httpVersionMajor === 1) headers.connection = 'keep-alive';
+    // HTTP/2 forbids connection-specific headers; an HTTP/1.0 stream ends with its connection.
+    if (exchange.rawRequest.httpVersion === '1.1') headers.connection = 'keep-alive';
     return headers;
   }
 
