@@ -1,6 +1,9 @@
 /** Metadata key under which `@SseChannel()` stores its route options. */
 export const SSE_CHANNEL_METADATA = 'sse:channel';
 
+/** Metadata key recording the parameters `@SseConnectionId()` / `@SseAbortSignal()` mark. */
+export const SSE_HANDLER_PARAMS_METADATA = 'sse:handler-params';
+
 /** Injection token of the resolved (defaults merged, validated) module options. */
 export const SSE_OPTIONS = 'sse:options';
 

@@ -60,9 +60,11 @@ export const SseMessages = {
   handlerReturnedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
   handlerNotDecorated: (route: string) =>
-    `${route} ran without the SseChannelInterceptor; use @SseChannel() rather than calling the handler through another route decorator`,
-  interceptorOutsideSseChannel: (controller: string, method: string) =>
-    `SseChannelInterceptor is applied to ${controller}.${method}, which is not an @SseChannel() route`,
+    `${route} ran without the SseModule's stream service; import SseModule.forRoot() (isGlobal) and keep @SseChannel() as its only route decorator`,
+  routeNotCompiled: (route: string) =>
+    `${route} is not an @SseChannel() route known to this SseModule`,
+  paramOnConstructor: (decorator: string) =>
+    `${decorator} marks a parameter of an @SseChannel() method, not of a constructor`,
   paramOutsideSseChannel: (decorator: string, controller: string, method: string) =>
     `${decorator} is used on ${controller}.${method}, which is not an @SseChannel() route`,
   channelTemplateUnknownParam: (route: string, template: string, param: string) =>

@@ -3,8 +3,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { MemoryBackend } from './backends/memory/memory.backend.js';
 import { ChannelRules } from './channel/channel-rules.js';
 import { SseChannelMetadataAccessor } from './channel/sse-channel-metadata.accessor.js';
-import { SseChannelInterceptor } from './channel/sse-channel.interceptor.js';
 import { SseRouteTable } from './channel/sse-route-table.js';
+import { SseStreamsPipe } from './channel/sse-streams.pipe.js';
 import { ChannelHub } from './connection/channel-hub.js';
 import { ConnectionClock } from './connection/connection-clock.service.js';
 import { ConnectionPool } from './connection/connection-pool.js';
@@ -52,18 +52,11 @@ import {
     SseStreamService,
     SseRouteTable,
     SseChannelMetadataAccessor,
-    SseChannelInterceptor,
+    SseStreamsPipe,
   ],
-  // The interceptor and its dependencies are exported because Nest instantiates the interceptor
-  // in the module of each controller that uses @SseChannel().
-  exports: [
-    BroadcastService,
-    ConnectionRegistry,
-    SSE_OPTIONS,
-    SseChannelInterceptor,
-    SseRouteTable,
-    SseStreamService,
-  ],
+  // The pipe and its dependency are exported because Nest instantiates the pipe in the module
+  // of each controller that uses @SseChannel().
+  exports: [BroadcastService, ConnectionRegistry, SSE_OPTIONS, SseStreamsPipe, SseStreamService],
 })
 export class SseModule extends ConfigurableSseModule {
   /** Every option has a default, so `SseModule.forRoot()` needs no argument. */

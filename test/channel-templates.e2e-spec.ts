@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SseChannel, SseModule } from '../lib/index.js';
+import { SseChannel, SseConnectionId, SseModule } from '../lib/index.js';
 import { CapturedLogs } from './support/app.js';
 
 async function bootWith(controller: new () => object): Promise<void> {
@@ -38,6 +38,19 @@ describe('@SseChannel channel templates', () => {
     }
     await expect(bootWith(NamelessController)).rejects.toThrow(
       '@SseChannel() on NamelessController.stream has neither a path nor options.channel',
+    );
+  });
+
+  it('fails the boot when @SseConnectionId() marks a parameter of an ordinary route', async () => {
+    @Controller('plain')
+    class PlainController {
+      @Get()
+      list(@SseConnectionId() _id: string): string[] {
+        return [];
+      }
+    }
+    await expect(bootWith(PlainController)).rejects.toThrow(
+      '@SseConnectionId() is used on PlainController.list, which is not an @SseChannel() route',
     );
   });
 

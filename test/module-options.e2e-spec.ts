@@ -102,7 +102,7 @@ describe('SseModule options', () => {
 
   it('with isGlobal: false, a feature module that does not import it fails the boot with a DI error', async () => {
     await expect(boot(SseModule.forRoot({ isGlobal: false }))).rejects.toThrow(
-      /SseChannelInterceptor.*FeatureModule/s,
+      /SseStreamsPipe.*FeatureModule/s,
     );
   });
 

@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { SseMessages } from '../sse.messages.js';
 import { SseChannelMetadataAccessor } from './sse-channel-metadata.accessor.js';
+import { handlerParamsOf } from './sse-handler-params.js';
 import { compileSseRoute, type SseRoute } from './sse-route.js';
 
 /**
@@ -24,14 +26,24 @@ export class SseRouteTable implements OnModuleInit {
       const prototype = controller.prototype as Record<string, unknown>;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[method];
-        if (typeof handler === 'function') this.compile(controller, handler, method);
+        if (typeof handler !== 'function') continue;
+        const route = this.compile(controller, handler, method);
+        const [marked] = handlerParamsOf(prototype, method);
+        if (!route && marked) {
+          const decorator =
+            marked.kind === 'connectionId' ? '@SseConnectionId()' : '@SseAbortSignal()';
+          throw new Error(SseMessages.paramOutsideSseChannel(decorator, controller.name, method));
+        }
       }
     }
   }
 
   /** The route of a handler; compiled on first use if boot-time discovery did not see it. */
-  get(controller: { name: string }, handler: { name: string }): SseRoute | undefined {
-    return this.routes.get(handler) ?? this.compile(controller, handler, handler.name);
+  get(controller: { name: string }, handler: object): SseRoute | undefined {
+    return (
+      this.routes.get(handler) ??
+      this.compile(controller, handler, String((handler as { name?: unknown }).name))
+    );
   }
 
   private compile(

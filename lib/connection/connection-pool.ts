@@ -58,7 +58,9 @@ export class ConnectionPool {
 
   /** Called once a connection's headers are out. */
   opened(connection: SseConnection): void {
-    this.events$.next({ type: 'connected', connection: connection.info() });
+    // A snapshot costs an allocation per connect: only made for someone listening.
+    if (this.events$.observed)
+      this.events$.next({ type: 'connected', connection: connection.info() });
   }
 
   get(id: string): SseConnection | undefined {
@@ -128,7 +130,9 @@ export class ConnectionPool {
     if (connection.wasOpened) {
       const reason = connection.closeReason ?? 'client';
       this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;
-      this.events$.next({ type: 'disconnected', connection: connection.info(), reason });
+      if (this.events$.observed) {
+        this.events$.next({ type: 'disconnected', connection: connection.info(), reason });
+      }
     }
     this.notify();
   }

@@ -11,9 +11,10 @@ import { Subscription, type Observable } from 'rxjs';
 import type { SseBackend, SseReplayResult } from '../backends/sse-backend.interface.js';
 import type { SseAdmission } from '../channel/sse-admission.js';
 import type { SseRoute } from '../channel/sse-route.js';
+import { SseRouteTable } from '../channel/sse-route-table.js';
 import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import { SseFinishedException } from '../errors/sse-finished.exception.js';
-import type { HttpExchange } from '../http/http-exchange.js';
+import { toHttpExchange, type HttpExchange } from '../http/http-exchange.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
@@ -56,6 +57,7 @@ export class SseStreamService {
     private readonly hub: ChannelHub,
     private readonly lifecycle: SseLifecycle,
     private readonly instance: SseInstance,
+    private readonly routes: SseRouteTable,
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     @InjectSseOptions() private readonly options: ResolvedSseOptions,
   ) {
@@ -64,9 +66,22 @@ export class SseStreamService {
 
   /**
    * Checks the request may have a stream and reserves its connection. Throws HTTP errors
-   * (400/404 channel, 204 finished, 429/503 limits), which Nest answers as usual.
+   * (400/404 channel, 204 finished, 429/503 limits), which Nest answers as usual. `response` is
+   * the framework's (Express or Fastify) response of the handler `handler` of `controller`.
    */
-  async admit(route: SseRoute, exchange: HttpExchange): Promise<SseAdmission> {
+  async admit(
+    controller: { name: string },
+    handler: object,
+    response: unknown,
+  ): Promise<SseAdmission> {
+    const route = this.routes.get(controller, handler);
+    if (!route)
+      throw new Error(
+        SseMessages.routeNotCompiled(
+          `${controller.name}.${String((handler as { name?: unknown }).name)}`,
+        ),
+      );
+    const exchange = toHttpExchange(response);
     const request = exchange.request as SseRequest;
     const channels = route.channelsFor(request);
     for (const channel of channels) {

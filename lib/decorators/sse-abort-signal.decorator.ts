@@ -1,10 +1,10 @@
-import { admissionParam } from './admission-param.js';
+import { handlerParam } from '../channel/sse-handler-params.js';
 
 /**
  * Injects an `AbortSignal` that aborts when the stream is over: the client disconnected (even
  * while the handler is still preparing), or the stream completed, failed or was closed by the
  * server. Pass it to `fetch()` or check it in loops, so upstream work (an LLM request, a query)
- * stops with the client. Only for `@SseChannel()` methods.
+ * stops with the client. Only for `@SseChannel()` methods (checked at boot).
  *
  * @example
  * \@SseChannel('completions/:id', { channel: [] })
@@ -12,4 +12,5 @@ import { admissionParam } from './admission-param.js';
  *   for await (const token of llm.stream(id, { signal })) yield { event: 'token', data: token };
  * }
  */
-export const SseAbortSignal = admissionParam('@SseAbortSignal()', (admission) => admission.signal);
+export const SseAbortSignal = (): ParameterDecorator =>
+  handlerParam('abortSignal', '@SseAbortSignal()');

@@ -1,19 +1,23 @@
-import { applyDecorators, Get, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { takeAdmission } from '../channel/sse-admission.js';
+import { applyDecorators, createParamDecorator, Get, Res, SetMetadata } from '@nestjs/common';
 import type { SseChannelMetadata } from '../channel/sse-channel-metadata.accessor.js';
 import { trimSlashes } from '../channel/sse-channel-metadata.accessor.js';
-import { SseChannelInterceptor } from '../channel/sse-channel.interceptor.js';
+import { handlerParamsOf, type SseHandlerParam } from '../channel/sse-handler-params.js';
+import { SseStreamsPipe } from '../channel/sse-streams.pipe.js';
+import { SseStreamService } from '../connection/sse-stream.service.js';
 import type { SseChannelOptions, SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_CHANNEL_METADATA } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 
-type Handler = (this: unknown, ...args: unknown[]) => unknown;
+type Handler = (this: object, ...args: unknown[]) => unknown;
+
+/** The hidden parameter carrying the stream service (its value comes from the pipe). */
+const StreamService = createParamDecorator(() => undefined);
 
 /**
  * Makes a controller method a Server-Sent Events endpoint: `GET path`, joined to a channel,
- * kept alive by heartbeats, torn down when the client leaves. Guards, interceptors and param
- * decorators work as on any route and run before the first byte is written, so a rejected
- * request gets an ordinary 4xx.
+ * kept alive by heartbeats, torn down when the client leaves. Guards, interceptors, pipes and
+ * the method itself run before the first byte is written, so a rejected request gets an
+ * ordinary 4xx.
  *
  * The method may return an Observable, an AsyncIterable or a Promise of one; what it emits is
  * sent to this connection only, merged with what `BroadcastService` publishes to the channel.
@@ -33,17 +37,20 @@ export function SseChannel<TRequest = SseRequest>(
     const original = descriptor.value as unknown;
     if (typeof original !== 'function')
       throw new TypeError(`@SseChannel() decorates methods; ${String(key)} is not one`);
-    // The response goes to an extra argument after the method's own, which tells Nest the
-    // library answers the request; the method itself never sees it.
-    const responseIndex = Math.max(
+    // Two extra arguments after the method's own: the response, which tells Nest the library
+    // answers the request, and the stream service. The method itself never sees them.
+    const hidden = Math.max(
       (Reflect.getMetadata('design:paramtypes', target, key) as unknown[] | undefined)?.length ?? 0,
       original.length,
     );
-    Res()(target, key, responseIndex);
+    Res()(target, key, hidden);
+    StreamService(SseStreamsPipe)(target, key, hidden + 1);
+    const route = `${target.constructor.name}.${String(key)}`;
     const handler = streamingHandler(
       original as Handler,
-      responseIndex,
-      `${target.constructor.name}.${String(key)}`,
+      hidden,
+      handlerParamsOf(target, key),
+      route,
     );
     inheritMetadata(original, handler);
     (descriptor as { value?: unknown }).value = handler;
@@ -51,20 +58,39 @@ export function SseChannel<TRequest = SseRequest>(
       path: trimSlashes(path),
       options: options as SseChannelOptions<never>,
     };
-    return applyDecorators(
-      Get(path),
-      SetMetadata(SSE_CHANNEL_METADATA, metadata),
-      UseInterceptors(SseChannelInterceptor),
-    )(target, key, descriptor);
+    return applyDecorators(Get(path), SetMetadata(SSE_CHANNEL_METADATA, metadata))(
+      target,
+      key,
+      descriptor,
+    );
   };
 }
 
-/** Runs the method, then opens the stream with its result; errors before that stay HTTP errors. */
-function streamingHandler(original: Handler, responseIndex: number, route: string): Handler {
-  const handler = async function (this: unknown, ...args: unknown[]): Promise<void> {
-    const admission = takeAdmission(args[responseIndex]);
-    if (!admission) throw new Error(SseMessages.handlerNotDecorated(route));
-    admission.open(await original.apply(this, args));
+/**
+ * Admits the request (channels, limits, finished channels: HTTP errors if refused), runs the
+ * method with the library's parameters filled in, then opens the stream with its result. Any
+ * error before the stream opens stays an ordinary HTTP error.
+ */
+function streamingHandler(
+  original: Handler,
+  hidden: number,
+  params: readonly SseHandlerParam[],
+  route: string,
+): Handler {
+  const handler = async function (this: object, ...args: unknown[]): Promise<void> {
+    const streams = args[hidden + 1];
+    if (!(streams instanceof SseStreamService))
+      throw new Error(SseMessages.handlerNotDecorated(route));
+    const admission = await streams.admit(this.constructor, handler, args[hidden]);
+    try {
+      for (const { index, kind } of params) {
+        args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
+      }
+      admission.open(await original.apply(this, args));
+    } catch (error) {
+      admission.abandon();
+      throw error;
+    }
   };
   Object.defineProperty(handler, 'name', { value: original.name });
   return handler;

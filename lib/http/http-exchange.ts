@@ -25,6 +25,7 @@ export interface FrameworkRequest {
 
 interface FastifyReplyLike {
   readonly raw: ServerResponse;
+  readonly request: FastifyRequestLike;
   hijack(): unknown;
   getHeaders(): OutgoingHttpHeaders;
 }
@@ -36,9 +37,10 @@ interface FastifyRequestLike extends FrameworkRequest {
 const isFastifyReply = (res: unknown): res is FastifyReplyLike =>
   typeof (res as FastifyReplyLike | undefined)?.hijack === 'function';
 
-export function toHttpExchange(req: unknown, res: unknown): HttpExchange {
+/** The exchange of a framework response: Fastify's reply knows its request, Express's `res.req`. */
+export function toHttpExchange(res: unknown): HttpExchange {
   if (isFastifyReply(res)) {
-    const request = req as FastifyRequestLike;
+    const request = res.request;
     return {
       request,
       rawRequest: request.raw,
@@ -51,10 +53,10 @@ export function toHttpExchange(req: unknown, res: unknown): HttpExchange {
     };
   }
   // Express's req/res are Node's own objects, extended.
-  const rawResponse = res as ServerResponse;
+  const rawResponse = res as ServerResponse & { req: IncomingMessage & FrameworkRequest };
   return {
-    request: req as FrameworkRequest,
-    rawRequest: req as IncomingMessage,
+    request: rawResponse.req,
+    rawRequest: rawResponse.req,
     rawResponse,
     takeOver: () => ({}),
   };
