@@ -30,7 +30,8 @@ export interface SseConnectionInit {
   readonly instance: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
-  readonly remoteAddress: string | undefined;
+  /** Read on first use (it costs a system call), then kept: see `remoteAddress`. */
+  readonly remoteAddress: () => string | undefined;
   readonly userAgent: string | undefined;
   readonly response: ServerResponse;
   /** Bound on bytes waiting for the client (socket buffer + own queue). */
@@ -52,7 +53,6 @@ export class SseConnection {
   readonly instance: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
-  readonly remoteAddress: string | undefined;
   readonly userAgent: string | undefined;
   readonly connectedAt = Date.now();
   state: SseConnectionState = 'connecting';
@@ -94,19 +94,33 @@ export class SseConnection {
    */
   private sink: Socket | ServerResponse | undefined;
   private chunked = false;
+  private readRemoteAddress: (() => string | undefined) | undefined;
+  private address: string | undefined;
 
   constructor(init: SseConnectionInit) {
     this.id = init.id;
     this.instance = init.instance;
     this.channels = init.channels;
     this.userId = init.userId;
-    this.remoteAddress = init.remoteAddress;
+    this.readRemoteAddress = init.remoteAddress;
     this.userAgent = init.userAgent;
     this.response = init.response;
     this.maxBufferedBytes = init.maxBufferedBytes;
     this.policy = init.slowConsumer;
     // 'close' fires once the response is over, whether the client left or the server ended it.
     this.response.once('close', this.onResponseClose);
+  }
+
+  /**
+   * The client's address, read when first asked (a registry query or a `connected` event
+   * listener) and kept, so connections nobody asks about cost no system call for it.
+   */
+  get remoteAddress(): string | undefined {
+    if (this.readRemoteAddress) {
+      this.address = this.readRemoteAddress();
+      this.readRemoteAddress = undefined;
+    }
+    return this.address;
   }
 
   /** True while the client can still receive a response. */

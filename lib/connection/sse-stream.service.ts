@@ -95,7 +95,7 @@ export class SseStreamService {
       instance: this.instance.id,
       channels,
       userId,
-      remoteAddress: exchange.request.ip ?? exchange.rawRequest.socket.remoteAddress,
+      remoteAddress: () => exchange.request.ip ?? exchange.rawRequest.socket.remoteAddress,
       userAgent: exchange.rawRequest.headers['user-agent'],
       response: exchange.rawResponse,
       maxBufferedBytes: this.options.maxBufferedBytes,
