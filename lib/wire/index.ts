@@ -1,2 +1,3 @@
 export * from './event-encoder.js';
+export * from './frame-reader.js';
 export * from './to-sse-event.js';
