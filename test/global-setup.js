@@ -1,10 +1,19 @@
-// Compiles the app instance the multi-process Redis tests start (test/instances), with tsc:
-// NestJS needs the decorator metadata that only a real TypeScript build emits. Incremental, so
-// it takes a moment only when something changed.
+// Builds what end-to-end tests run outside Jest's own module loader, with tsc (NestJS needs the
+// decorator metadata only a real TypeScript build emits): the package itself (dist/, loaded by
+// name as users do) and the app instance the multi-process Redis tests start (test/instances).
+// Both builds are incremental, so they take a moment only when something changed.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 export default function globalSetup() {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'test/instances/tsconfig.json'], { stdio: 'inherit' });
+  const build = (...args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
+  build(
+    '-p',
+    'tsconfig.build.json',
+    '--incremental',
+    '--tsBuildInfoFile',
+    '.tmp/build.tsbuildinfo',
+  );
+  build('-p', 'test/instances/tsconfig.json');
 }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A CommonJS application (most NestJS 11 apps) loading the ESM package with require(), as
+ * Node.js allows from 20.19 / 22.12: it boots a module and serves a stream.
+ */
+const SCRIPT = `
+require('reflect-metadata');
+const { Controller, Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { SseModule, SseChannel, BroadcastService } = require('nestjs-sse-channels');
+const { connect } = require('nestjs-sse-channels/client');
+
+// What TypeScript emits for @SseChannel('feed') on a method without parameters.
+class FeedController { feed() {} }
+Reflect.defineMetadata('design:paramtypes', [], FeedController.prototype, 'feed');
+Object.defineProperty(FeedController.prototype, 'feed', Reflect.decorate([SseChannel('feed')],
+  FeedController.prototype, 'feed', Object.getOwnPropertyDescriptor(FeedController.prototype, 'feed')));
+Controller()(FeedController);
+class AppModule {}
+Module({ imports: [SseModule.forRoot()], controllers: [FeedController] })(AppModule);
+
+(async () => {
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const stream = connect((await app.getUrl()) + '/feed');
+  await stream.opened();
+  await app.get(BroadcastService).publish('feed', 'from commonjs');
+  for await (const message of stream) { console.log('received', message.data); break; }
+  await app.close();
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+describe('a CommonJS application', () => {
+  it('requires the ESM package and streams with it', async () => {
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=commonjs', '-e', SCRIPT],
+        { cwd: root, timeout: 20_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(output).toContain('received from commonjs');
+  });
+});
