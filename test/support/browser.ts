@@ -1,26 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import ts from 'typescript';
+import { launchChromium, type Chromium } from './chromium.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The Debian package; CI installs it (scripts/install-test-deps.sh). Nothing is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-/** The network is closed: without these, Chromium's own background connections fail loudly. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Library sources the page may load, compiled on request: the client, and the recorder of the
@@ -130,9 +116,8 @@ interface PageGlobals {
 /** Chromium with a page that has loaded the client, served from its own origin. */
 export class BrowserPage {
   private constructor(
-    private readonly context: BrowserContext,
+    private readonly chromium: Chromium,
     private readonly server: Server,
-    private readonly profile: string,
     readonly page: Page,
     /** The page's origin, e.g. `http://127.0.0.1:41234`; streams from elsewhere are cross-origin. */
     readonly origin: string,
@@ -145,26 +130,19 @@ export class BrowserPage {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     const origin = `http://127.0.0.1:${address.port}`;
-    const profile = mkdtempSync(join(tmpdir(), 'sse-chromium-'));
-    let context: BrowserContext;
+    let chromium: Chromium;
     try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-      });
+      chromium = await launchChromium();
     } catch (error) {
       await closeServer(server);
-      rmSync(profile, { recursive: true, force: true });
-      throw new Error(`Chromium (${CHROMIUM}) could not be launched: ${String(error)}`, {
-        cause: error,
-      });
+      throw error;
     }
+    const { context } = chromium;
     const page = context.pages()[0] ?? (await context.newPage());
     const console: string[] = [];
     page.on('console', (message) => console.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => console.push(`pageerror: ${error.message}`));
-    const browserPage = new BrowserPage(context, server, profile, page, origin, console);
+    const browserPage = new BrowserPage(chromium, server, page, origin, console);
     try {
       await page.goto(`${origin}/`);
       await page.waitForFunction(() => 'harness' in globalThis, undefined, { timeout: 10_000 });
@@ -235,9 +213,8 @@ export class BrowserPage {
   }
 
   async close(): Promise<void> {
-    await this.context.close();
+    await this.chromium.close();
     await closeServer(this.server);
-    rmSync(this.profile, { recursive: true, force: true });
   }
 }
 

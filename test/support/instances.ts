@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const MAIN = new URL('../../.tmp/instances/test/instances/instance.main.js', import.meta.url);
+/** The sample app as `npm run sample` builds it (the global setup compiles it). */
+const SAMPLE_MAIN = new URL('../../sample/dist/main.js', import.meta.url);
 
-/** An application instance in its own process (see test/instances/instance.main.ts). */
+/** An application in its own process: a test instance, or the sample app. */
 export interface Instance {
   readonly url: string;
   readonly process: ChildProcess;
@@ -16,17 +18,27 @@ export interface Instance {
   crash(): Promise<void>;
 }
 
+/** The test instance (test/instances/instance.main.ts); it prints `READY <url>`. */
 export function startInstance(env: Record<string, string>): Promise<Instance> {
+  return startProcess(MAIN, env, /READY (\S+)/);
+}
+
+/** The sample app; it prints `open <url>` once listening. */
+export function startSample(env: Record<string, string> = {}): Promise<Instance> {
+  return startProcess(SAMPLE_MAIN, { PORT: '0', ...env }, /open (http:\/\/\S+)/);
+}
+
+function startProcess(main: URL, env: Record<string, string>, ready: RegExp): Promise<Instance> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN.pathname], {
+    const child = spawn(process.execPath, [main.pathname], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     const onOutput = (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /READY (\S+)/.exec(output);
-      if (ready?.[1]) resolve(instance(child, ready[1], () => output));
+      const url = ready.exec(output)?.[1];
+      if (url) resolve(instance(child, url, () => output));
     };
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
