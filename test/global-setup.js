@@ -1,7 +1,8 @@
 // Builds what end-to-end tests run outside Jest's own module loader, with tsc (NestJS needs the
 // decorator metadata only a real TypeScript build emits): the package itself (dist/, loaded by
-// name as users do) and the app instance the multi-process Redis tests start (test/instances).
-// Both builds are incremental, so they take a moment only when something changed.
+// name as users do), the app instance the multi-process Redis tests start (test/instances) and
+// the sample app, as `npm run sample` builds it. The builds are incremental, so they take a
+// moment only when something changed.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -16,4 +17,11 @@ export default function globalSetup() {
     '.tmp/build.tsbuildinfo',
   );
   build('-p', 'test/instances/tsconfig.json');
+  build(
+    '-p',
+    'sample/tsconfig.json',
+    '--incremental',
+    '--tsBuildInfoFile',
+    '.tmp/sample.tsbuildinfo',
+  );
 }

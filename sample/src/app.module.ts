@@ -1,10 +1,52 @@
-import { Module } from '@nestjs/common';
-import { SseModule } from 'nestjs-sse-channels';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SseModule, type SseModuleOptions } from 'nestjs-sse-channels';
+import { ActivityModule } from './activity/activity.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ChatMessageDto } from './chat/chat-message.dto.js';
 import { ChatModule } from './chat/chat.module.js';
-import { PagesController } from './pages/pages.controller.js';
+import { CompletionsModule } from './completions/completions.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { PagesModule } from './pages/pages.module.js';
+import { SAMPLE_CONFIG, type SampleConfig } from './sample-config.js';
 
-@Module({
-  imports: [SseModule.forRoot({ heartbeatIntervalMs: 15_000 }), ChatModule],
-  controllers: [PagesController],
-})
-export class AppModule {}
+/** The sample's SSE settings; the backend is Redis only when SSE_REDIS_URL is set. */
+async function sseOptions(config: SampleConfig): Promise<SseModuleOptions> {
+  return {
+    backend: config.redisUrl ? await redisBackend(config.redisUrl) : undefined,
+    heartbeatIntervalMs: 15_000,
+    retryMs: 1_000,
+    history: { size: 200 },
+    maxConnectionsPerUser: 20,
+    // Every chat publish is checked against the DTO before anything is sent.
+    channels: [{ pattern: 'rooms/:room', payload: ChatMessageDto }],
+  };
+}
+
+/** Loaded only when asked for, so the in-memory default runs without ioredis. */
+async function redisBackend(url: string) {
+  const { RedisBackend } = await import('nestjs-sse-channels/redis');
+  return new RedisBackend({ url, keyPrefix: 'sse-sample:' });
+}
+
+@Module({})
+export class AppModule {
+  static register(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      providers: [{ provide: SAMPLE_CONFIG, useValue: config }],
+      exports: [SAMPLE_CONFIG],
+      imports: [
+        SseModule.forRootAsync({ useFactory: () => sseOptions(config) }),
+        AuthModule,
+        ActivityModule,
+        ChatModule,
+        CompletionsModule,
+        JobsModule,
+        DashboardModule,
+        PagesModule,
+      ],
+    };
+  }
+}

@@ -1,28 +1,34 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { BroadcastService, SseChannel } from 'nestjs-sse-channels';
-
-interface ChatMessage {
-  author: string;
-  text: string;
-}
+import { BroadcastService, SseChannel, type PublishResult } from 'nestjs-sse-channels';
+import { ActivityFeed } from '../activity/activity-feed.service.js';
+import { ChatMessageDto } from './chat-message.dto.js';
+import { RoomNamePipe } from './room-name.pipe.js';
 
 @Controller('rooms')
 export class ChatController {
-  constructor(private readonly broadcast: BroadcastService) {}
+  constructor(
+    private readonly broadcast: BroadcastService,
+    private readonly activity: ActivityFeed,
+  ) {}
 
-  /** GET /rooms/:room/events: joins channel 'rooms/<room>'. */
-  @SseChannel(':room/events', { channel: 'rooms/:room' })
-  events(): void {}
+  /**
+   * GET /rooms/:room/events joins channel `rooms/<room>`. A new page gets the last 50 messages;
+   * a reconnecting one (same page, `Last-Event-ID`) gets exactly what it missed.
+   */
+  @SseChannel(':room/events', { channel: 'rooms/:room', replayOnConnect: 50 })
+  events(@Param('room', RoomNamePipe) _room: string): void {}
 
   @Post(':room/messages')
   @HttpCode(202)
-  async post(@Param('room') room: string, @Body() message: ChatMessage): Promise<{ id: string }> {
-    const text = String(message.text ?? '').slice(0, 500);
-    const author = String(message.author ?? 'anonymous').slice(0, 40);
-    const { id } = await this.broadcast.publish(`rooms/${room}`, {
+  async post(
+    @Param('room', RoomNamePipe) room: string,
+    @Body() message: ChatMessageDto,
+  ): Promise<PublishResult> {
+    const result = await this.broadcast.publish(`rooms/${room}`, {
       event: 'message',
-      data: { author, text },
+      data: { author: message.author, text: message.text },
     });
-    return { id };
+    await this.activity.record('chat', `${message.author} in #${room}: ${message.text}`);
+    return result;
   }
 }

@@ -1,0 +1,289 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { launchChromium, type Chromium } from './support/chromium.js';
+import { startSample, type Instance } from './support/instances.js';
+import { SamplePages, textsOf, waitForText } from './support/sample-pages.js';
+import { waitUntil } from './support/wait.js';
+
+/**
+ * The sample app as a person uses it: started as `npm run sample` starts it (its own process,
+ * in-memory backend), its pages driven in headless Chromium.
+ */
+describe('sample app in a browser', () => {
+  let sample: Instance;
+  let chromium: Chromium;
+  let pages: SamplePages;
+
+  beforeAll(async () => {
+    sample = await startSample();
+    chromium = await launchChromium();
+    pages = new SamplePages(chromium, sample.url);
+  });
+  afterEach(async () => {
+    const errors = pages.errors();
+    await pages.closeAll();
+    expect(errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await sample?.stop();
+  });
+
+  const room = () => `room-${randomUUID().slice(0, 8)}`;
+  const postChat = (name: string, author: string, text: string) =>
+    sample.post(`/rooms/${name}/messages`, { author, text });
+  const signIn = async (name: string) => {
+    const page = await pages.open('/private.html');
+    await page.fill('#name', name);
+    await page.click('#login button');
+    await waitForText(page.locator('#who'), `signed in as ${name}`);
+    return page;
+  };
+
+  it('links every demo from the landing page, and every page loads', async () => {
+    const landing = await pages.open('/');
+    const links = await landing
+      .locator('.demos a')
+      .evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
+    expect(links).toEqual([
+      '/chat.html',
+      '/tokens.html',
+      '/jobs.html',
+      '/dashboard.html',
+      '/private.html',
+      '/activity.html',
+    ]);
+    for (const link of links) {
+      const page = await pages.open(link ?? '');
+      expect(await page.locator('h1').textContent()).toBeTruthy();
+    }
+  });
+
+  describe('chat', () => {
+    it('shows messages to everyone in the room, and the history after a reload', async () => {
+      const name = room();
+      const ada = await pages.open(`/chat.html?room=${name}`);
+      const bob = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(ada.locator('#status'), 'connected');
+      await waitForText(bob.locator('#status'), 'connected');
+
+      await ada.fill('#author', 'ada');
+      await ada.fill('#text', 'hello bob');
+      await ada.click('#send button');
+      await waitForText(bob.locator('#log p'), 'ada: hello bob');
+      await waitForText(ada.locator('#log p'), 'ada: hello bob');
+
+      await bob.reload();
+      await waitForText(bob.locator('#log p'), 'ada: hello bob');
+      expect(await textsOf(bob.locator('#log p'))).toEqual(['ada: hello bob']);
+    });
+
+    it('rejects an invalid message with the validation error, publishing nothing', async () => {
+      const name = room();
+      const page = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(page.locator('#status'), 'connected');
+      const rejected = await postChat(name, 'ada', 'x'.repeat(501));
+      expect(rejected.status).toBe(400);
+      await postChat(name, 'ada', 'after the rejected one');
+      await waitForText(page.locator('#log p'), 'after the rejected one');
+      expect(await textsOf(page.locator('#log p'))).toEqual(['ada: after the rejected one']);
+    });
+
+    it('after a dropped connection, shows what was missed, once (Last-Event-ID)', async () => {
+      const name = room();
+      await signIn('operator');
+      const chat = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(chat.locator('#status'), 'connected');
+      await postChat(name, 'ada', 'before the drop');
+      await waitForText(chat.locator('#log p'), 'before the drop');
+
+      // The dashboard lists the chat page's connection; its button ends it on the server.
+      const dashboard = await pages.open('/dashboard.html');
+      const row = dashboard.locator('#recent tr', { hasText: `rooms/${name}` });
+      await row.waitFor();
+      await row.locator('button').click();
+      await waitForText(dashboard.locator('#action'), 'disconnected');
+      await waitForText(chat.locator('#status'), 'reconnecting');
+      await postChat(name, 'ada', 'while it was away');
+
+      await waitForText(chat.locator('#log p').nth(1), 'while it was away');
+      await waitForText(chat.locator('#status'), 'connected');
+      await postChat(name, 'ada', 'after it came back');
+      await waitForText(chat.locator('#log p').nth(2), 'after it came back');
+      expect(await textsOf(chat.locator('#log p'))).toEqual([
+        'ada: before the drop',
+        'ada: while it was away',
+        'ada: after it came back',
+      ]);
+    });
+  });
+
+  describe('token streaming', () => {
+    it('streams the answer to a posted prompt as start, token and done events', async () => {
+      const page = await pages.open('/tokens.html');
+      await page.fill('#prompt', 'Tell me about Server-Sent Events');
+      await page.click('#generate');
+      await waitForText(page.locator('#state'), /^done: 9 tokens in \d+ ms$/);
+      expect(await page.locator('#output').textContent()).toBe(
+        'You wrote 5 words: "Tell me about Server-Sent Events"',
+      );
+    });
+
+    it('stops generating when the reader stops, and answers a reconnect with 204', async () => {
+      const page = await pages.open('/tokens.html');
+      await page.fill('#prompt', 'word '.repeat(300));
+      const posted = page.waitForResponse((response) => response.url().endsWith('/completions'));
+      await page.click('#generate');
+      const { events } = (await (await posted).json()) as { events: string };
+      await waitForText(page.locator('#output'), 'word word');
+      await page.click('#stop');
+      await waitForText(page.locator('#state'), 'stopped');
+
+      await waitUntil(
+        () => /completion \S+ stopped after \d+ tokens: the client left/.test(sample.output()),
+        () => `the generator did not stop:\n${sample.output()}`,
+      );
+      const again = await fetch(`${sample.url}${events}`);
+      expect(again.status).toBe(204);
+    });
+  });
+
+  describe('job progress', () => {
+    it('shows a job progressing to its result; its finished stream answers 204', async () => {
+      const page = await pages.open('/jobs.html');
+      await waitForText(page.locator('#status'), 'connected');
+      await page.fill('#limit', '2000000');
+      const finished = page.waitForResponse(
+        (response) => /\/jobs\/[\w-]+\/events$/.test(response.url()) && response.status() === 204,
+      );
+      await page.click('#start button');
+
+      const row = page.locator('#jobs tr').first();
+      await waitForText(row.locator('.status'), 'succeeded');
+      expect(await row.locator('.result').textContent()).toBe('148933 primes');
+      expect(await row.locator('progress').evaluate((bar: { value: number }) => bar.value)).toBe(
+        100,
+      );
+      await finished;
+      await waitForText(row.locator('.stream'), 'closed: the server answered 204');
+    });
+
+    it('refuses an out-of-range job with the validation message', async () => {
+      const response = await sample.post<{ message: string[] }>('/jobs', { limit: 5 });
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual(['limit must not be less than 1000']);
+    });
+  });
+
+  describe('dashboard', () => {
+    it('shows live registry figures: channels, events per second, a chart', async () => {
+      const name = room();
+      const dashboard = await pages.open('/dashboard.html');
+      await waitForText(dashboard.locator('#status'), 'live');
+      const chat = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(chat.locator('#status'), 'connected');
+
+      const channelRow = dashboard.locator('#channels tr', { hasText: `rooms/${name}` });
+      await waitForText(channelRow, `rooms/${name}1`);
+      // The dashboard's own stream gets one event a second, so the rate is never 0 once measured.
+      await waitForText(dashboard.locator('#rate'), /^[1-9]\d*$/);
+      const inked = await dashboard.locator('#chart').evaluate((canvas: HTMLCanvasElementLike) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        return data.some((value, index) => index % 4 === 3 && value > 0);
+      });
+      expect(inked).toBe(true);
+
+      await chat.close();
+      await waitForText(dashboard.locator('#disconnects'), /client: \d+/);
+    });
+
+    it('lets only signed-in users disconnect a connection', async () => {
+      const response = await sample.post('/dashboard/connections/any/disconnect', {});
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('private inbox', () => {
+    it('is closed to anonymous visitors (401), open after signing in', async () => {
+      const anonymous = await pages.open('/private.html');
+      await waitForText(anonymous.locator('#who'), 'not signed in');
+      await waitForText(anonymous.locator('#status'), 'closed (401: sign in first)');
+      const raw = await fetch(`${sample.url}/private/events`, {
+        headers: { cookie: 'sample_session=mallory.forged-signature' },
+      });
+      expect(raw.status).toBe(401);
+      expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
+
+      await signIn('alice');
+      const inbox = await pages.open('/private.html');
+      await waitForText(inbox.locator('#status'), 'connected');
+    });
+
+    it("delivers a note to its recipient's inbox and nobody else's", async () => {
+      const alice = await signIn('alice');
+      await waitForText(alice.locator('#status'), 'connected');
+      const other = await launchChromium();
+      try {
+        const bobPages = new SamplePages(other, sample.url);
+        const bob = await bobPages.open('/private.html');
+        await bob.fill('#name', 'bob');
+        await bob.click('#login button');
+        await waitForText(bob.locator('#status'), 'connected');
+        await bob.fill('#to', 'alice');
+        await bob.fill('#text', 'lunch at noon?');
+        await bob.click('#note button');
+        await waitForText(bob.locator('#sent'), 'sent to alice (1 open stream(s) here)');
+
+        await waitForText(alice.locator('#inbox p'), 'bob: lunch at noon?');
+        expect(await textsOf(bob.locator('#inbox p'))).toEqual([]);
+        expect(bobPages.errors()).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+    it('keeps notes for a user who is away, and shows them when they sign in', async () => {
+      const login = await fetch(`${sample.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'frank' }),
+      });
+      const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const sent = await fetch(`${sample.url}/private/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ to: 'erin', text: 'read this when you are back' }),
+      });
+      expect(await sent.json()).toEqual(expect.objectContaining({ delivered: 0 }));
+
+      const erin = await signIn('erin');
+      await waitForText(erin.locator('#inbox p'), 'frank: read this when you are back');
+    });
+  });
+
+  describe('activity feed (htmx)', () => {
+    it('swaps HTML fragments into the page, with an out-of-band update, escaping user text', async () => {
+      const page = await pages.open('/activity.html');
+      await page.waitForFunction(() => 'htmx' in globalThis);
+      const name = room();
+      const hostile = '<img src=x onerror="document.title=\'pwned\'"> & <b>bold</b>';
+      // Whether the extension's stream is open yet or not, the event arrives: the channel
+      // replays its last 20 events to a new connection.
+      await postChat(name, 'eve', hostile);
+
+      const item = page.locator('#feed li', { hasText: `#${name}` });
+      await waitForText(item, `eve in #${name}: ${hostile}`);
+      expect(await page.locator('#feed img, #feed b').count()).toBe(0);
+      await waitForText(page.locator('#activity-latest'), /^Latest: chat at \d\d:\d\d:\d\d$/);
+      expect(await page.title()).not.toBe('pwned');
+    });
+  });
+});
+
+/** The parts of a canvas the test reads in the page. */
+interface HTMLCanvasElementLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
