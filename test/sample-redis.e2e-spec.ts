@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { launchChromium, type Chromium } from './support/chromium.js';
 import { startSample, type Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { SamplePages, textsOf, waitForText } from './support/sample-pages.js';
+import { SamplePages, sessionCookie, textsOf, waitForText } from './support/sample-pages.js';
 
 /**
  * The sample app with SSE_REDIS_URL set, as two instances behind an imaginary load balancer:
@@ -66,12 +66,7 @@ describe('sample app on Redis, two instances', () => {
   });
 
   it('accepts a session from one instance on the other, and delivers notes across them', async () => {
-    const login = await fetch(`${a.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'carol' }),
-    });
-    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const cookie = await sessionCookie(a.url, 'carol');
     expect(cookie).toMatch(/^sample_session=carol\./);
 
     const inbox = await pagesOnB.open('/private.html');

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { randomUUID } from 'node:crypto';
 import { launchChromium, type Chromium } from './support/chromium.js';
 import { startSample, type Instance } from './support/instances.js';
-import { SamplePages, textsOf, waitForText } from './support/sample-pages.js';
+import { SamplePages, sessionCookie, textsOf, waitForText } from './support/sample-pages.js';
 import { waitUntil } from './support/wait.js';
 
 /**
@@ -242,12 +242,7 @@ describe('sample app in a browser', () => {
       }
     });
     it('keeps notes for a user who is away, and shows them when they sign in', async () => {
-      const login = await fetch(`${sample.url}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'frank' }),
-      });
-      const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const cookie = await sessionCookie(sample.url, 'frank');
       const sent = await fetch(`${sample.url}/private/notes`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie },

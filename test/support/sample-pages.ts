@@ -63,3 +63,15 @@ export async function waitForText(
 export async function textsOf(locator: Locator): Promise<string[]> {
   return (await locator.allTextContents()).map((text) => text.trim());
 }
+
+/** Signs in to the sample over HTTP, as a script would; returns the `Cookie` header to send. */
+export async function sessionCookie(baseUrl: string, name: string): Promise<string> {
+  const login = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const cookie = login.headers.get('set-cookie')?.split(';')[0];
+  if (login.status !== 200 || !cookie) throw new Error(`sign-in as ${name}: HTTP ${login.status}`);
+  return cookie;
+}
