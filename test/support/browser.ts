@@ -3,32 +3,44 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import ts from 'typescript';
 import { launchChromium, type Chromium } from './chromium.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Library sources the page may load, compiled on request: the client, and the recorder of the
- * testing entry point (which has no Nest imports), so page-side waits fail with the same
- * messages as Node-side ones.
+ * Files of the built package the page may load: the client, and the recorder of the testing
+ * entry point (which has no Nest imports), so page-side waits fail with the same messages as
+ * Node-side ones. They are what `npm publish` ships, so a client that builds but does not load
+ * in a browser fails here.
  */
-const PAGE_SOURCES = [
-  /^lib\/client\/.+\.ts$/,
-  /^lib\/testing\/(sse-test-stream|testing\.\w+)\.ts$/,
+const PACKAGE_FILES = [
+  /^dist\/client\/.+\.js$/,
+  /^dist\/testing\/(sse-test-stream|testing\.\w+)\.js$/,
 ];
 
-/** Packages the page may load, with the file an import of the bare name resolves to. */
-const PAGE_PACKAGES: Record<string, string> = {
-  'eventsource-parser': 'eventsource-parser/dist/index.js',
-  rxjs: 'rxjs/dist/esm/index.js',
-  // rxjs's ES2015 build imports its helpers from tslib.
-  tslib: 'tslib/tslib.es6.mjs',
+/** Packages the page may load: the client's runtime dependency, its rxjs peer and rxjs's tslib. */
+const PAGE_PACKAGES = ['eventsource-parser', 'rxjs', 'tslib'];
+
+/** The export conditions a bundler targeting browsers matches, as Node matches its own. */
+const BROWSER_CONDITIONS = new Set(['browser', 'module', 'import', 'default']);
+
+/**
+ * The import map of the page: every bare name resolved through its package's `exports` map, as
+ * a bundler would, so `nestjs-sse-channels/client` is the file the published package points at.
+ */
+const IMPORTS = {
+  'nestjs-sse-channels/client': `/package/${exportTarget(root, './client')}`,
+  ...Object.fromEntries(
+    PAGE_PACKAGES.map((name) => [
+      name,
+      `/node_modules/${name}/${exportTarget(join(root, 'node_modules', name), '.')}`,
+    ]),
+  ),
 };
 
 const HARNESS = `
-import { connect } from '/lib/client/index.js';
-import { recordStream } from '/lib/testing/sse-test-stream.js';
+import { connect } from 'nestjs-sse-channels/client';
+import { recordStream } from '/package/dist/testing/sse-test-stream.js';
 
 const streams = new Map();
 const named = (name) => {
@@ -40,6 +52,7 @@ const plain = (error) => ({
   name: error?.name,
   message: String(error?.message ?? error),
   status: error?.status,
+  body: error?.body,
 });
 
 window.harness = {
@@ -53,6 +66,14 @@ window.harness = {
   waitForEnd: async (name) => [...(await named(name).waitForEnd())],
   waitForError: async (name) => plain(await named(name).waitForError()),
   close: (name) => named(name).close(),
+  // Listeners run in the order they were added: added after the streams', this one sees what
+  // theirs did. The page is going away, so the report leaves as a beacon.
+  reportOnPageHide() {
+    addEventListener('pagehide', () => {
+      const states = Object.fromEntries([...streams].map(([name, r]) => [name, r.stream.state]));
+      navigator.sendBeacon('/pagehide', JSON.stringify(states));
+    }, { once: true });
+  },
 };
 `;
 
@@ -60,11 +81,7 @@ const PAGE = `<!doctype html>
 <html>
   <head>
     <meta charset="utf-8" />
-    <script type="importmap">${JSON.stringify({
-      imports: Object.fromEntries(
-        Object.keys(PAGE_PACKAGES).map((name) => [name, `/modules/${PAGE_PACKAGES[name]}`]),
-      ),
-    })}</script>
+    <script type="importmap">${JSON.stringify({ imports: IMPORTS })}</script>
     <script type="module" src="/harness.js"></script>
   </head>
   <body></body>
@@ -83,6 +100,7 @@ export interface PageError {
   readonly name: string;
   readonly message: string;
   readonly status?: number;
+  readonly body?: string;
 }
 
 /** The client options a test can send into the page (no functions cross that boundary). */
@@ -104,20 +122,25 @@ interface Harness {
   waitForEnd(name: string): Promise<PageMessage[]>;
   waitForError(name: string): Promise<PageError>;
   close(name: string): void;
+  reportOnPageHide(): void;
 }
 
 interface PageGlobals {
   harness: Harness;
   document: { cookie: string };
-  dispatchEvent(event: unknown): boolean;
-  PageTransitionEvent: new (type: string, init: { persisted: boolean }) => unknown;
 }
+
+/** The state of every stream of the page when it was hidden, by name. */
+export type PageHideReport = Record<string, string>;
+
+/** How a person leaves the page. */
+export type LeavePage = 'navigate away' | 'close the tab';
 
 /** Chromium with a page that has loaded the client, served from its own origin. */
 export class BrowserPage {
   private constructor(
     private readonly chromium: Chromium,
-    private readonly server: Server,
+    private readonly server: PageServer,
     readonly page: Page,
     /** The page's origin, e.g. `http://127.0.0.1:41234`; streams from elsewhere are cross-origin. */
     readonly origin: string,
@@ -126,15 +149,13 @@ export class BrowserPage {
 
   /** Starts the page server and Chromium. Throws (so the test fails) if Chromium cannot start. */
   static async open(): Promise<BrowserPage> {
-    const server = await servePage();
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    const origin = `http://127.0.0.1:${address.port}`;
+    const server = await PageServer.start();
+    const origin = server.origin;
     let chromium: Chromium;
     try {
       chromium = await launchChromium();
     } catch (error) {
-      await closeServer(server);
+      await server.close();
       throw error;
     }
     const { context } = chromium;
@@ -148,7 +169,10 @@ export class BrowserPage {
       await page.waitForFunction(() => 'harness' in globalThis, undefined, { timeout: 10_000 });
     } catch (error) {
       await browserPage.close();
-      throw new Error(`The test page did not load:\n${console.join('\n')}`, { cause: error });
+      const refused = server.refused.map((line) => `not served: ${line}`);
+      throw new Error(`The test page did not load:\n${[...console, ...refused].join('\n')}`, {
+        cause: error,
+      });
     }
     return browserPage;
   }
@@ -204,52 +228,143 @@ export class BrowserPage {
     }, cookie);
   }
 
-  /** Fires `pagehide` on the window, as the browser does when the page is left. */
-  hidePage(): Promise<void> {
-    return this.page.evaluate(() => {
-      const page = globalThis as unknown as PageGlobals;
-      page.dispatchEvent(new page.PageTransitionEvent('pagehide', { persisted: false }));
-    });
+  /**
+   * Makes the page report, when it is hidden, the state of every stream opened so far: what
+   * the client did on the browser's own `pagehide`, before the page was torn down.
+   */
+  reportOnPageHide(): Promise<void> {
+    return this.page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).harness.reportOnPageHide(),
+    );
+  }
+
+  /** Leaves the page as a person does; the browser fires `pagehide` and discards the page. */
+  async leave(how: LeavePage): Promise<void> {
+    if (how === 'navigate away') await this.page.goto('about:blank');
+    else await this.page.close();
+  }
+
+  /** What the page reported when it was hidden (see `reportOnPageHide()`). */
+  pageHideReport(timeoutMs = 10_000): Promise<PageHideReport> {
+    return this.server.nextBeacon(timeoutMs);
   }
 
   async close(): Promise<void> {
     await this.chromium.close();
-    await closeServer(this.server);
+    await this.server.close();
   }
 }
 
-async function servePage(): Promise<Server> {
-  const compiled = new Map<string, string>();
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+/** Serves the page, the built package and its dependencies; receives the page's beacons. */
+class PageServer {
+  /** Requests answered 404, for the failure message of a page that did not load. */
+  readonly refused: string[] = [];
+  private readonly beacons: PageHideReport[] = [];
+  private readonly beaconWaiters = new Set<() => void>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<PageServer> {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const instance = new PageServer(server, `http://127.0.0.1:${address.port}`);
+    server.on('request', (req, res) =>
+      instance.handle(req.method ?? 'GET', req.url ?? '/', req, res),
+    );
+    return instance;
+  }
+
+  /** The next beacon the page sent (or one already received and not yet taken). */
+  nextBeacon(timeoutMs: number): Promise<PageHideReport> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const beacon = this.beacons.shift();
+        if (!beacon) return;
+        this.beaconWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(beacon);
+      };
+      const timer = setTimeout(() => {
+        this.beaconWaiters.delete(check);
+        reject(new Error(`The page sent no pagehide report within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.beaconWaiters.add(check);
+      check();
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((done) => this.server.close(() => done()));
+  }
+
+  private handle(
+    method: string,
+    url: string,
+    req: AsyncIterable<unknown>,
+    res: ServerResponse,
+  ): void {
+    const path = decodeURIComponent(url.split('?')[0] ?? '/');
+    if (method === 'POST' && path === '/pagehide') return void this.receiveBeacon(req, res);
     try {
       if (path === '/') return send(res, 'text/html', PAGE);
       if (path === '/harness.js') return send(res, 'text/javascript', HARNESS);
-      if (path.startsWith('/lib/')) return send(res, 'text/javascript', compile(path, compiled));
-      if (path.startsWith('/modules/')) {
-        return send(res, 'text/javascript', readFileSync(moduleFile(path.slice(9))));
+      // Chromium asks for it on every page; a 404 would only add noise to failure messages.
+      if (path === '/favicon.ico') return void res.writeHead(204).end();
+      if (path.startsWith('/package/'))
+        return send(res, 'text/javascript', packageFile(path.slice(9)));
+      if (path.startsWith('/node_modules/')) {
+        return send(res, 'text/javascript', readFileSync(moduleFile(path.slice(14))));
       }
-      res.writeHead(404).end();
+      throw new Error(`no route for ${path}`);
     } catch (error) {
+      this.refused.push(`${path}: ${String(error)}`);
       res.writeHead(404, { 'content-type': 'text/plain' }).end(String(error));
     }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return server;
+  }
+
+  private async receiveBeacon(req: AsyncIterable<unknown>, res: ServerResponse): Promise<void> {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    res.writeHead(204).end();
+    this.beacons.push(JSON.parse(body) as PageHideReport);
+    for (const check of this.beaconWaiters) check();
+  }
 }
 
-/** `lib/…/x.js` compiled from `lib/…/x.ts`, for the allowed sources only. */
-function compile(path: string, cache: Map<string, string>): string {
-  const source = `${path.slice(1, -3)}.ts`;
-  if (!PAGE_SOURCES.some((allowed) => allowed.test(source))) throw new Error(`not served: ${path}`);
-  const cached = cache.get(source);
-  if (cached !== undefined) return cached;
-  const output = ts.transpileModule(readFileSync(join(root, source), 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    fileName: source,
-  }).outputText;
-  cache.set(source, output);
-  return output;
+/**
+ * Where `subpath` of the package in `packageDir` points for a browser: its `exports` entry,
+ * with nested conditions matched in the order the package lists them.
+ */
+function exportTarget(packageDir: string, subpath: string): string {
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    exports?: Record<string, unknown>;
+  };
+  const pick = (target: unknown): string | undefined => {
+    if (typeof target === 'string') return target;
+    if (target === null || typeof target !== 'object') return undefined;
+    for (const [condition, value] of Object.entries(target)) {
+      if (!BROWSER_CONDITIONS.has(condition)) continue;
+      const found = pick(value);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const target = pick(manifest.exports?.[subpath]);
+  if (target === undefined) throw new Error(`${packageDir} exports nothing for ${subpath}`);
+  return normalize(target).split(sep).join('/');
+}
+
+/** A file of the built package, for the allowed files only; the global setup builds dist/. */
+function packageFile(request: string): Buffer {
+  const file = normalize(request).split(sep).join('/');
+  if (!PACKAGE_FILES.some((allowed) => allowed.test(file))) throw new Error(`not served: ${file}`);
+  return readFileSync(join(root, file));
 }
 
 /**
@@ -257,7 +372,7 @@ function compile(path: string, cache: Map<string, string>): string {
  * `./internal/Observable` without an extension.
  */
 function moduleFile(request: string): string {
-  const name = Object.keys(PAGE_PACKAGES).find((pkg) => request.startsWith(`${pkg}/`));
+  const name = PAGE_PACKAGES.find((pkg) => request.startsWith(`${pkg}/`));
   if (!name) throw new Error(`not served: ${request}`);
   const packageDir = join(root, 'node_modules', name);
   const file = normalize(join(root, 'node_modules', request));
@@ -270,9 +385,4 @@ function moduleFile(request: string): string {
 
 function send(res: ServerResponse, contentType: string, body: string | Buffer): void {
   res.writeHead(200, { 'content-type': `${contentType}; charset=utf-8` }).end(body);
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((done) => server.close(() => done()));
 }
