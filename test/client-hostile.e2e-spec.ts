@@ -348,6 +348,37 @@ describe('client against a hostile server', () => {
       expect(server.requestsTo('/boom')).toHaveLength(1);
     });
 
+    it.each([
+      [502, 'Bad Gateway'],
+      [503, 'Service Unavailable'],
+    ])(
+      'ends with SseHttpError when a reconnect is answered %i (a rolling deploy), as EventSource does',
+      async (code, statusText) => {
+        server.route(
+          '/deploy',
+          sendAndEnd('id: 1\ndata: before the deploy\n\n'),
+          status(code, 'upstream restarting'),
+          sendAndEnd('data: never asked for\n\n'),
+        );
+        const stream = open('/deploy');
+        const recorded = record(stream);
+        const error = (await recorded.waitForError()) as SseHttpError;
+        expect(recorded.received.map((m) => m.data)).toEqual(['before the deploy']);
+        expect(error).toBeInstanceOf(SseHttpError);
+        expect([error.status, error.statusText, error.body]).toEqual([
+          code,
+          statusText,
+          'upstream restarting',
+        ]);
+        expect(server.requestsTo('/deploy').map((r) => r.headers['last-event-id'])).toEqual([
+          undefined,
+          '1',
+        ]);
+        // Where a new connect() resumes, with the lastEventId option.
+        expect(stream.lastEventId).toBe('1');
+      },
+    );
+
     it('fails with SseHttpError when a 200 is not text/event-stream', async () => {
       server.route('/html', status(200, '<h1>Login</h1>', 'text/html'));
       const error = (await record(open('/html')).waitForError()) as SseHttpError;

@@ -109,6 +109,44 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     expect(JSON.parse(error.body)).toMatchObject({ statusCode: 403, message: 'No valid session' });
   });
 
+  it('ends with SseHttpError when the server refuses a reconnect (503 at maxConnections)', async () => {
+    running = await startApp(clientModule({ maxConnections: 1, retryMs: 10 }), adapter);
+    const registry = running.app.get(ConnectionRegistry);
+    // Holds the reconnect until another client has taken the only slot.
+    let slotTaken: () => void = () => undefined;
+    const taken = new Promise<void>((resolve) => (slotTaken = resolve));
+    let attempts = 0;
+    const stream = open('/client/news', {
+      backoff: false,
+      fetch: async (url, init) => {
+        if (++attempts === 2) await taken;
+        return fetch(url, init);
+      },
+    });
+    const recorded = recordStream(stream);
+    await stream.opened();
+    const { id } = await running.app.get(BroadcastService).publish('news', 'before');
+    await recorded.waitForCount(1);
+    expect(registry.disconnect({ channel: 'news' })).toBe(1);
+    await until(
+      () => registry.count() === 0,
+      () => `${registry.count()} connections left`,
+    );
+    const other = open('/client/news');
+    await other.opened();
+    slotTaken();
+
+    const error = (await recorded.waitForError()) as SseHttpError;
+    expect(error).toBeInstanceOf(SseHttpError);
+    expect(error.status).toBe(503);
+    expect(JSON.parse(error.body)).toMatchObject({
+      statusCode: 503,
+      message: 'This server has reached its limit of 1 event streams',
+    });
+    expect(attempts).toBe(2);
+    expect(stream.lastEventId).toBe(id);
+  });
+
   it('passes the guard with headers from a function', async () => {
     running = await startApp(clientModule(), adapter);
     const stream = open('/client/private', {

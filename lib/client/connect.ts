@@ -12,7 +12,8 @@ import { decodeText, SseStreamView } from './sse-stream.js';
  * after a network error, a clean end of the response or a silence longer than
  * `heartbeatTimeoutMs`, it reconnects after the server's `retry` (or `retryMs`, growing with
  * `backoff`), sending `Last-Event-ID`, and drops events the server replays. HTTP 204 ends the
- * stream; another status or content type fails it with `SseHttpError`.
+ * stream; another status or content type, on the first connection or a reconnect, fails it
+ * with `SseHttpError`.
  *
  * The request starts at once. Messages wait in a bounded buffer (`bufferSize`) until consumed.
  * Invalid options throw here, synchronously.

@@ -2,8 +2,9 @@ import { SseClientError } from './sse-client.error.js';
 
 /**
  * The server answered, but not with a stream: a status other than 200 (204 ends the stream
- * without an error) or a content type other than `text/event-stream`. The client does not
- * retry: the answer would most likely be the same.
+ * without an error) or a content type other than `text/event-stream`. As with `EventSource`,
+ * the stream ends there, on a reconnect too (a 503 during a deploy): the client does not guess
+ * which answers are worth retrying. Connect again with `lastEventId` to resume.
  *
  * @example
  * catch (error) {
