@@ -84,10 +84,9 @@ describe('client in a browser', () => {
     await browser.connect('with', `${url}/client/private`, { credentials: 'include' });
     await browser.connect('without', `${url}/client/private`);
     await browser.opened('with');
-    expect(await browser.waitForError('without')).toMatchObject({
-      name: 'SseHttpError',
-      status: 403,
-    });
+    const refused = await browser.waitForError('without');
+    expect(refused).toMatchObject({ name: 'SseHttpError', status: 403 });
+    expect(JSON.parse(refused.body ?? '')).toMatchObject({ message: 'No valid session' });
     expect(await browser.state('with')).toBe('open');
   });
 

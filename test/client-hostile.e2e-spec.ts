@@ -13,7 +13,12 @@ import {
 } from '../lib/client/index.js';
 import { recordStream, type SseTestStream } from '../lib/testing/index.js';
 import { observedFetch } from './support/hostile-fetch.js';
-import { HostileSseServer, sendAndEnd, status } from './support/hostile-sse-server.js';
+import {
+  HostileSseServer,
+  sendAndEnd,
+  status,
+  type HostileHandler,
+} from './support/hostile-sse-server.js';
 
 /** Fast reconnects without jitter, so tests wait milliseconds, not the 3 s default. */
 const QUICK: SseClientOptions = { retryMs: 5, backoff: false };
@@ -198,6 +203,24 @@ describe('client against a hostile server', () => {
       const kept = await record(open('/off', { dedupeWindow: 0 })).waitForEnd();
       expect(deduped.map((m) => m.data)).toEqual(['a', 'b']);
       expect(kept.map((m) => m.data)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('grows the delay while attempts keep failing, up to backoff.maxMs', async () => {
+      // Dropped before any response: attempts that fail without a connection opening.
+      const drop: HostileHandler = (x) => x.drop();
+      server.route('/down', drop, drop, drop, drop, sendAndEnd('data: back\n\n'), status(204));
+      const stream = open('/down', { retryMs: 20, backoff: { factor: 4, maxMs: 100, jitter: 0 } });
+      expect((await record(stream).waitForEnd()).map((m) => m.data)).toEqual(['back']);
+      const at = server.requestsTo('/down').map((r) => r.at);
+      const gaps = at.slice(1, 5).map((time, i) => time - (at[i] as number));
+      // 20, 80, then 100 where the factor alone would give 320 and 1280 (1 ms of timer slack).
+      expect(gaps).toHaveLength(4);
+      expect(gaps[0]).toBeGreaterThanOrEqual(19);
+      expect(gaps[1]).toBeGreaterThanOrEqual(79);
+      for (const gap of gaps.slice(2)) {
+        expect(gap).toBeGreaterThanOrEqual(99);
+        expect(gap).toBeLessThan(1000);
+      }
     });
 
     it('gives up with SseConnectionError after maxRetries failed attempts in a row', async () => {

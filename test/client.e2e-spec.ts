@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
-import { from, take, toArray } from 'rxjs';
-import { connect, SseHttpError, type SseStream } from '../lib/client/index.js';
+import { filter, firstValueFrom, from, take, toArray } from 'rxjs';
+import {
+  connect,
+  SseConnectionError,
+  SseHttpError,
+  SseParseError,
+  type SseStream,
+} from '../lib/client/index.js';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { recordStream } from '../lib/testing/index.js';
 import { clientModule, SESSION } from './fixtures/client.fixture.js';
@@ -202,17 +208,105 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     expect(opens).toBe(1);
   });
 
-  it('frees the server connection on close()', async () => {
+  it.each([
+    ['close()', (stream: SseStream, _abort: AbortController) => stream.close()],
+    ['its AbortSignal aborting', (_stream: SseStream, abort: AbortController) => abort.abort()],
+  ])('frees the server connection on %s', async (_how, end) => {
     running = await startApp(clientModule(), adapter);
     const registry = running.app.get(ConnectionRegistry);
-    const stream = open('/client/news');
+    const abort = new AbortController();
+    const stream = open('/client/news', { signal: abort.signal });
     await stream.opened();
     expect(registry.count()).toBe(1);
-    stream.close();
+    end(stream, abort);
+    expect(stream.state).toBe('closed');
     await until(
       () => registry.count() === 0,
       () => `${registry.count()} connections left`,
     );
+  });
+
+  it('replaces a stream that goes silent past heartbeatTimeoutMs, missing nothing', async () => {
+    // Heartbeats an hour apart: after its first event the stream says nothing at all.
+    running = await startApp(
+      clientModule({ heartbeatIntervalMs: 3_600_000, retryMs: 10 }),
+      adapter,
+    );
+    const registry = running.app.get(ConnectionRegistry);
+    const broadcast = running.app.get(BroadcastService);
+    const reasons: unknown[] = [];
+    const stream = open('/client/news', {
+      heartbeatTimeoutMs: 300,
+      backoff: false,
+      onStateChange: (state, error) => {
+        if (state === 'connecting') reasons.push(error);
+      },
+    });
+    const recorded = recordStream(stream);
+    await stream.opened();
+    const [silent] = registry.list();
+    const left = firstValueFrom(
+      registry.events$.pipe(filter((event) => event.type === 'disconnected')),
+    );
+    await broadcast.publish('news', 'a');
+    await recorded.waitForCount(1);
+    expect(await left).toMatchObject({ connection: { id: silent?.id }, reason: 'client' });
+    // Whether or not the new connection is open yet, Last-Event-ID and history bring it.
+    await broadcast.publish('news', 'b');
+    expect((await recorded.waitForCount(2)).map((m) => m.data)).toEqual(['a', 'b']);
+    expect(String(reasons[0])).toContain('nothing arrived for 300 ms');
+  });
+
+  it('gives up with SseConnectionError when the server stays gone for maxRetries attempts', async () => {
+    const gone = await startApp(clientModule({ retryMs: 10 }), adapter);
+    running = gone;
+    const stream = open('/client/news', { maxRetries: 2, backoff: false });
+    const recorded = recordStream(stream);
+    await stream.opened();
+    running = undefined;
+    await gone.close();
+    const error = (await recorded.waitForError()) as SseConnectionError;
+    expect(error).toBeInstanceOf(SseConnectionError);
+    // The end of the stream the server closed, then two refused reconnects.
+    expect(error.attempts).toBe(3);
+    expect(error.message).toMatch(/gave up after 3 failed connection attempts in a row/);
+    expect(recorded.received.map((m) => m.event)).toEqual(['shutdown']);
+  });
+
+  it('fails json() with SseParseError on a published event that is not JSON, freeing the connection', async () => {
+    running = await startApp(clientModule(), adapter);
+    const registry = running.app.get(ConnectionRegistry);
+    const stream = open('/client/news').json();
+    const recorded = recordStream(stream);
+    await stream.opened();
+    const { id } = await running.app.get(BroadcastService).publish('news', 'plain text');
+    const error = (await recorded.waitForError()) as SseParseError;
+    expect(error).toBeInstanceOf(SseParseError);
+    expect([error.reason, error.event, error.id, error.data]).toEqual([
+      'invalid-json',
+      'message',
+      id,
+      'plain text',
+    ]);
+    await until(
+      () => registry.count() === 0,
+      () => `${registry.count()} connections left`,
+    );
+  });
+
+  it('starts a new stream after the last message of an ended one, given its lastEventId', async () => {
+    running = await startApp(clientModule(), adapter);
+    const broadcast = running.app.get(BroadcastService);
+    const first = open('/client/news');
+    const recorded = recordStream(first);
+    await first.opened();
+    await broadcast.publish('news', 'a');
+    await recorded.waitForCount(1);
+    first.close();
+    await broadcast.publish('news', 'b');
+    await broadcast.publish('news', 'c');
+    const second = open('/client/news', { lastEventId: first.lastEventId });
+    expect((await recordStream(second).waitForCount(2)).map((m) => m.data)).toEqual(['b', 'c']);
   });
 });
 
