@@ -122,10 +122,17 @@ describe('sample app in a browser', () => {
     it('streams the answer to a posted prompt as start, token and done events', async () => {
       const page = await pages.open('/tokens.html');
       await page.fill('#prompt', 'Tell me about Server-Sent Events');
+      const posted = page.waitForResponse((response) => response.url().endsWith('/completions'));
       await page.click('#generate');
+      const { id } = (await (await posted).json()) as { id: string };
       await waitForText(page.locator('#state'), /^done: 9 tokens in \d+ ms$/);
       expect(await page.locator('#output').textContent()).toBe(
         'You wrote 5 words: "Tell me about Server-Sent Events"',
+      );
+      expect(await page.locator('#events').textContent()).toBe('events: start, token ×9, done');
+      // Only the start event carries the model and the completion's id.
+      expect(await page.locator('#model').textContent()).toBe(
+        `model “echo”, completion ${id.slice(0, 8)}`,
       );
     });
 
@@ -138,6 +145,7 @@ describe('sample app in a browser', () => {
       await waitForText(page.locator('#output'), 'word word');
       await page.click('#stop');
       await waitForText(page.locator('#state'), 'stopped');
+      expect(await page.locator('#events').textContent()).toMatch(/^events: start, token ×\d+$/);
 
       await waitUntil(
         () => /completion \S+ stopped after \d+ tokens: the client left/.test(sample.output()),
@@ -152,20 +160,29 @@ describe('sample app in a browser', () => {
     it('shows a job progressing to its result; its finished stream answers 204', async () => {
       const page = await pages.open('/jobs.html');
       await waitForText(page.locator('#status'), 'connected');
-      await page.fill('#limit', '2000000');
+      // 50 segments, 25 ms apart at least: more than a second of progress to watch.
+      await page.fill('#limit', '5000000');
       const finished = page.waitForResponse(
         (response) => /\/jobs\/[\w-]+\/events$/.test(response.url()) && response.status() === 204,
       );
       await page.click('#start button');
 
       const row = page.locator('#jobs tr').first();
+      // The percentage is written by the job's progress stream alone (status events carry only
+      // 0 and 100, and set the bar): a value in between came from a progress event.
+      await waitForText(row.locator('.percent'), /^[1-9]\d?%$/);
       await waitForText(row.locator('.status'), 'succeeded');
-      expect(await row.locator('.result').textContent()).toBe('148933 primes');
+      expect(await row.locator('.result').textContent()).toBe('348513 primes');
+      expect(await row.locator('.percent').textContent()).toBe('100%');
       expect(await row.locator('progress').evaluate((bar: { value: number }) => bar.value)).toBe(
         100,
       );
       await finished;
       await waitForText(row.locator('.stream'), 'closed: the server answered 204');
+      const events = /\((\d+) progress events\)/.exec(
+        (await row.locator('.stream').textContent()) ?? '',
+      );
+      expect(Number(events?.[1])).toBeGreaterThan(1);
     });
 
     it('refuses an out-of-range job with the validation message', async () => {
