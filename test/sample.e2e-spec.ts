@@ -73,9 +73,26 @@ describe('sample app in a browser', () => {
       await waitForText(bob.locator('#log p'), 'ada: hello bob');
       await waitForText(ada.locator('#log p'), 'ada: hello bob');
 
+      // A reloaded page is a new EventSource, without Last-Event-ID: replayOnConnect sends the
+      // history.
+      const stream = bob.waitForRequest((request) =>
+        request.url().endsWith(`/rooms/${name}/events`),
+      );
       await bob.reload();
+      expect((await (await stream).allHeaders())['last-event-id']).toBeUndefined();
       await waitForText(bob.locator('#log p'), 'ada: hello bob');
       expect(await textsOf(bob.locator('#log p'))).toEqual(['ada: hello bob']);
+    });
+
+    it('shows a new page the last 50 messages of the room', async () => {
+      const name = room();
+      for (let n = 1; n <= 52; n++)
+        expect((await postChat(name, 'ada', `message ${n}`)).status).toBe(202);
+      const page = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(page.locator('#log p').last(), 'ada: message 52');
+      const shown = await textsOf(page.locator('#log p'));
+      expect(shown).toHaveLength(50);
+      expect([shown[0], shown[49]]).toEqual(['ada: message 3', 'ada: message 52']);
     });
 
     it('rejects an invalid message with the validation error, publishing nothing', async () => {
@@ -101,10 +118,16 @@ describe('sample app in a browser', () => {
       const dashboard = await pages.open('/dashboard.html');
       const row = dashboard.locator('#recent tr', { hasText: `rooms/${name}` });
       await row.waitFor();
+      const reconnect = chat.waitForRequest((request) =>
+        request.url().endsWith(`/rooms/${name}/events`),
+      );
       await row.locator('button').click();
       await waitForText(dashboard.locator('#action'), 'disconnected');
       await waitForText(chat.locator('#status'), 'reconnecting');
       await postChat(name, 'ada', 'while it was away');
+      expect((await (await reconnect).allHeaders())['last-event-id']).toBe(
+        await chat.locator('#log p').first().getAttribute('data-id'),
+      );
 
       await waitForText(chat.locator('#log p').nth(1), 'while it was away');
       await waitForText(chat.locator('#status'), 'connected');
