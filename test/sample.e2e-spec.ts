@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import type { SseRegistryStats } from '../lib/index.js';
 import { launchChromium, type Chromium } from './support/chromium.js';
 import { startSample, type Instance } from './support/instances.js';
 import { SamplePages, sessionCookie, textsOf, waitForText } from './support/sample-pages.js';
@@ -216,8 +217,13 @@ describe('sample app in a browser', () => {
   });
 
   describe('dashboard', () => {
-    it('shows live registry figures: channels, events per second, a chart', async () => {
+    it('shows live registry figures: connections, channels, drops, events per second, a chart', async () => {
       const name = room();
+      const cookie = await sessionCookie(sample.url, 'auditor');
+      const registry = async () => {
+        const response = await fetch(`${sample.url}/admin/sse/stats`, { headers: { cookie } });
+        return (await response.json()) as SseRegistryStats;
+      };
       const dashboard = await pages.open('/dashboard.html');
       await waitForText(dashboard.locator('#status'), 'live');
       const chat = await pages.open(`/chat.html?room=${name}`);
@@ -225,6 +231,11 @@ describe('sample app in a browser', () => {
 
       const channelRow = dashboard.locator('#channels tr', { hasText: `rooms/${name}` });
       await waitForText(channelRow, `rooms/${name}1`);
+      // The dashboard's own stream and the chat page's: all that is open now.
+      await waitForText(dashboard.locator('#connections'), /^2$/);
+      const stats = await registry();
+      expect([stats.connections, stats.channels[`rooms/${name}`]]).toEqual([2, 1]);
+      expect(await dashboard.locator('#dropped').textContent()).toBe(String(stats.droppedEvents));
       // The dashboard's own stream gets one event a second, so the rate is never 0 once measured.
       await waitForText(dashboard.locator('#rate'), /^[1-9]\d*$/);
       const inked = await dashboard.locator('#chart').evaluate((canvas: HTMLCanvasElementLike) => {
@@ -234,12 +245,19 @@ describe('sample app in a browser', () => {
       expect(inked).toBe(true);
 
       await chat.close();
-      await waitForText(dashboard.locator('#disconnects'), /client: \d+/);
+      await waitForText(dashboard.locator('#connections'), /^1$/);
+      const after = await registry();
+      expect(after.connections).toBe(1);
+      await waitForText(
+        dashboard.locator('#disconnects'),
+        new RegExp(`(^|, )client: ${after.disconnects.client}(,|$)`),
+      );
     });
 
-    it('lets only signed-in users disconnect a connection', async () => {
+    it('lets only signed-in users disconnect a connection or read the admin routes', async () => {
       const response = await sample.post('/dashboard/connections/any/disconnect', {});
       expect(response.status).toBe(401);
+      expect((await sample.get('/admin/sse/stats')).status).toBe(401);
     });
   });
 

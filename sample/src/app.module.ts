@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { SseModule, type SseModuleOptions } from 'nestjs-sse-channels';
 import { ActivityModule } from './activity/activity.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { SessionGuard } from './auth/session.guard.js';
 import { ChatMessageDto } from './chat/chat-message.dto.js';
 import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
@@ -38,7 +39,11 @@ export class AppModule {
       providers: [{ provide: SAMPLE_CONFIG, useValue: config }],
       exports: [SAMPLE_CONFIG],
       imports: [
-        SseModule.forRootAsync({ useFactory: () => sseOptions(config) }),
+        SseModule.forRootAsync({
+          useFactory: () => sseOptions(config),
+          // The registry's own figures as JSON (GET /admin/sse/stats), for signed-in users.
+          admin: { path: 'admin/sse', guards: [SessionGuard] },
+        }),
         AuthModule,
         ActivityModule,
         ChatModule,
