@@ -34,8 +34,10 @@ describe('sample app on Redis, two instances', () => {
     await redis?.dispose();
   });
 
-  it('says which backend it runs on', () => {
+  it('says which backend it runs on', async () => {
     expect(a.output()).toContain(`sample (Redis at ${redis.url})`);
+    const landing = await pagesOnB.open('/');
+    await waitForText(landing.locator('#backend'), 'Backend: Redis (SSE_REDIS_URL).');
   });
 
   it('shows a message posted on one instance to a chat page on the other, and its history', async () => {

@@ -60,6 +60,11 @@ describe('sample app in a browser', () => {
     }
   });
 
+  it('says on the landing page which backend it runs on', async () => {
+    const landing = await pages.open('/');
+    await waitForText(landing.locator('#backend'), 'Backend: in-memory, this process only.');
+  });
+
   describe('chat', () => {
     it('shows messages to everyone in the room, and the history after a reload', async () => {
       const name = room();
