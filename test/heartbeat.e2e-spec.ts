@@ -3,13 +3,20 @@ import { BroadcastService } from '../lib/index.js';
 import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
 import { lifecycleModule } from './fixtures/lifecycle.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream } from './support/sse-clients.js';
+import { trackLibraryTimers, type LibraryTimerProbe } from './support/library-timers.js';
+import { opened, openRawStream } from './support/sse-clients.js';
+import { waitUntil } from './support/wait.js';
 
 const INTERVAL = 100;
 
 describe.each(ADAPTERS)('heartbeat on %s', (adapter) => {
   let running: RunningApp;
-  afterEach(() => running?.close());
+  let timers: LibraryTimerProbe | undefined;
+  afterEach(async () => {
+    timers?.stop();
+    timers = undefined;
+    await running?.close();
+  });
 
   it('writes a comment line to an idle stream at least once per interval', async () => {
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
@@ -40,20 +47,24 @@ describe.each(ADAPTERS)('heartbeat on %s', (adapter) => {
   });
 
   it('runs one shared timer for many connections, and none once they are gone', async () => {
+    timers = trackLibraryTimers();
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
     const heartbeat = running.app.get(ConnectionClock);
     expect(heartbeat.isRunning).toBe(false);
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(timers.live()).toEqual({});
     const streams = await Promise.all(
       Array.from({ length: 20 }, () => openRawStream(`${running.url}/life/idle`)),
     );
-    await Promise.all(streams.map((s) => s.waitFor(() => s.raw().includes('retry:'))));
+    await Promise.all(streams.map((s) => opened(s)));
     expect(heartbeat.isRunning).toBe(true);
-    const timersWith20 = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    expect(timersWith20 - timersBefore).toBeLessThanOrEqual(1);
+    // Exactly the shared clock: one timer, and the probe sees it although it is unref'd.
+    expect(timers.live()).toEqual({ 'lib/connection/connection-clock.service.ts': 1 });
     for (const s of streams) s.close();
     await Promise.all(streams.map((s) => s.ended));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(
+      () => timers?.count() === 0,
+      () => `library timers left: ${JSON.stringify(timers?.live())}`,
+    );
     expect(heartbeat.isRunning).toBe(false);
   });
 });

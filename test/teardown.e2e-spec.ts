@@ -5,14 +5,20 @@ import { ChannelHub } from '../lib/connection/channel-hub.js';
 import { lifecycleModule, StreamCounter } from './fixtures/lifecycle.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream } from './support/sse-clients.js';
-import { activeResources, waitUntil } from './support/wait.js';
+import { trackLibraryTimers, type LibraryTimerProbe } from './support/library-timers.js';
+import { waitUntil } from './support/wait.js';
 
 const CYCLES = 1000;
 const PARALLEL = 50;
 
 describe.each(ADAPTERS)('teardown on %s', (adapter) => {
   let running: RunningApp;
-  afterEach(() => running?.close());
+  let timers: LibraryTimerProbe | undefined;
+  afterEach(async () => {
+    timers?.stop();
+    timers = undefined;
+    await running?.close();
+  });
 
   it('unsubscribes the handler stream and leaves the channel when the client disconnects', async () => {
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: 1000 }), adapter);
@@ -49,11 +55,11 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
   );
 
   it(`leaks no subscription, membership or timer after ${CYCLES} connect/disconnect cycles`, async () => {
+    timers = trackLibraryTimers();
     running = await startApp(lifecycleModule({ heartbeatIntervalMs: 20 }), adapter);
     const counter = running.app.get(StreamCounter);
     const registry = running.app.get(ConnectionRegistry);
     const heartbeat = running.app.get(ConnectionClock);
-    const before = activeResources();
     for (let done = 0; done < CYCLES; done += PARALLEL) {
       const streams = await Promise.all(
         Array.from({ length: PARALLEL }, (_, i) =>
@@ -71,10 +77,10 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
     expect(counter.opened).toBe(CYCLES);
     expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
     expect(heartbeat.isRunning).toBe(false);
-    // Closed client sockets may linger for a moment in the server; timers must not.
+    // Every timer the library scheduled during the cycles is gone, unref'd ones included.
     await waitUntil(
-      () => (activeResources().Timeout ?? 0) <= (before.Timeout ?? 0),
-      () => `timers before ${JSON.stringify(before)}, now ${JSON.stringify(activeResources())}`,
+      () => timers?.count() === 0,
+      () => `library timers left: ${JSON.stringify(timers?.live())}`,
     );
   });
 });
