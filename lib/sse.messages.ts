@@ -59,6 +59,9 @@ export const SseMessages = {
 
   handlerReturnedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
+  handlerResolvedUnsupported: (route: string, value: unknown) =>
+    `@SseChannel() handler ${route} returned a Promise of ${show(value)}; a Promise must resolve to an Observable, an AsyncIterable or nothing`,
+  notAMethod: (key: string) => `@SseChannel() decorates methods; ${key} is not one`,
   handlerNotDecorated: (route: string) =>
     `${route} ran without the SseModule's stream service; import SseModule.forRoot() (isGlobal) and keep @SseChannel() as its only route decorator`,
   routeNotCompiled: (route: string) =>

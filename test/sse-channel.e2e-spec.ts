@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, readBody } from './support/sse-clients.js';
+import { opened, openRawStream, readBody } from './support/sse-clients.js';
 
 /** The body of a chunked response, with its framing checked and removed. */
 function dechunk(body: string): string {
@@ -87,6 +87,12 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
 
   it('sends a safe error event and ends the stream when the Observable errors', async () => {
     running = await startApp(eventsModule(), adapter);
+    const failed: string[] = [];
+    running.app
+      .get(ConnectionRegistry)
+      .events$.subscribe(
+        (e) => e.type === 'disconnected' && e.reason === 'error' && failed.push(e.connection.id),
+      );
     const stream = await openRawStream(`${running.url}/events/fails`);
     await stream.ended;
     expect(stream.events).toEqual([
@@ -94,7 +100,29 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
       { event: 'error', data: '{"message":"Internal server error"}', id: undefined },
     ]);
     expect(stream.raw()).not.toContain('hunter2');
-    expect(running.logs.text()).toMatch(/SSE stream \S+ \(channels: none\) failed/);
+    expect(failed).toHaveLength(1);
+    expect(running.logs.text()).toContain(`SSE stream ${failed[0]} (channels: none) failed`);
+  });
+
+  it('keeps the other streams of a channel open when one connection fails', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const healthy = await openRawStream(`${running.url}/events/rooms/7?token=${VALID_TOKEN}`);
+    await opened(healthy);
+    const flaky = await openRawStream(`${running.url}/events/rooms/7/flaky`);
+    await flaky.ended;
+    const [hello, error] = flaky.events;
+    expect(hello?.event).toBe('hello');
+    expect(error).toEqual({
+      event: 'error',
+      data: '{"message":"Internal server error"}',
+      id: undefined,
+    });
+    expect(running.logs.text()).toContain(`SSE stream ${hello?.data} (channels: rooms/7) failed`);
+    const result = await running.app.get(BroadcastService).publish('rooms/7', 'still here');
+    expect(result.delivered).toBe(1);
+    await healthy.waitFor((events) => events.some((e) => e.data === 'still here'));
+    expect(running.app.get(ConnectionRegistry).count({ channel: 'rooms/7' })).toBe(1);
+    healthy.close();
   });
 
   it('refuses an event whose id holds a line break instead of writing it', async () => {
@@ -182,5 +210,46 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     const stream = await openRawStream(`${running.url}/events/generator`);
     await stream.ended;
     expect(stream.events.map((e) => e.data)).toEqual(['first', 'second']);
+  });
+
+  it('streams the Observable an async handler resolves to', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/promised/observable`);
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(stream.events).toEqual([
+      { event: 'tick', id: '1', data: '1' },
+      { event: 'tick', id: '2', data: '2' },
+    ]);
+  });
+
+  it('streams the AsyncIterable an async handler resolves to', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/promised/iterable`);
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(stream.events.map((e) => e.data)).toEqual(['first', 'second']);
+  });
+
+  it('makes an async handler that resolves nothing a pure channel subscription', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/promised/nothing`);
+    await opened(stream);
+    const result = await running.app.get(BroadcastService).publish('promised/nothing', 'news');
+    expect(result.delivered).toBe(1);
+    const [event] = await stream.waitFor((events) => events.length === 1);
+    expect(event).toEqual({ event: undefined, id: result.id, data: 'news' });
+    stream.close();
+  });
+
+  it('answers an async handler that resolves to a plain value with 500 and says it was a Promise', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/promised/value`);
+    expect(stream.status).toBe(500);
+    expect(JSON.parse(await readBody(stream))).toMatchObject({ statusCode: 500 });
+    expect(running.logs.text()).toContain(
+      '@SseChannel() handler EventsController.promisedValue returned a Promise of "not a stream"; a Promise must resolve to an Observable, an AsyncIterable or nothing',
+    );
+    expect(running.app.get(ConnectionRegistry).count()).toBe(0);
   });
 });

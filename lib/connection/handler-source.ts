@@ -13,6 +13,16 @@ export function handlerSource(result: unknown, route: string): Observable<unknow
   throw new TypeError(SseMessages.handlerReturnedUnsupported(route, result));
 }
 
+/**
+ * What a handler's Promise resolved to, checked like `handlerSource()` checks a returned value,
+ * so a Promise of a plain value fails with a message that says it was a Promise.
+ */
+export function resolvedHandlerResult(resolved: unknown, route: string): unknown {
+  if (resolved === undefined || resolved === null) return resolved;
+  if (isObservable(resolved) || isAsyncIterable(resolved)) return resolved;
+  throw new TypeError(SseMessages.handlerResolvedUnsupported(route, resolved));
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }

@@ -3,6 +3,7 @@ import type { SseChannelMetadata } from '../channel/sse-channel-metadata.accesso
 import { trimSlashes } from '../channel/sse-channel-metadata.accessor.js';
 import { handlerParamsOf, type SseHandlerParam } from '../channel/sse-handler-params.js';
 import { SseStreamsPipe } from '../channel/sse-streams.pipe.js';
+import { resolvedHandlerResult } from '../connection/handler-source.js';
 import { SseStreamService } from '../connection/sse-stream.service.js';
 import type { SseChannelOptions, SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_CHANNEL_METADATA } from '../sse.constants.js';
@@ -35,8 +36,7 @@ export function SseChannel<TRequest = SseRequest>(
 ): MethodDecorator {
   return (target, key, descriptor) => {
     const original = descriptor.value as unknown;
-    if (typeof original !== 'function')
-      throw new TypeError(`@SseChannel() decorates methods; ${String(key)} is not one`);
+    if (typeof original !== 'function') throw new TypeError(SseMessages.notAMethod(String(key)));
     // Two extra arguments after the method's own: the response, which tells Nest the library
     // answers the request, and the stream service. The method itself never sees them.
     const hidden = Math.max(
@@ -86,7 +86,10 @@ function streamingHandler(
       for (const { index, kind } of params) {
         args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
       }
-      admission.open(await original.apply(this, args));
+      const returned = original.apply(this, args);
+      admission.open(
+        isThenable(returned) ? resolvedHandlerResult(await returned, route) : returned,
+      );
     } catch (error) {
       admission.abandon();
       throw error;
@@ -94,6 +97,10 @@ function streamingHandler(
   };
   Object.defineProperty(handler, 'name', { value: original.name });
   return handler;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** Decorators applied below `@SseChannel()` stored their metadata on the original function. */
