@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { EventSource } from 'eventsource';
 import { connect } from 'node:net';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
@@ -20,6 +21,41 @@ function dechunk(body: string): string {
       throw new Error('chunk not followed by CRLF');
     rest = rest.slice(lineEnd + 4 + size);
   }
+}
+
+interface Delivered {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+}
+
+interface ReadToEnd {
+  /** What the EventSource dispatched as messages, `event: error` frames included. */
+  readonly messages: Delivered[];
+  /** The ready state right after the stream ended: CONNECTING means it will reconnect. */
+  readonly readyStateAtEnd: number;
+}
+
+/**
+ * Reads `url` with the eventsource package, as a browser would, until the server ends the
+ * response (its first connection error), then closes it before it reconnects.
+ */
+function readToEnd(url: string, types: readonly string[] = []): Promise<ReadToEnd> {
+  return new Promise((resolve) => {
+    const source = new EventSource(url);
+    const messages: Delivered[] = [];
+    const record = ({ type, data, lastEventId }: MessageEvent): void => {
+      messages.push({ type, data: String(data), lastEventId });
+    };
+    for (const type of ['message', ...types]) source.addEventListener(type, record);
+    // An `event: error` frame arrives as a MessageEvent named 'error', beside connection errors.
+    source.addEventListener('error', (event: Event) => {
+      if ('data' in event) return record(event as MessageEvent);
+      resolve({ messages, readyStateAtEnd: source.readyState });
+      // After the listeners: close() then also cancels the reconnect just scheduled.
+      queueMicrotask(() => source.close());
+    });
+  });
 }
 
 describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
@@ -251,5 +287,59 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
       '@SseChannel() handler EventsController.promisedValue returned a Promise of "not a stream"; a Promise must resolve to an Observable, an AsyncIterable or nothing',
     );
     expect(running.app.get(ConnectionRegistry).count()).toBe(0);
+  });
+});
+
+describe.each(ADAPTERS)('streams read with the eventsource package on %s', (adapter) => {
+  let running: RunningApp;
+  afterEach(() => running?.close());
+
+  it('joins multi-line data with LF', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const { messages } = await readToEnd(`${running.url}/events/lines`);
+    expect(messages).toEqual([
+      { type: 'message', data: 'one\ntwo\nthree\nfour', lastEventId: '' },
+      { type: 'message', data: '{"nested":"a\\nb"}', lastEventId: '' },
+    ]);
+  });
+
+  it('dispatches events by type, sets lastEventId from their ids, and sees the stream end', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const { messages, readyStateAtEnd } = await readToEnd(`${running.url}/events/ticks?n=3`, [
+      'tick',
+    ]);
+    expect(messages).toEqual([
+      { type: 'tick', data: '1', lastEventId: '1' },
+      { type: 'tick', data: '2', lastEventId: '2' },
+      { type: 'tick', data: '3', lastEventId: '3' },
+    ]);
+    // A completed stream is an ended response: EventSource would reconnect after retry.
+    expect(readyStateAtEnd).toBe(EventSource.CONNECTING);
+  });
+
+  it('receives the error frame of a failed stream as an error message, then the end', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const { messages } = await readToEnd(`${running.url}/events/fails`);
+    expect(messages).toEqual([
+      { type: 'message', data: 'before', lastEventId: '' },
+      { type: 'error', data: '{"message":"Internal server error"}', lastEventId: '' },
+    ]);
+  });
+
+  it('sets lastEventId to the id publish() assigned', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const source = new EventSource(`${running.url}/events/rooms/3?token=${VALID_TOKEN}`);
+    try {
+      await new Promise((resolve) => source.addEventListener('open', resolve));
+      const received = new Promise<MessageEvent>((resolve) =>
+        source.addEventListener('message', resolve),
+      );
+      const result = await running.app.get(BroadcastService).publish('rooms/3', { n: 1 });
+      const message = await received;
+      expect(message.data).toBe('{"n":1}');
+      expect(message.lastEventId).toBe(result.id);
+    } finally {
+      source.close();
+    }
   });
 });
