@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import compression from 'compression';
 import { EventSource } from 'eventsource';
-import { ConnectionRegistry } from '../lib/index.js';
+import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { CompositionAppModule, InterceptorLog } from './fixtures/composition.fixture.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream, readBody } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
+
+/** A token the guard refuses: a denial must not log it either. */
+const DENIED_TOKEN = 'revoked-token-0815';
 
 describe.each(ADAPTERS)('composition with Nest decorators on %s', (adapter) => {
   let running: RunningApp;
@@ -82,14 +85,26 @@ describe.each(ADAPTERS)('tokens for EventSource on %s', (adapter) => {
     await running?.close();
   });
 
-  it('accepts a token in the query string', async () => {
+  /** Receives one publish on the open `source`: the request has been handled all the way. */
+  async function receiveOnePublish(channel: string): Promise<void> {
+    const received = new Promise<MessageEvent>((resolve) =>
+      source?.addEventListener('message', resolve),
+    );
+    await running.app.get(BroadcastService).publish(channel, 'hello');
+    expect((await received).data).toBe('hello');
+  }
+
+  it('accepts a token in the query string and never logs it', async () => {
     running = await startApp(eventsModule(), adapter);
     source = new EventSource(`${running.url}/events/rooms/9?token=${VALID_TOKEN}`);
     await new Promise((resolve) => source?.addEventListener('open', resolve));
     expect(source.readyState).toBe(EventSource.OPEN);
+    await receiveOnePublish('rooms/9');
+    expect(running.logs.lines.length).toBeGreaterThan(0);
+    expect(running.logs.text()).not.toContain(VALID_TOKEN);
   });
 
-  it('accepts a token in a cookie', async () => {
+  it('accepts a token in a cookie and never logs it', async () => {
     running = await startApp(eventsModule(), adapter);
     source = new EventSource(`${running.url}/events/rooms/9`, {
       fetch: (input, init) =>
@@ -100,19 +115,43 @@ describe.each(ADAPTERS)('tokens for EventSource on %s', (adapter) => {
     });
     await new Promise((resolve) => source?.addEventListener('open', resolve));
     expect(source.readyState).toBe(EventSource.OPEN);
+    await receiveOnePublish('rooms/9');
+    expect(running.logs.text()).not.toContain(VALID_TOKEN);
   });
 
-  it('stops an EventSource for good when the guard denies it', async () => {
+  it('stops an EventSource for good when the guard denies it, and logs no token', async () => {
     running = await startApp(eventsModule(), adapter);
-    source = new EventSource(`${running.url}/events/rooms/9?token=wrong`);
+    source = new EventSource(`${running.url}/events/rooms/9?token=${DENIED_TOKEN}`, {
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...init?.headers, cookie: `token=${DENIED_TOKEN}` },
+        }),
+    });
     const error = await new Promise<Event & { code?: number }>((resolve) =>
       source?.addEventListener('error', resolve),
     );
     expect(error.code).toBe(403);
     expect(source.readyState).toBe(EventSource.CLOSED);
+    expect(running.logs.text()).not.toContain(DENIED_TOKEN);
   });
 
-  it('never writes the token to the logs, even when the guarded stream fails', async () => {
+  it('never logs the token when the guarded handler throws (500)', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(
+      `${running.url}/compose/private/throws?token=${VALID_TOKEN}`,
+      { cookie: `token=${VALID_TOKEN}` },
+    );
+    expect(stream.status).toBe(500);
+    await stream.ended;
+    await waitUntil(
+      () => running.logs.text().includes('the handler broke before its stream'),
+      () => running.logs.text(),
+    );
+    expect(running.logs.text()).not.toContain(VALID_TOKEN);
+  });
+
+  it('never logs the token when the guarded stream fails', async () => {
     running = await startApp(CompositionAppModule, adapter);
     const stream = await openRawStream(
       `${running.url}/compose/private/fails?token=${VALID_TOKEN}`,
