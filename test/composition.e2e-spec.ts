@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import fastifyCompress from '@fastify/compress';
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import compression from 'compression';
 import { EventSource } from 'eventsource';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { CompositionAppModule, InterceptorLog } from './fixtures/composition.fixture.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
-import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
-import { openRawStream, readBody } from './support/sse-clients.js';
+import { ADAPTERS, startApp, type AdapterName, type RunningApp } from './support/app.js';
+import { opened, openRawStream, readBody } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
 
 /** A token the guard refuses: a denial must not log it either. */
@@ -46,6 +49,15 @@ describe.each(ADAPTERS)('composition with Nest decorators on %s', (adapter) => {
     const limited = await openRawStream(`${running.url}/compose/numbers/1?limited=1`);
     expect(limited.status).toBe(429);
     expect(JSON.parse(await readBody(limited))).toMatchObject({ message: 'Slow down' });
+  });
+
+  it('keeps a header set by middleware', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/with-header`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['x-request-id']).toBe('from-middleware');
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    await stream.ended;
   });
 
   it('keeps a header declared with @Header()', async () => {
@@ -168,17 +180,34 @@ describe.each(ADAPTERS)('tokens for EventSource on %s', (adapter) => {
   });
 });
 
-describe('compression middleware (Express)', () => {
+/** Express `compression` middleware, or the `@fastify/compress` plugin. */
+async function useCompression(app: INestApplication, adapter: AdapterName): Promise<void> {
+  if (adapter === 'express') app.use(compression());
+  else await (app as NestFastifyApplication).register(fastifyCompress);
+}
+
+describe.each(ADAPTERS)('compression on %s', (adapter) => {
   let running: RunningApp;
   afterEach(() => running?.close());
 
-  it('leaves the stream uncompressed and unbuffered', async () => {
-    running = await startApp(eventsModule(), 'express', (app) => app.use(compression()));
+  it('compresses ordinary responses but leaves the stream uncompressed and unbuffered', async () => {
+    running = await startApp(eventsModule(), adapter, (app) => useCompression(app, adapter));
+    const encodings = { 'accept-encoding': 'gzip, deflate, br' };
+    const bulk = await openRawStream(`${running.url}/events/bulk`, encodings);
+    expect(bulk.headers['content-encoding']).toMatch(/^(gzip|deflate|br)$/);
+    bulk.close();
     const stream = await openRawStream(`${running.url}/events/rooms/5?token=${VALID_TOKEN}`, {
-      'accept-encoding': 'gzip, deflate, br',
+      ...encodings,
     });
     expect(stream.headers['content-encoding']).toBeUndefined();
-    await stream.waitFor(() => stream.raw().includes('retry:'));
+    await opened(stream);
+    // Each event arrives as it is published, as plain text: nothing holds it for a gzip block.
+    const broadcast = running.app.get(BroadcastService);
+    for (const text of ['one', 'two']) {
+      await broadcast.publish('rooms/5', text);
+      await stream.waitFor((events) => events.at(-1)?.data === text);
+    }
+    expect(stream.raw()).toMatch(/data: one\n\n.*data: two\n\n$/s);
     stream.close();
   });
 });

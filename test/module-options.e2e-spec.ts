@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Controller, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Inject, Injectable, Module } from '@nestjs/common';
 import {
   BroadcastService,
   InjectSseOptions,
@@ -9,8 +8,8 @@ import {
   type ResolvedSseOptions,
   type SseModuleOptions,
 } from '../lib/index.js';
+import { ADAPTERS, startApp, type AdapterName, type RunningApp } from './support/app.js';
 import { openRawStream } from './support/sse-clients.js';
-import { CapturedLogs } from './support/app.js';
 
 const CONFIG = 'CONFIG';
 
@@ -43,26 +42,32 @@ class OptionsProbe {
   constructor(@InjectSseOptions() readonly options: ResolvedSseOptions) {}
 }
 
-const apps: INestApplication[] = [];
+const apps: RunningApp[] = [];
 afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
+  await Promise.all(apps.splice(0).map((running) => running.close()));
 });
 
-async function boot(sse: ReturnType<typeof SseModule.forRoot>): Promise<INestApplication> {
+async function boot(
+  sse: ReturnType<typeof SseModule.forRoot>,
+  adapter: AdapterName,
+): Promise<RunningApp> {
   @Module({ imports: [sse, FeatureModule], providers: [OptionsProbe] })
   class AppModule {}
-  const app = await NestFactory.create(AppModule, {
-    logger: new CapturedLogs(),
-    abortOnError: false,
-  });
-  apps.push(app);
-  await app.listen(0, '127.0.0.1');
-  return app;
+  const running = await startApp(AppModule, adapter);
+  apps.push(running);
+  return running;
 }
 
-describe('SseModule options', () => {
+/** The options reached the wire: a stream opens with their retry hint. */
+async function expectRetryHint({ url }: RunningApp, retryMs: number): Promise<void> {
+  const stream = await openRawStream(`${url}/feature/news`);
+  await stream.waitFor(() => stream.raw().startsWith(`retry: ${retryMs}\n\n`));
+  stream.close();
+}
+
+describe.each(ADAPTERS)('SseModule options on %s', (adapter) => {
   it('forRootAsync with useFactory and inject', async () => {
-    const app = await boot(
+    const running = await boot(
       SseModule.forRootAsync({
         imports: [ConfigModule],
         inject: [CONFIG],
@@ -71,29 +76,44 @@ describe('SseModule options', () => {
           retryMs: config.retry,
         }),
       }),
+      adapter,
     );
-    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+    expect(running.app.get(OptionsProbe).options).toMatchObject({
+      heartbeatIntervalMs: 25,
+      retryMs: 500,
+    });
+    await expectRetryHint(running, 500);
   });
 
   it('forRootAsync with useClass', async () => {
-    const app = await boot(
+    const running = await boot(
       SseModule.forRootAsync({ imports: [ConfigModule], useClass: SseConfig }),
+      adapter,
     );
-    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+    expect(running.app.get(OptionsProbe).options).toMatchObject({
+      heartbeatIntervalMs: 25,
+      retryMs: 500,
+    });
+    await expectRetryHint(running, 500);
   });
 
   it('forRootAsync with useExisting', async () => {
     @Module({ imports: [ConfigModule], providers: [SseConfig], exports: [SseConfig] })
     class SseConfigModule {}
-    const app = await boot(
+    const running = await boot(
       SseModule.forRootAsync({ imports: [SseConfigModule], useExisting: SseConfig }),
+      adapter,
     );
-    expect(app.get(OptionsProbe).options).toMatchObject({ heartbeatIntervalMs: 25, retryMs: 500 });
+    expect(running.app.get(OptionsProbe).options).toMatchObject({
+      heartbeatIntervalMs: 25,
+      retryMs: 500,
+    });
+    await expectRetryHint(running, 500);
   });
 
   it('is global by default, so feature modules use @SseChannel and BroadcastService without importing it', async () => {
-    const app = await boot(SseModule.forRoot());
-    const stream = await openRawStream(`${await app.getUrl()}/feature/news`);
+    const { app, url } = await boot(SseModule.forRoot(), adapter);
+    const stream = await openRawStream(`${url}/feature/news`);
     await stream.waitFor(() => stream.raw().includes('retry: 3000'));
     await app.get(FeatureController).broadcast.publish('news', 'extra');
     await stream.waitFor((events) => events[0]?.data === 'extra');
@@ -101,7 +121,7 @@ describe('SseModule options', () => {
   });
 
   it('with isGlobal: false, a feature module that does not import it fails the boot with a DI error', async () => {
-    await expect(boot(SseModule.forRoot({ isGlobal: false }))).rejects.toThrow(
+    await expect(boot(SseModule.forRoot({ isGlobal: false }), adapter)).rejects.toThrow(
       /SseStreamsPipe.*FeatureModule/s,
     );
   });
@@ -114,12 +134,14 @@ describe('SseModule options', () => {
     [{ retryMs: -5 }, 'retryMs must be an integer from 0 to 3600000 (got -5)'],
     [{ heartbeatIntervalMS: 100 }, 'heartbeatIntervalMS is not an SseModule option'],
   ])('fails the boot for %j with a message naming the option', async (options, message) => {
-    await expect(boot(SseModule.forRoot(options as SseModuleOptions))).rejects.toThrow(message);
+    await expect(boot(SseModule.forRoot(options as SseModuleOptions), adapter)).rejects.toThrow(
+      message,
+    );
   });
 
   it('fails the boot for an invalid option from forRootAsync', async () => {
     await expect(
-      boot(SseModule.forRootAsync({ useFactory: () => ({ retryMs: 1.5 }) })),
+      boot(SseModule.forRootAsync({ useFactory: () => ({ retryMs: 1.5 }) }), adapter),
     ).rejects.toThrow('retryMs must be an integer from 0 to 3600000 (got 1.5)');
   });
 });

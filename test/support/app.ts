@@ -47,11 +47,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Starts `module` on a real port of 127.0.0.1 with the given adapter. */
+/**
+ * Starts `module` on a real port of 127.0.0.1 with the given adapter; `configure` runs before
+ * `listen()` (middleware, Fastify plugins).
+ */
 export async function startApp(
   module: NonNullable<ModuleMetadata['imports']>[number],
   adapter: AdapterName,
-  configure?: (app: INestApplication) => void,
+  configure?: (app: INestApplication) => void | Promise<void>,
 ): Promise<RunningApp> {
   const logs = new CapturedLogs();
   const httpAdapter = adapter === 'express' ? new ExpressAdapter() : new FastifyAdapter();
@@ -59,7 +62,7 @@ export async function startApp(
     logger: logs,
     abortOnError: false,
   });
-  configure?.(app);
+  await configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, logs, close: () => app.close() };
