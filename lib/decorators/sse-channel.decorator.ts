@@ -87,9 +87,8 @@ function streamingHandler(
         args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
       }
       const returned = original.apply(this, args);
-      admission.open(
-        isThenable(returned) ? resolvedHandlerResult(await returned, route) : returned,
-      );
+      const result = await returned;
+      admission.open(isThenable(returned) ? resolvedHandlerResult(result, route) : result);
     } catch (error) {
       admission.abandon();
       throw error;
