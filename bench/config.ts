@@ -74,12 +74,16 @@ export interface ThroughputParams {
   readonly pauseMs: number;
 }
 
-export interface LatencyParams {
-  readonly connections: number;
+/** Rounds of one event each: how latency is measured. */
+export interface RoundParams {
   readonly rounds: number;
   readonly warmupRounds: number;
   /** Quiet time between rounds, so one round's writes never overlap the next. */
   readonly gapMs: number;
+}
+
+export interface LatencyParams extends RoundParams {
+  readonly connections: number;
 }
 
 export interface MemoryParams {

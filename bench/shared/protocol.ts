@@ -1,6 +1,7 @@
 /**
  * What the orchestrator and its child processes say to each other over the IPC channel of
- * `child_process.fork()`. Every operation is one request and one reply; `rpc.ts` carries them.
+ * `child_process.fork()`. Every operation is one request and one reply: `orchestrator/worker.ts`
+ * sends them and `shared/child.ts` answers them.
  */
 
 export const SERVER_KINDS = ['library', 'nest-sse', 'better-sse', 'raw-http'] as const;
