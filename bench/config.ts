@@ -47,21 +47,31 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     "allowed), @SseChannel('bench') with no return value, BroadcastService.publish('bench', " +
     'payload); frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); ' +
     'other options at their defaults (in-memory backend, history of 100 events per channel); ' +
-    'preamble "retry: 3000\\n\\n".',
+    'preamble "retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
+    'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
+    "library's history.",
   'nest-sse':
     "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
     'connection to one shared Subject; Subject.next({ id, data: payload }); frame ' +
     '"id: <boot ms>-<n>\\ndata: <payload>\\n\\n", encoded per connection by Nest; preamble a lone ' +
-    '"\\n"; no heartbeat (Nest only probes sockets Node has paused, every 5 s).',
+    '"\\n"; no heartbeat (Nest only probes sockets Node has paused, every 5 s). Targeted: a ' +
+    'Subject per connection in a Map, next({ data: payload }). Replay: hand-rolled, an array of ' +
+    "the last 100 events; the Observable emits those after @Headers('last-event-id') before " +
+    'it subscribes to the Subjects.',
   'better-sse':
     'better-sse 0.16 on node:http, one Channel, createSession({ keepAlive: null, serializer ' +
     'that passes strings through }) (the default JSON.stringify would quote the payload), ' +
     "channel.broadcast(payload, 'message', { eventId }); frame \"event:message\\nid:<boot ms>-" +
     '<n>\\ndata:<payload>\\n\\n" (always an event line, no space after colons), built per ' +
-    'session; preamble "retry:2000\\n\\n".',
+    'session; preamble "retry:2000\\n\\n". Targeted: a Map of sessions, session.push(payload), ' +
+    'which writes a random UUIDv4 id when given none. Replay: hand-rolled, an array of the last ' +
+    '100 events; those after session.lastId (better-sse reads Last-Event-ID) go in one ' +
+    'EventBuffer sent by session.batch() before channel.register().',
   'raw-http':
-    'node:http, a Set of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
-    'built per event and written to every response; no preamble, no heartbeat.',
+    'node:http, a Map of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
+    'built per event and written to every response; no preamble, no heartbeat. Targeted: ' +
+    '"data: <payload>\\n\\n" encoded per send. Replay: the last 100 frames with their ids, ' +
+    'those after Last-Event-ID in one write.',
 };
 
 export interface ThroughputParams {
@@ -72,6 +82,18 @@ export interface ThroughputParams {
   /** Bursts run first and not counted, so the server's hot path is optimized by then. */
   readonly warmupBursts: number;
   readonly pauseMs: number;
+}
+
+export interface ReplayParams {
+  readonly connections: number;
+  /**
+   * Events published while the clients are away, all of which each must get back. Below 100:
+   * the event the clients resume after must still be in a history of 100 (the library's
+   * default, and the references' bound).
+   */
+  readonly missed: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
 }
 
 /** Rounds of one event each: how latency is measured. */
@@ -115,10 +137,12 @@ export interface BenchParams {
    */
   readonly retriesWhenBusy: number;
   readonly busyThreshold: number;
+  /** Fan-out throughput; targeted sends run the same bursts. */
   readonly throughput: ThroughputParams;
   readonly latency: LatencyParams;
   readonly memory: MemoryParams;
   readonly connect: ConnectParams;
+  readonly replay: ReplayParams;
   /** Client processes per scenario; connections are spread evenly over them. */
   readonly clientProcesses: number;
   /** Per client process: streams still waiting for their headers at any time (SYN backlog). */
@@ -138,6 +162,7 @@ export const FULL_PARAMS: BenchParams = {
   latency: { connections: 5000, rounds: 50, warmupRounds: 5, gapMs: 30 },
   memory: { connections: 5000, warmupConnections: 200, warmupMessages: 5, settleMs: 1000 },
   connect: { connections: 5000, warmupConnections: 500 },
+  replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
@@ -154,6 +179,7 @@ export const QUICK_PARAMS: BenchParams = {
   latency: { connections: 500, rounds: 15, warmupRounds: 3, gapMs: 10 },
   memory: { connections: 1000, warmupConnections: 100, warmupMessages: 2, settleMs: 300 },
   connect: { connections: 1000, warmupConnections: 100 },
+  replay: { connections: 200, missed: 20, rounds: 2, warmupRounds: 1 },
   clientProcesses: 2,
   openConcurrency: 64,
   scenarioTimeoutMs: 30_000,

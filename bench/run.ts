@@ -173,6 +173,7 @@ async function main(): Promise<number> {
     params.latency.connections,
     params.memory.connections,
     params.connect.connections,
+    params.replay.connections,
   );
   const rerun = rerunWithRaisedFdLimit(largest + FD_HEADROOM);
   if (rerun !== undefined) return rerun;

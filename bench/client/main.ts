@@ -16,12 +16,13 @@ class ClientFleet implements ReaderEvents {
   /** Set when a stream fails outside an operation; the next operation reports it. */
   private failure: Error | undefined;
 
-  open({ port, path, count, concurrency }: OpenArgs): Promise<OpenResult> {
+  open({ port, path, count, concurrency, lastEventId }: OpenArgs): Promise<OpenResult> {
     this.throwIfFailed();
     if (this.opening) throw new Error('open: already opening');
+    const resume = lastEventId === undefined ? '' : `Last-Event-ID: ${lastEventId}\r\n`;
     const request = Buffer.from(
       `GET ${path} HTTP/1.1\r\nHost: ${HOST}:${port}\r\nAccept: text/event-stream\r\n` +
-        'Cache-Control: no-cache\r\n\r\n',
+        `Cache-Control: no-cache\r\n${resume}\r\n`,
       'latin1',
     );
     return new Promise((resolve, reject) => {

@@ -156,6 +156,10 @@ export class ServerHandle {
     return this.worker.call('publish', { count }, this.timeoutMs);
   }
 
+  sendToEach(count: number): Promise<PublishTimes> {
+    return this.worker.call('sendToEach', { count }, this.timeoutMs);
+  }
+
   subscribers(): Promise<number> {
     return this.worker.call('subscribers', null, this.timeoutMs);
   }
@@ -187,8 +191,16 @@ export class ClientGroup {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Opens `total` streams to `server`; start is the earliest attempt, end the last headers. */
-  async open(server: ServerHandle, total: number, concurrency: number): Promise<OpenResult> {
+  /**
+   * Opens `total` streams to `server`, resuming after `lastEventId` if given; start is the
+   * earliest attempt, end the last headers.
+   */
+  async open(
+    server: ServerHandle,
+    total: number,
+    concurrency: number,
+    lastEventId?: string,
+  ): Promise<OpenResult> {
     const results = await Promise.all(
       this.workers.map((worker, i) =>
         worker.call(
@@ -198,6 +210,7 @@ export class ClientGroup {
             path: server.path,
             count: share(total, this.workers.length, i),
             concurrency,
+            lastEventId,
           },
           this.timeoutMs,
         ),

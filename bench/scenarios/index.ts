@@ -1,7 +1,9 @@
 import { connectRateScenario } from './connect-rate.js';
 import { latencyScenario } from './latency.js';
 import { memoryScenario } from './memory.js';
+import { replayScenario } from './replay.js';
 import type { Scenario } from './scenario.js';
+import { targetedScenario } from './targeted.js';
 import { throughputScenario } from './throughput.js';
 
 /**
@@ -11,9 +13,11 @@ import { throughputScenario } from './throughput.js';
  */
 export const SCENARIOS: readonly Scenario[] = [
   throughputScenario,
+  targetedScenario,
   latencyScenario,
   memoryScenario,
   connectRateScenario,
+  replayScenario,
 ];
 
 export type { Scenario, ScenarioResult, MetricDefinition } from './scenario.js';

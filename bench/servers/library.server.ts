@@ -27,7 +27,9 @@ export async function createLibraryServer(): Promise<BenchServer> {
   const registry = app.get(ConnectionRegistry);
   return {
     port: listeningPort(app.getHttpServer().address()),
-    publish: () => broadcast.publish(BENCH_CHANNEL, PAYLOAD),
+    publish: () => broadcast.publish(BENCH_CHANNEL, PAYLOAD).then((result) => result.id),
+    connectionIds: () => registry.list().map((connection) => connection.id),
+    sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, PAYLOAD))),
     // Every stream of this app is on the one channel; count() without a filter is O(1).
     subscribers: () => registry.count(),
   };

@@ -21,21 +21,37 @@ const FACTORIES: Record<ServerKind, () => Promise<BenchServerFactory>> = {
 };
 
 /**
- * Publishes `count` events. Between two events the event loop gets a turn, as it would between
- * two messages arriving from elsewhere in a real application; the writes of one event are all
- * issued before the next starts.
+ * Runs `send` `count` times. Between two calls the event loop gets a turn, as it would between
+ * two messages arriving from elsewhere in a real application; the writes of one call are all
+ * issued before the next starts. Promises the calls return are awaited after the last call.
  */
-async function publishBurst(server: BenchServer, count: number): Promise<PublishTimes> {
-  const pending: Promise<unknown>[] = [];
+async function burst<T>(
+  count: number,
+  send: () => T | Promise<T>,
+): Promise<{ readonly firstAt: number; readonly lastAt: number; readonly last: T | undefined }> {
+  const pending: Promise<T>[] = [];
+  let last: T | Promise<T> | undefined;
   const firstAt = now();
   for (let i = 0; i < count; i++) {
     if (i > 0) await nextLoopTurn();
-    const result = server.publish();
-    if (result) pending.push(result);
+    last = send();
+    if (last instanceof Promise) pending.push(last);
   }
   const lastAt = now();
   await Promise.all(pending);
-  return { firstAt, lastAt };
+  return { firstAt, lastAt, last: await last };
+}
+
+async function publishBurst(server: BenchServer, count: number): Promise<PublishTimes> {
+  const { firstAt, lastAt, last } = await burst(count, () => server.publish());
+  return { firstAt, lastAt, lastId: last };
+}
+
+/** The ids are read once per burst, before the clock starts, as an application keeps them. */
+async function sendBurst(server: BenchServer, count: number): Promise<PublishTimes> {
+  const ids = server.connectionIds();
+  const { firstAt, lastAt } = await burst(count, () => server.sendToEach(ids));
+  return { firstAt, lastAt, lastId: undefined };
 }
 
 async function sampleMemory(): Promise<MemorySample> {
@@ -55,6 +71,7 @@ const server = await (await FACTORIES[init.spec.kind]())();
 serveParent<ServerOps>(
   {
     publish: ({ count }) => publishBurst(server, count),
+    sendToEach: ({ count }) => sendBurst(server, count),
     subscribers: () => server.subscribers(),
     memory: () => sampleMemory(),
   },

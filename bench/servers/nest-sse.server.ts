@@ -1,26 +1,44 @@
-import { Controller, Injectable, Module, Sse, type MessageEvent } from '@nestjs/common';
+import { Controller, Headers, Injectable, Module, Sse, type MessageEvent } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Observable, Subject } from 'rxjs';
 import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
-import { idSequence, listeningPort, type BenchServer } from './bench-server.js';
+import { EventHistory, idSequence, listeningPort, type BenchServer } from './bench-server.js';
 
-/** The one Subject every stream listens to, and how many streams listen. */
+type BenchEvent = MessageEvent & { readonly id: string };
+
+/**
+ * What a Nest application hand-rolls around `@Sse()`: one Subject every stream listens to, a
+ * Subject per stream for messages to that client alone, and the last events for replay.
+ */
 @Injectable()
 class BenchBus {
   readonly events = new Subject<MessageEvent>();
-  subscribers = 0;
+  readonly connections = new Map<string, Subject<MessageEvent>>();
+  readonly history = new EventHistory<BenchEvent>();
+  private nextConnection = 0;
+
+  publish(event: BenchEvent): void {
+    this.history.add(event);
+    this.events.next(event);
+  }
 
   /**
-   * One connection's view of the bus. The subscriber is handed to the Subject as it is, so an
-   * event takes the same path as with `events.asObservable()`; only the count is added.
+   * One connection's view of the bus: the events it missed, then both Subjects. The subscriber
+   * is handed to each Subject as it is, so an event takes the same path as with
+   * `events.asObservable()`; the replay is synchronous, so no event can fall in between.
    */
-  stream(): Observable<MessageEvent> {
+  stream(lastEventId: string | undefined): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
-      this.subscribers++;
-      const subscription = this.events.subscribe(subscriber);
+      for (const event of this.history.after(lastEventId)) subscriber.next(event);
+      const id = String(++this.nextConnection);
+      const own = new Subject<MessageEvent>();
+      this.connections.set(id, own);
+      const shared = this.events.subscribe(subscriber);
+      const targeted = own.subscribe(subscriber);
       return () => {
-        this.subscribers--;
-        subscription.unsubscribe();
+        this.connections.delete(id);
+        shared.unsubscribe();
+        targeted.unsubscribe();
       };
     });
   }
@@ -31,8 +49,8 @@ class NestSseBenchController {
   constructor(private readonly bus: BenchBus) {}
 
   @Sse(BENCH_CHANNEL)
-  bench(): Observable<MessageEvent> {
-    return this.bus.stream();
+  bench(@Headers('last-event-id') lastEventId?: string): Observable<MessageEvent> {
+    return this.bus.stream(lastEventId);
   }
 }
 
@@ -48,8 +66,14 @@ export async function createNestSseServer(): Promise<BenchServer> {
   return {
     port: listeningPort(app.getHttpServer().address()),
     publish() {
-      bus.events.next({ id: nextId(), data: PAYLOAD });
+      const id = nextId();
+      bus.publish({ id, data: PAYLOAD });
+      return id;
     },
-    subscribers: () => bus.subscribers,
+    connectionIds: () => [...bus.connections.keys()],
+    sendToEach(ids) {
+      for (const id of ids) bus.connections.get(id)?.next({ data: PAYLOAD });
+    },
+    subscribers: () => bus.connections.size,
   };
 }

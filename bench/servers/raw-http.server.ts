@@ -1,7 +1,13 @@
-import { createServer, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
 import { BENCH_PATH, HOST, PAYLOAD } from '../config.js';
-import { idSequence, listeningPort, type BenchServer } from './bench-server.js';
+import {
+  EventHistory,
+  idSequence,
+  lastEventIdHeader,
+  listeningPort,
+  type BenchServer,
+} from './bench-server.js';
 
 const HEADERS = {
   'content-type': 'text/event-stream',
@@ -9,13 +15,22 @@ const HEADERS = {
   connection: 'keep-alive',
 };
 
+/** A targeted event carries no id, like this library's: it must not move the client's replay. */
+const TARGETED_FRAME_TEXT = `data: ${PAYLOAD}\n\n`;
+
 /**
  * The practical limit: node:http with nothing in between. Each event is encoded once into a
- * Buffer and that Buffer is written to every response.
+ * Buffer and that Buffer is written to every response; the last frames are kept, with their
+ * ids, for clients that come back with `Last-Event-ID`.
  */
 export async function createRawHttpServer(): Promise<BenchServer> {
-  const responses = new Set<ServerResponse>();
+  const responses = new Map<string, ServerResponse>();
+  const history = new EventHistory<{ readonly id: string; readonly frame: Buffer }>();
   const nextId = idSequence();
+  let nextConnection = 0;
+  const broadcast = (frame: Buffer): void => {
+    for (const response of responses.values()) response.write(frame);
+  };
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url !== BENCH_PATH) {
       response.writeHead(404).end();
@@ -23,17 +38,28 @@ export async function createRawHttpServer(): Promise<BenchServer> {
     }
     request.socket.setNoDelay(true);
     response.writeHead(200, HEADERS);
-    response.flushHeaders();
-    responses.add(response);
-    response.once('close', () => responses.delete(response));
+    const missed = history.after(lastEventIdHeader(request.headers['last-event-id']));
+    // One write for the whole replay: the client gets it in as few packets as it fits.
+    if (missed.length > 0) response.write(Buffer.concat(missed.map((event) => event.frame)));
+    else response.flushHeaders();
+    const id = String(++nextConnection);
+    responses.set(id, response);
+    response.once('close', () => responses.delete(id));
   });
   server.listen(0, HOST);
   await once(server, 'listening');
   return {
     port: listeningPort(server.address()),
     publish() {
-      const frame = Buffer.from(`id: ${nextId()}\ndata: ${PAYLOAD}\n\n`);
-      for (const response of responses) response.write(frame);
+      const id = nextId();
+      const frame = Buffer.from(`id: ${id}\ndata: ${PAYLOAD}\n\n`);
+      history.add({ id, frame });
+      broadcast(frame);
+      return id;
+    },
+    connectionIds: () => [...responses.keys()],
+    sendToEach(ids) {
+      for (const id of ids) responses.get(id)?.write(Buffer.from(TARGETED_FRAME_TEXT));
     },
     subscribers: () => responses.size,
   };

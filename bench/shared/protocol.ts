@@ -34,6 +34,11 @@ export type OpsShape<T> = { [K in keyof T]: { args: unknown; result: unknown } }
 export interface ServerOps {
   /** Publishes `count` events, yielding to the event loop between them. */
   publish: { args: { count: number }; result: PublishTimes };
+  /**
+   * Sends `count` events to every open stream one by one, each through the implementation's
+   * API for a single connection, yielding to the event loop between two rounds.
+   */
+  sendToEach: { args: { count: number }; result: PublishTimes };
   /** Connections currently subscribed, as the server itself counts them. */
   subscribers: { args: null; result: number };
   /** Memory after two full garbage collections (the process runs with `--expose-gc`). */
@@ -45,6 +50,8 @@ export interface PublishTimes {
   readonly firstAt: number;
   /** Just after the last publish call returned. */
   readonly lastAt: number;
+  /** The id of the last event published; none for targeted sends. */
+  readonly lastId: string | undefined;
 }
 
 export interface ServerReady {
@@ -69,6 +76,8 @@ export interface OpenArgs {
   readonly path: string;
   readonly count: number;
   readonly concurrency: number;
+  /** Sent as the `Last-Event-ID` header: the streams resume after this event. */
+  readonly lastEventId?: string;
 }
 
 export interface OpenResult {
