@@ -49,7 +49,8 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'other options at their defaults (in-memory backend, history of 100 events per channel); ' +
     'preamble "retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
     'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
-    "library's history.",
+    "library's history. Redis: the same app with backend: new RedisBackend({ url }), ids are " +
+    'Redis stream ids.',
   'nest-sse':
     "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
     'connection to one shared Subject; Subject.next({ id, data: payload }); frame ' +
@@ -71,7 +72,8 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'node:http, a Map of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
     'built per event and written to every response; no preamble, no heartbeat. Targeted: ' +
     '"data: <payload>\\n\\n" encoded per send. Replay: the last 100 frames with their ids, ' +
-    'those after Last-Event-ID in one write.',
+    'those after Last-Event-ID in one write. Redis: ioredis pub/sub relay, A PUBLISHes the ' +
+    "encoded frame, B's subscriber writes it unchanged to every response.",
 };
 
 export interface ThroughputParams {
@@ -137,12 +139,14 @@ export interface BenchParams {
    */
   readonly retriesWhenBusy: number;
   readonly busyThreshold: number;
-  /** Fan-out throughput; targeted sends run the same bursts. */
+  /** Fan-out throughput; targeted sends and the Redis scenario run the same bursts. */
   readonly throughput: ThroughputParams;
   readonly latency: LatencyParams;
   readonly memory: MemoryParams;
   readonly connect: ConnectParams;
   readonly replay: ReplayParams;
+  /** The latency part of the Redis scenario; its bursts are those of `throughput`. */
+  readonly redis: RoundParams;
   /** Client processes per scenario; connections are spread evenly over them. */
   readonly clientProcesses: number;
   /** Per client process: streams still waiting for their headers at any time (SYN backlog). */
@@ -163,6 +167,7 @@ export const FULL_PARAMS: BenchParams = {
   memory: { connections: 5000, warmupConnections: 200, warmupMessages: 5, settleMs: 1000 },
   connect: { connections: 5000, warmupConnections: 500 },
   replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
+  redis: { rounds: 20, warmupRounds: 3, gapMs: 30 },
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
@@ -180,8 +185,9 @@ export const QUICK_PARAMS: BenchParams = {
   memory: { connections: 1000, warmupConnections: 100, warmupMessages: 2, settleMs: 300 },
   connect: { connections: 1000, warmupConnections: 100 },
   replay: { connections: 200, missed: 20, rounds: 2, warmupRounds: 1 },
+  redis: { rounds: 5, warmupRounds: 1, gapMs: 10 },
   clientProcesses: 2,
   openConcurrency: 64,
   scenarioTimeoutMs: 30_000,
-  runTimeoutMs: 150_000,
+  runTimeoutMs: 240_000,
 };

@@ -12,6 +12,7 @@ import type {
   ServerSpec,
 } from '../shared/protocol.js';
 import { processCpuMs } from './cpu-meter.js';
+import { RedisServer } from './redis-server.js';
 import { Worker, type ClockOffset } from './worker.js';
 
 const SERVER_MODULE = fileURLToPath(new URL('../servers/main.js', import.meta.url));
@@ -58,15 +59,18 @@ export interface LabelledClockOffset extends ClockOffset {
   readonly label: string;
 }
 
+/** In the order `teardown()` stops them: services such as Redis outlive their users. */
+const ROLES = ['server', 'client', 'service'] as const;
+type Role = (typeof ROLES)[number];
+
 /**
- * The processes of one scenario run: its server(s) and client processes, started on demand and
- * all stopped by `teardown()`. A scenario that needs several server instances starts each with
- * its own spec; clients connect to whichever ports they are given.
+ * The processes of one scenario run: its server(s), client processes and services (Redis),
+ * started on demand and all stopped by `teardown()`. A scenario that needs several server
+ * instances starts each with its own spec; clients connect to whichever ports they are given.
  */
 export class Deployment {
   readonly clockOffsets: LabelledClockOffset[] = [];
-  private readonly workers: { readonly role: 'server' | 'client'; readonly worker: Stoppable }[] =
-    [];
+  private readonly workers: { readonly role: Role; readonly worker: Stoppable }[] = [];
 
   constructor(private readonly options: DeploymentOptions) {}
 
@@ -97,6 +101,13 @@ export class Deployment {
     return new ClientGroup(workers, this.options.callTimeoutMs);
   }
 
+  /** A redis-server of this run's own; its CPU time counts as the benchmark's. */
+  async startRedis(): Promise<RedisServer> {
+    const redis = await RedisServer.start('redis-server', this.options.callTimeoutMs);
+    this.track('service', redis);
+    return redis;
+  }
+
   /** CPU time the deployment's live processes have used so far. */
   cpuTimeMs(): number {
     return this.workers.reduce((sum, { worker }) => sum + processCpuMs(worker.pid), 0);
@@ -105,11 +116,11 @@ export class Deployment {
   /**
    * Stops every process, each bounded: servers first, because the side that closes a TCP
    * connection first keeps it in TIME_WAIT, and on the server's side that ties up no ephemeral
-   * port the next scenario's clients might need.
+   * port the next scenario's clients might need; services last, so no server sees them go.
    */
   async teardown(): Promise<void> {
     const workers = this.workers.splice(0);
-    for (const role of ['server', 'client'] as const) {
+    for (const role of ROLES) {
       await Promise.all(
         workers
           .filter((w) => w.role === role)
@@ -122,7 +133,7 @@ export class Deployment {
   }
 
   private async start<Ops extends OpsShape<Ops>, TSpec>(
-    role: 'server' | 'client',
+    role: Role,
     label: string,
     modulePath: string,
     spec: TSpec,
@@ -135,11 +146,15 @@ export class Deployment {
       execArgv,
       readyTimeoutMs: this.options.callTimeoutMs,
     });
-    this.workers.push({ role, worker: started.worker });
-    this.options.tracker.add(started.worker);
+    this.track(role, started.worker);
     const offset = await started.worker.measureClockOffset(CLOCK_SAMPLES);
     this.clockOffsets.push({ label, ...offset });
     return started;
+  }
+
+  private track(role: Role, worker: Stoppable): void {
+    this.workers.push({ role, worker });
+    this.options.tracker.add(worker);
   }
 }
 

@@ -43,7 +43,8 @@ export async function runMatrix(options: RunnerOptions): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   for (let pass = 0; pass < params.passes; pass++) {
     for (const scenario of options.scenarios) {
-      const order = rotate(options.servers, pass);
+      // An implementation the scenario cannot run on gets no runs: the report says why.
+      const order = rotate(options.servers, pass).filter((kind) => !scenario.unsupported?.[kind]);
       for (const kind of order) {
         const attempts: RunRecord[] = [];
         for (let attempt = 1; attempt <= 1 + params.retriesWhenBusy; attempt++) {

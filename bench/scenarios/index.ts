@@ -5,6 +5,7 @@ import { replayScenario } from './replay.js';
 import type { Scenario } from './scenario.js';
 import { targetedScenario } from './targeted.js';
 import { throughputScenario } from './throughput.js';
+import { twoInstanceScenario } from './two-instance.js';
 
 /**
  * The scenarios in the order they run and are reported. A scenario that needs more than one
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   memoryScenario,
   connectRateScenario,
   replayScenario,
+  twoInstanceScenario,
 ];
 
 export type { Scenario, ScenarioResult, MetricDefinition } from './scenario.js';

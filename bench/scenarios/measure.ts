@@ -49,6 +49,10 @@ export async function serverWithStreams(
   return { server, clients };
 }
 
+/** Frames each stream has once `measureBursts` is done, for whatever is measured next. */
+export const burstFrames = (p: ThroughputParams): number =>
+  (p.warmupBursts + p.bursts) * p.messages;
+
 /**
  * Bursts of `messages` events to the open streams. A burst's rate is the frames all clients
  * received divided by the time from the server's first send call to the read that completed the
@@ -87,7 +91,7 @@ export async function measureBursts(
 }
 
 /**
- * Rounds of one event to `connections` open streams that have no frames yet. Per
+ * Rounds of one event to `connections` open streams that have `framesBefore` frames each. Per
  * round, the fan-out time is from the server's publish call to the read that completed the
  * frame on the last stream; the per-client latencies are the same for every stream. Publish and
  * receive times are read from the shared clock (`shared/clock.ts`) in different processes.
@@ -97,13 +101,17 @@ export async function measureRounds(
   p: RoundParams,
   connections: number,
   publish: Send,
+  framesBefore = 0,
 ): Promise<ScenarioResult> {
   const fanOut: number[] = [];
   const publishCall: number[] = [];
   const perClient = new Float64Array(connections * p.rounds);
   let filled = 0;
   for (let round = 0; round < p.warmupRounds + p.rounds; round++) {
-    const [received, published] = await Promise.all([clients.collect(round + 1), publish(1)]);
+    const [received, published] = await Promise.all([
+      clients.collect(framesBefore + round + 1),
+      publish(1),
+    ]);
     if (round >= p.warmupRounds) {
       fanOut.push(max(received.times) - published.firstAt);
       publishCall.push(published.lastAt - published.firstAt);

@@ -1,3 +1,5 @@
+import type { ServerSpec } from '../shared/protocol.js';
+
 /** One SSE implementation under test, listening on the loopback interface. */
 export interface BenchServer {
   readonly port: number;
@@ -18,7 +20,7 @@ export interface BenchServer {
   subscribers(): number;
 }
 
-export type BenchServerFactory = () => Promise<BenchServer>;
+export type BenchServerFactory = (spec: ServerSpec) => Promise<BenchServer>;
 
 /** Ids shaped like this library's (`<boot ms>-<sequence>`), so frames are the same size. */
 export function idSequence(): () => string {
@@ -59,4 +61,9 @@ export function listeningPort(address: unknown): number {
 /** The `Last-Event-ID` request header, when sent once. */
 export function lastEventIdHeader(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The reason a reference rejects a spec it has no way to serve. */
+export function unsupportedSpec(kind: string, spec: ServerSpec): Error {
+  return new Error(`${kind} has no multi-instance setup; cannot serve ${JSON.stringify(spec)}`);
 }

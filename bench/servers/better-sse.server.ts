@@ -2,7 +2,14 @@ import { createChannel, createEventBuffer, createSession, type Session } from 'b
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { BENCH_PATH, HOST, PAYLOAD } from '../config.js';
-import { EventHistory, idSequence, listeningPort, type BenchServer } from './bench-server.js';
+import type { ServerSpec } from '../shared/protocol.js';
+import {
+  EventHistory,
+  idSequence,
+  listeningPort,
+  unsupportedSpec,
+  type BenchServer,
+} from './bench-server.js';
 
 /** better-sse's default serializer is JSON.stringify, which would quote the payload. */
 const passStrings = (data: unknown): string =>
@@ -13,7 +20,8 @@ const passStrings = (data: unknown): string =>
  * map of sessions for messages to one client, and the last events for replay (better-sse keeps
  * none, but gives each session the client's `Last-Event-ID` as `lastId`).
  */
-export async function createBetterSseServer(): Promise<BenchServer> {
+export async function createBetterSseServer(spec: ServerSpec): Promise<BenchServer> {
+  if (spec.redisUrl !== undefined) throw unsupportedSpec('better-sse', spec);
   const channel = createChannel();
   const sessions = new Map<string, Session>();
   const history = new EventHistory<{ readonly id: string; readonly data: string }>();

@@ -1,8 +1,10 @@
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-// The package's own name, resolved through its exports map to dist/: what a user imports.
+// The package's own names, resolved through its exports map to dist/: what a user imports.
 import { BroadcastService, ConnectionRegistry, SseChannel, SseModule } from 'nestjs-sse-channels';
+import { RedisBackend } from 'nestjs-sse-channels/redis';
 import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
+import type { ServerSpec } from '../shared/protocol.js';
 import { listeningPort, type BenchServer } from './bench-server.js';
 
 @Controller()
@@ -12,16 +14,29 @@ class LibraryBenchController {
   bench(): void {}
 }
 
-@Module({
-  // The largest interval the module accepts: no heartbeat is due during a run.
-  imports: [SseModule.forRoot({ heartbeatIntervalMs: 3_600_000 })],
-  controllers: [LibraryBenchController],
-})
-class LibraryBenchModule {}
+@Module({ controllers: [LibraryBenchController] })
+class LibraryBenchModule {
+  static forSpec(spec: ServerSpec): DynamicModule {
+    return {
+      module: LibraryBenchModule,
+      imports: [
+        SseModule.forRoot({
+          // The largest interval the module accepts: no heartbeat is due during a run.
+          heartbeatIntervalMs: 3_600_000,
+          ...(spec.redisUrl === undefined
+            ? {}
+            : { backend: new RedisBackend({ url: spec.redisUrl }) }),
+        }),
+      ],
+    };
+  }
+}
 
 /** This library in a NestJS 12 application on the (default) Express adapter. */
-export async function createLibraryServer(): Promise<BenchServer> {
-  const app = await NestFactory.create(LibraryBenchModule, { logger: ['error', 'warn'] });
+export async function createLibraryServer(spec: ServerSpec): Promise<BenchServer> {
+  const app = await NestFactory.create(LibraryBenchModule.forSpec(spec), {
+    logger: ['error', 'warn'],
+  });
   await app.listen(0, HOST);
   const broadcast = app.get(BroadcastService);
   const registry = app.get(ConnectionRegistry);

@@ -67,7 +67,7 @@ async function sampleMemory(): Promise<MemorySample> {
 }
 
 const init = readInit<ServerSpec>();
-const server = await (await FACTORIES[init.spec.kind]())();
+const server = await (await FACTORIES[init.spec.kind]())(init.spec);
 serveParent<ServerOps>(
   {
     publish: ({ count }) => publishBurst(server, count),

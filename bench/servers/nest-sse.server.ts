@@ -2,7 +2,14 @@ import { Controller, Headers, Injectable, Module, Sse, type MessageEvent } from 
 import { NestFactory } from '@nestjs/core';
 import { Observable, Subject } from 'rxjs';
 import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
-import { EventHistory, idSequence, listeningPort, type BenchServer } from './bench-server.js';
+import type { ServerSpec } from '../shared/protocol.js';
+import {
+  EventHistory,
+  idSequence,
+  listeningPort,
+  unsupportedSpec,
+  type BenchServer,
+} from './bench-server.js';
 
 type BenchEvent = MessageEvent & { readonly id: string };
 
@@ -58,7 +65,8 @@ class NestSseBenchController {
 class NestSseBenchModule {}
 
 /** NestJS's built-in `@Sse()` on the (default) Express adapter. */
-export async function createNestSseServer(): Promise<BenchServer> {
+export async function createNestSseServer(spec: ServerSpec): Promise<BenchServer> {
+  if (spec.redisUrl !== undefined) throw unsupportedSpec('NestJS @Sse()', spec);
   const app = await NestFactory.create(NestSseBenchModule, { logger: ['error', 'warn'] });
   await app.listen(0, HOST);
   const bus = app.get(BenchBus);

@@ -13,6 +13,11 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
  */
 export interface ServerSpec {
   readonly kind: ServerKind;
+  /**
+   * With a Redis URL the server is one instance of several sharing that Redis: events published
+   * on any instance reach the streams of all of them.
+   */
+  readonly redisUrl?: string;
 }
 
 /** Given to every child as its only argument, JSON-encoded. */
