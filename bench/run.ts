@@ -32,6 +32,12 @@ const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 const FD_HEADROOM = 1024;
 /** Clocks that disagree by more than the measurement's own uncertainty plus this are reported. */
 const CLOCK_TOLERANCE_MS = 0.5;
+/**
+ * Streams to one server port: every client socket needs its own ephemeral port, and the
+ * usual Linux range (32768-60999) has about 28,000.
+ */
+const MAX_CONNECTIONS = 25_000;
+const MAX_MESSAGES = 10_000;
 
 interface Options {
   readonly params: BenchParams;
@@ -44,9 +50,14 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s) => s.id).join(',')}]
-         [--servers=${SERVER_KINDS.join(',')}] [--clients=N] [--passes=N] [--profile=KINDS]
-  --quick     small parameters (CI); writes bench/results/quick.json
-  --profile   CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
+         [--servers=${SERVER_KINDS.join(',')}] [--connections=N] [--messages=N]
+         [--clients=N] [--passes=N] [--profile=KINDS]
+  --quick        small parameters (CI); writes bench/results/quick.json
+  --connections  N streams in the fan-out throughput, targeted and redis scenarios (1-${MAX_CONNECTIONS})
+  --messages     M messages per burst in those scenarios (1-${MAX_MESSAGES})
+  --clients      client processes the streams are spread over (1-8)
+  --passes       times each scenario runs on each server; figures are medians (1-20)
+  --profile      CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
   A full run with no option writes bench/results/latest.json; anything else partial.json.`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -56,6 +67,8 @@ function parseOptions(argv: readonly string[]): Options {
       quick: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       servers: { type: 'string' },
+      connections: { type: 'string' },
+      messages: { type: 'string' },
       clients: { type: 'string' },
       passes: { type: 'string' },
       profile: { type: 'string' },
@@ -70,6 +83,23 @@ function parseOptions(argv: readonly string[]): Options {
   const base = values.quick ? QUICK_PARAMS : FULL_PARAMS;
   const clients = integerOption(values.clients, base.clientProcesses, '--clients', 1, 8);
   const passes = integerOption(values.passes, base.passes, '--passes', 1, 20);
+  const throughput = {
+    ...base.throughput,
+    connections: integerOption(
+      values.connections,
+      base.throughput.connections,
+      '--connections',
+      1,
+      MAX_CONNECTIONS,
+    ),
+    messages: integerOption(
+      values.messages,
+      base.throughput.messages,
+      '--messages',
+      1,
+      MAX_MESSAGES,
+    ),
+  };
   const scenarios = pick(values.scenarios, SCENARIOS, (s) => s.id, '--scenarios');
   const servers = pick(values.servers, SERVER_ORDER, (k) => k, '--servers');
   const profile =
@@ -77,7 +107,7 @@ function parseOptions(argv: readonly string[]): Options {
   const customized = argv.some((arg) => arg !== '--quick');
   const file = values.quick ? 'quick.json' : customized ? 'partial.json' : 'latest.json';
   return {
-    params: { ...base, clientProcesses: clients, passes },
+    params: { ...base, clientProcesses: clients, passes, throughput },
     scenarios,
     servers,
     profile,
