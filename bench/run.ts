@@ -20,6 +20,8 @@ import { describeMachine, formatMachine, openFileLimit } from './orchestrator/ma
 import { describeRevision, formatRevision } from './orchestrator/revision.js';
 import { runMatrix, type RunRecord } from './orchestrator/runner.js';
 import { aggregate, type Cells } from './report/aggregate.js';
+import { renderMarkdown, updateReadme } from './report/markdown.js';
+import { buildReport, readReport, type BenchReport } from './report/results.js';
 import { renderTable, tableFootnote } from './report/table.js';
 import { evaluate, TARGETS, type TargetOutcome } from './report/targets.js';
 import { SCENARIOS, type Scenario } from './scenarios/index.js';
@@ -27,6 +29,8 @@ import { max, median } from './shared/stats.js';
 import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const LATEST_FILE = RESULTS_DIR + 'latest.json';
+const README_FILE = fileURLToPath(new URL('../../README.md', import.meta.url));
 const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 /** Descriptors a process needs beyond its sockets (stdio, IPC, libuv, modules). */
 const FD_HEADROOM = 1024;
@@ -45,20 +49,24 @@ interface Options {
   readonly servers: readonly ServerKind[];
   /** Implementations whose server processes run under `--cpu-prof`. */
   readonly profile: readonly ServerKind[];
-  /** Only an unfiltered full run may replace the committed results. */
+  /** Only an unfiltered full run may replace the committed results (and the README's table). */
   readonly resultsFile: string;
+  /** `--readme`: no run, only the README's table rewritten from the committed results. */
+  readonly readmeOnly: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s) => s.id).join(',')}]
          [--servers=${SERVER_KINDS.join(',')}] [--connections=N] [--messages=N]
-         [--clients=N] [--passes=N] [--profile=KINDS]
+         [--clients=N] [--passes=N] [--profile=KINDS] [--readme]
   --quick        small parameters (CI); writes bench/results/quick.json
   --connections  N streams in the fan-out throughput, targeted and redis scenarios (1-${MAX_CONNECTIONS})
   --messages     M messages per burst in those scenarios (1-${MAX_MESSAGES})
   --clients      client processes the streams are spread over (1-8)
   --passes       times each scenario runs on each server; figures are medians (1-20)
   --profile      CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
-  A full run with no option writes bench/results/latest.json; anything else partial.json.`;
+  --readme       run nothing: rewrite README.md's benchmark table from bench/results/latest.json
+  A full run with no option writes bench/results/latest.json and README.md's table; anything
+  else writes partial.json.`;
 
 function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -71,6 +79,7 @@ function parseOptions(argv: readonly string[]): Options {
       messages: { type: 'string' },
       clients: { type: 'string' },
       passes: { type: 'string' },
+      readme: { type: 'boolean', default: false },
       profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -112,6 +121,7 @@ function parseOptions(argv: readonly string[]): Options {
     servers,
     profile,
     resultsFile: RESULTS_DIR + file,
+    readmeOnly: values.readme,
   };
 }
 
@@ -192,12 +202,17 @@ function evaluateTargets(scenarios: readonly Scenario[], cells: Cells): Map<stri
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
   let options: Options;
   try {
-    options = parseOptions(process.argv.slice(2));
+    options = parseOptions(args);
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (options.readmeOnly) {
+    await rewriteReadme(readReport(LATEST_FILE));
+    return 0;
   }
   const { params } = options;
   const largest = Math.max(
@@ -307,57 +322,32 @@ async function main(): Promise<number> {
   for (const w of warnings) console.log(`warning: ${w}`);
   for (const e of errors) console.log(`error: ${e}`);
 
-  const report = {
-    mode: params.mode,
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  const report = buildReport({
+    params,
+    command: ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' '),
     library: revision,
     machine,
-    params,
     payloadBytes: PAYLOAD_BYTES,
-    servers: Object.fromEntries(
-      options.servers.map((kind) => [
-        kind,
-        { label: SERVER_LABELS[kind], setup: SERVER_NOTES[kind] },
-      ]),
-    ),
+    scenarios: options.scenarios,
+    servers: options.servers,
+    records,
+    cells,
+    targets,
     clock: { worst: worstClock, processes: offsets.length },
-    scenarios: options.scenarios.map((s) => ({
-      id: s.id,
-      title: s.title,
-      parameters: s.describe(params),
-      results: Object.fromEntries(
-        options.servers.map((kind) => {
-          const cell = cells.get(s.id)?.get(kind);
-          const runs = records
-            .filter((r) => r.scenario === s.id && r.kind === kind)
-            .map(({ pass, attempt, kept, result, error, seconds, foreignCpu }) => ({
-              pass: pass + 1,
-              attempt,
-              counted: kept,
-              ...(result ?? { error }),
-              seconds,
-              foreignCpu,
-            }));
-          const median = cell && cell.succeeded > 0 ? cell.metrics : undefined;
-          return [kind, { median, runs, notApplicable: cell?.notApplicable }];
-        }),
-      ),
-    })),
-    targets: [...targets.values()].map((t) => ({
-      scenario: t.target.scenario,
-      metric: t.target.metric,
-      wants: t.wants,
-      verdict: t.verdict,
-      reasons: t.reasons,
-    })),
     warnings,
     errors,
-  };
+  });
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(options.resultsFile, JSON.stringify(report, null, 2) + '\n');
   console.log(`Results written to ${options.resultsFile}`);
+  if (options.resultsFile === LATEST_FILE) await rewriteReadme(report);
   // A missed target is a finding, not a failure: only errors fail the run (and CI).
   return errors.length > 0 ? 1 : 0;
+}
+
+async function rewriteReadme(report: BenchReport): Promise<void> {
+  await updateReadme(README_FILE, renderMarkdown(report, SCENARIOS));
+  console.log(`README.md's benchmark table rewritten from ${LATEST_FILE}`);
 }
 
 // Every child is bounded by its own lifetime; this bounds the orchestrator as well.

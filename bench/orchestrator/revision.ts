@@ -16,13 +16,6 @@ export interface Revision {
 export function describeRevision(): Revision {
   const version = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string })
     .version;
-  const git = (...args: string[]): string | undefined => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
-    } catch {
-      return undefined;
-    }
-  };
   const commit = git('rev-parse', '--short', 'HEAD');
   const status = commit === undefined ? undefined : git('status', '--porcelain', '--', 'lib');
   return {
@@ -30,6 +23,23 @@ export function describeRevision(): Revision {
     commit,
     libraryModified: status === undefined ? undefined : status.length > 0,
   };
+}
+
+/**
+ * Whether lib/ at HEAD differs from lib/ at `commit`: a run of `commit` no longer describes
+ * the library. Undefined when git cannot tell (no checkout, or a shallow one without `commit`).
+ */
+export function libraryChangedSince(commit: string): boolean | undefined {
+  if (git('cat-file', '-e', `${commit}^{commit}`) === undefined) return undefined;
+  return git('diff', '--quiet', commit, 'HEAD', '--', 'lib') === undefined;
+}
+
+function git(...args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function formatRevision(revision: Revision): string {
