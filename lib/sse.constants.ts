@@ -51,5 +51,8 @@ export const SSE_LIMITS = {
 /** Longest channel name accepted; names are also Redis keys and registry labels. */
 export const MAX_CHANNEL_NAME_LENGTH = 200;
 
-/** Longest `Last-Event-ID` considered; longer ones are ignored (never echoed or logged). */
-export const MAX_LAST_EVENT_ID_LENGTH = 128;
+/**
+ * Longest event id, in UTF-16 code units: `publish()` refuses longer ids, and a longer
+ * `Last-Event-ID` is ignored (never echoed or logged).
+ */
+export const MAX_EVENT_ID_LENGTH = 128;

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { IsInt, IsString, Length, Min } from 'class-validator';
+import type { Server } from 'node:http';
+import { connect, type SseStream } from '../lib/client/index.js';
 import {
   BroadcastService,
   ConnectionRegistry,
@@ -9,7 +11,14 @@ import {
 } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { recordStream } from '../lib/testing/index.js';
 import { opened, openRawStream } from './support/sse-clients.js';
+
+/** The header a client sends back for `id`: its UTF-8 bytes, which Node hands over as latin1. */
+const headerBytes = (id: string) => Buffer.from(id, 'utf8').toString('latin1');
+
+/** Ids at the edges of what a client can send back intact. */
+const EDGE_IDS = ['x'.repeat(128), 'café-😀', 'order 7 of 9', 'a\u0085b', '~!@#$%^&*()'];
 
 class ChatMessage {
   @IsString()
@@ -58,6 +67,51 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
       [expect.any(String), 'after'],
     ]);
     stream.close();
+  });
+
+  it.each([
+    ['empty', ''],
+    ['longer than 128 characters', 'x'.repeat(129)],
+    ['with a leading space, which the header would lose', ' x'],
+    ['with a control character, which Node refuses in a header', 'a\x01b'],
+    ['with an unpaired surrogate, which has no UTF-8 form', 'a\ud800'],
+  ])('rejects an id %s, naming the field and the rule, and sends nothing', async (_, badId) => {
+    await start();
+    const stream = await openRawStream(`${running.url}/hub/greet/1`);
+    const [welcome] = await stream.waitFor((events) => events.length === 1);
+    const connectionId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    const rule =
+      'SSE event field "id" must be 1 to 128 characters without control characters, unpaired surrogates or a leading or trailing space, so that a client can send it back as Last-Event-ID';
+    for (const attempt of [
+      broadcast.publish('rooms/1', { id: badId, data: 'no' }),
+      broadcast.sendTo(connectionId, { id: badId, data: 'no' }),
+      broadcast.sendToUser('ada', { id: badId, data: 'no' }),
+    ]) {
+      await expect(attempt).rejects.toThrow(rule);
+      await expect(attempt).rejects.toMatchObject({ name: 'SseEventError', field: 'id' });
+    }
+    await broadcast.publish('rooms/1', 'after');
+    await stream.waitFor((events) => events.length === 2);
+    expect(stream.events.map((e) => e.data)).toEqual([welcome?.data, 'after']);
+    expect(await broadcast.history('rooms/1')).toHaveLength(1);
+    stream.close();
+  });
+
+  it.each(EDGE_IDS)('replays after the id %j, sent back as a header or a query', async (id) => {
+    await start();
+    await broadcast.publish('rooms/e', { id, data: 'given' });
+    await broadcast.publish('rooms/e', 'next');
+    const byHeader = await openRawStream(`${running.url}/hub/rooms/e`, {
+      'last-event-id': headerBytes(id),
+    });
+    const byQuery = await openRawStream(
+      `${running.url}/hub/rooms/e?lastEventId=${encodeURIComponent(id)}`,
+    );
+    for (const stream of [byHeader, byQuery]) {
+      await stream.waitFor((events) => events.length === 1);
+      expect(stream.events.map((e) => e.data)).toEqual(['next']);
+      stream.close();
+    }
   });
 
   it('rejects an invalid channel name', async () => {
@@ -159,6 +213,29 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
       SseUnknownEventIdError,
     );
     await expect(broadcast.history('rooms/h', { afterId: 'nope' })).rejects.toThrow(/unknown/);
+  });
+
+  it("resumes this library's client after a non-ASCII id, which it sends back as UTF-8", async () => {
+    await start({ retryMs: 20 });
+    const client: SseStream<unknown> = connect(`${running.url}/hub/rooms/u`);
+    try {
+      const recorded = recordStream(client);
+      await client.opened();
+      await broadcast.publish('rooms/u', { id: 'café-😀', data: 'before' });
+      await recorded.waitForCount(1);
+      running.app.get(ConnectionRegistry).disconnect({ channel: 'rooms/u' });
+      // Published while the client is away: only a replay after 'café-😀' delivers it.
+      await broadcast.publish('rooms/u', 'while away');
+      const messages = await recorded.waitForCount(2);
+      expect(messages.map((m) => [m.id, m.data])).toEqual([
+        ['café-😀', 'before'],
+        [expect.any(String), 'while away'],
+      ]);
+    } finally {
+      client.close();
+      // Node's fetch keeps a spare connection after an aborted stream (nodejs/undici#5845).
+      (running.app.getHttpServer() as Server).closeAllConnections();
+    }
   });
 
   it('uses a per-channel history size from a channel declaration', async () => {

@@ -18,9 +18,10 @@ import { toHttpExchange, type HttpExchange } from '../http/http-exchange.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
-import { MAX_LAST_EVENT_ID_LENGTH, SSE_BACKEND } from '../sse.constants.js';
+import { SSE_BACKEND } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent, encodeRetry } from '../wire/event-encoder.js';
+import { isResumableId, lastEventIdFromHeader } from '../wire/event-id.js';
 import { toSseEvent } from '../wire/to-sse-event.js';
 import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -39,8 +40,6 @@ const SSE_HEADERS: OutgoingHttpHeaders = {
 // Set by the framework or middleware for ordinary responses; wrong for an endless stream.
 const DROPPED_HEADERS = ['content-length', 'content-encoding', 'etag', 'last-modified'];
 const INTERNAL_ERROR = 'Internal server error';
-// Printable ASCII, so an id a client sends back is never echoed with anything dangerous in it.
-const SAFE_LAST_EVENT_ID = /^[\x20-\x7e]+$/;
 
 /**
  * Turns a request into a stream: admission (limits, finished channels, a reserved connection),
@@ -246,15 +245,14 @@ export class SseStreamService {
 
 /**
  * The client's `Last-Event-ID` (header, or `lastEventId` query parameter for clients that
- * cannot set headers). Anything malformed or oversized is ignored: never echoed, never logged.
+ * cannot set headers), if it is an id this server could have written (`isResumableId`, the
+ * rule `publish()` applies). Anything else is ignored: never echoed, never logged.
  */
 function lastEventIdOf(exchange: HttpExchange): string | undefined {
   const header = exchange.rawRequest.headers['last-event-id'];
+  if (typeof header === 'string') return lastEventIdFromHeader(header);
   const query = exchange.request.query?.lastEventId;
-  const id = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
-  return id !== undefined && id.length <= MAX_LAST_EVENT_ID_LENGTH && SAFE_LAST_EVENT_ID.test(id)
-    ? id
-    : undefined;
+  return typeof query === 'string' && isResumableId(query) ? query : undefined;
 }
 
 /** An AbortController aborted once the response is over, whichever side ended it. */

@@ -1,6 +1,7 @@
 /**
- * Thrown when an event cannot be written as a Server-Sent Event: a field holds CR, LF or NUL,
- * `retry` is not an integer >= 0, or `data` cannot be serialized. Nothing is written when it is
+ * Thrown when an event cannot be written as a Server-Sent Event: `event` holds CR, LF or NUL,
+ * `id` could not come back intact as `Last-Event-ID`, `retry` is not an integer >= 0, or `data`
+ * cannot be serialized. Nothing is written when it is
  * thrown, so no stream is ever left with half a frame.
  */
 export class SseEventError extends Error {

@@ -2,8 +2,10 @@
  * One Server-Sent Event, as the library writes it on the wire.
  *
  * `data` is required: strings are sent as they are (line breaks become several `data:` lines),
- * anything else is JSON-encoded. `event` and `id` must not contain CR, LF or NUL; `retry` is an
- * integer number of milliseconds >= 0.
+ * anything else is JSON-encoded. `event` must not contain CR, LF or NUL. `id` must be one the
+ * client can send back as `Last-Event-ID` intact: 1 to 128 characters, no control characters,
+ * no unpaired surrogates, no leading or trailing space. `retry` is an integer number of
+ * milliseconds >= 0.
  *
  * @example
  * const e: SseEvent<{ text: string }> = { event: 'message', id: '42', data: { text: 'hi' } };

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { SseEventError } from '../errors/sse-event.error.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
 import { encodeComment, encodeEvent, encodeRetry } from './event-encoder.js';
+import { isResumableId, lastEventIdFromHeader } from './event-id.js';
 
 /** Feeds bytes to the reference parser the way a client receives them: in arbitrary chunks. */
 function parse(chunks: Buffer[]): { events: EventSourceMessage[]; retries: number[] } {
@@ -29,6 +30,15 @@ const anyText = fc.string({
   ),
 });
 const fieldText = anyText.filter((s) => !/[\r\n\0]/.test(s));
+/** Any string, lone surrogates and control characters included, short and long. */
+const anyIdCandidate = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 140 }),
+  fc.string({ unit: fc.constantFrom(' ', '\t', '\x7f', '\x01', 'a', 'é', '\ud83d', '\ude00') }),
+  fc.string({ unit: fc.constantFrom('a', ' ', '😀'), minLength: 120, maxLength: 140 }),
+);
+
+/** What Node's HTTP parser hands the server when a client sends `id` as UTF-8 header bytes. */
+const asHeaderBytes = (id: string) => Buffer.from(id, 'utf8').toString('latin1');
 
 describe('encodeEvent', () => {
   it('writes the fields in wire order and ends the frame with a blank line', () => {
@@ -63,6 +73,38 @@ describe('encodeEvent', () => {
     const attempt = () => encodeEvent({ data: 'x', [field]: value });
     expect(attempt).toThrow(SseEventError);
     expect(attempt).toThrow(`"${field}" must not contain CR, LF or NUL`);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a control character', 'a\x01b'],
+    ['with DEL', 'a\x7fb'],
+    ['with a tab', 'a\tb'],
+    ['with a leading space', ' a'],
+    ['with a trailing space', 'a '],
+    ['with an unpaired high surrogate', 'a\ud83d'],
+    ['with an unpaired low surrogate', '\ude00a'],
+    ['longer than 128 characters', 'x'.repeat(129)],
+  ])('rejects an id %s, which could not come back as Last-Event-ID', (_, id) => {
+    const attempt = () => encodeEvent({ data: 'x', id });
+    expect(attempt).toThrow(SseEventError);
+    expect(attempt).toThrow(
+      'SSE event field "id" must be 1 to 128 characters without control characters, unpaired surrogates or a leading or trailing space',
+    );
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as SseEventError).field).toBe('id');
+    }
+  });
+
+  it.each([
+    ['of 128 characters', 'x'.repeat(128)],
+    ['with inner spaces', 'order 7 of 9'],
+    ['outside ASCII', 'café-😀'],
+    ['with a C1 control character, which HTTP carries as UTF-8', 'a\u0085b'],
+  ])('accepts an id %s', (_, id) => {
+    expect(parse([encodeEvent({ data: 'x', id })]).events[0]?.id).toBe(id);
   });
 
   it.each([-1, 1.5, Number.NaN, Infinity, '10'])('rejects retry %p', (retry) => {
@@ -118,7 +160,7 @@ describe('encodeEvent round trip through eventsource-parser (property)', () => {
 
   it('delivers any valid event name and id exactly as given', () => {
     fc.assert(
-      fc.property(fieldText, fieldText, anyText, (event, id, data) => {
+      fc.property(fieldText, fieldText.filter(isResumableId), anyText, (event, id, data) => {
         const [parsed] = roundTrip({ event, id, data });
         // The spec dispatches an empty event type as "message"; eventsource-parser reports it as
         // undefined and leaves the default to the EventSource layer.
@@ -132,10 +174,13 @@ describe('encodeEvent round trip through eventsource-parser (property)', () => {
   it('survives being split into chunks at any byte, including inside UTF-8 sequences', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ data: anyText, id: fieldText, event: fieldText }), {
-          minLength: 1,
-          maxLength: 5,
-        }),
+        fc.array(
+          fc.record({ data: anyText, id: fieldText.filter(isResumableId), event: fieldText }),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        ),
         fc.array(fc.nat(), { maxLength: 8 }),
         (events, cuts) => {
           const bytes = Buffer.concat(events.map((e) => encodeEvent(e)));
@@ -157,5 +202,43 @@ describe('encodeEvent round trip through eventsource-parser (property)', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('event ids and Last-Event-ID (property)', () => {
+  it('reads back, from the header bytes a client sends, every id the encoder writes', () => {
+    fc.assert(
+      fc.property(anyIdCandidate, (id) => {
+        let written: string | undefined;
+        try {
+          written = parse([encodeEvent({ data: 'x', id })]).events[0]?.id;
+        } catch (error) {
+          expect(error).toBeInstanceOf(SseEventError);
+          return;
+        }
+        expect(written).toBe(id);
+        expect(lastEventIdFromHeader(asHeaderBytes(id))).toBe(id);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts as Last-Event-ID only ids the encoder would write', () => {
+    fc.assert(
+      fc.property(anyIdCandidate, (candidate) => {
+        const read = lastEventIdFromHeader(asHeaderBytes(candidate));
+        if (read === undefined) return;
+        expect(parse([encodeEvent({ data: 'x', id: read })]).events[0]?.id).toBe(read);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('ignores header bytes that are not UTF-8, and oversized headers without decoding them', () => {
+    // 'é' as one latin1 byte, as some clients send it: never an id this server wrote as UTF-8.
+    expect(lastEventIdFromHeader('caf\xe9')).toBeUndefined();
+    expect(lastEventIdFromHeader(asHeaderBytes('😀'.repeat(64)))).toBe('😀'.repeat(64));
+    expect(lastEventIdFromHeader(asHeaderBytes('😀'.repeat(65)))).toBeUndefined();
+    expect(lastEventIdFromHeader('x'.repeat(100_000))).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 import { SseEventError } from '../errors/sse-event.error.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
+import { isResumableId } from './event-id.js';
 
 /** CR, LF or NUL: the characters that would end or void a field line (WHATWG HTML 9.2.6). */
 const FORBIDDEN_IN_FIELD = /[\r\n\0]/;
@@ -53,9 +55,17 @@ export function frameOf(prepared: PreparedEvent, id: string | undefined): Buffer
   return Buffer.from(frameText(prepared, id), 'utf8');
 }
 
-/** Validates an event id: a string without CR, LF or NUL. */
+/**
+ * Validates an event id: a string a client can send back as `Last-Event-ID` and have it read as
+ * the same string ({@link isResumableId}); an id that could not come back would make the client
+ * miss events without any `reset`. Throws {@link SseEventError} naming the field and the rule.
+ */
 export function checkedId(id: unknown): string {
-  return checkedField('id', id);
+  // CR, LF and NUL get the framing rule's message, as they do in `event`.
+  const checked = checkedField('id', id);
+  if (!isResumableId(checked))
+    throw new SseEventError(SseMessages.idNotResumable(checked, MAX_EVENT_ID_LENGTH), 'id');
+  return checked;
 }
 
 /** The text of a prepared event's frame, for transports that carry text (e.g. Redis). */
