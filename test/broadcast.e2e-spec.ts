@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { IsInt, IsString, Length, Min } from 'class-validator';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { connect, type SseStream } from '../lib/client/index.js';
 import {
   BroadcastService,
@@ -112,6 +113,33 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
       expect(stream.events.map((e) => e.data)).toEqual(['next']);
       stream.close();
     }
+  });
+
+  it('encodes a publish once: every subscriber socket is handed the same Buffer', async () => {
+    await start();
+    // What each server-side socket is asked to write, observed on the way through.
+    const written: unknown[][] = [];
+    (running.app.getHttpServer() as Server).on('connection', (socket: Socket) => {
+      const chunks: unknown[] = [];
+      written.push(chunks);
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((...args: unknown[]) => {
+        chunks.push(args[0]);
+        return write(...args);
+      }) as Socket['write'];
+    });
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () => openRawStream(`${running.url}/hub/rooms/once`)),
+    );
+    await Promise.all(streams.map(opened));
+    await broadcast.publish('rooms/once', 'the same bytes');
+    await Promise.all(streams.map((s) => s.waitFor((events) => events.length === 1)));
+    const handed = written.map((chunks) =>
+      chunks.filter((chunk) => Buffer.isBuffer(chunk) && chunk.includes('the same bytes')),
+    );
+    expect(handed.map((buffers) => buffers.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(new Set(handed.flat()).size).toBe(1);
+    for (const s of streams) s.close();
   });
 
   it('rejects an invalid channel name', async () => {

@@ -1,19 +1,26 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { SseConnectionEvent } from '../lib/index.js';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
-import { hubModule } from './fixtures/hub.fixture.js';
+import type net from 'node:net';
+import { hubModule, OpeningGate } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { opened, openRawStream, readBody } from './support/sse-clients.js';
+import { backUp, stalledClient } from './support/stalled-client.js';
 import { waitUntil } from './support/wait.js';
 
 describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
   let running: RunningApp;
   let registry: ConnectionRegistry;
+  let stalled: net.Socket | undefined;
   const start = async (...args: Parameters<typeof hubModule>) => {
     running = await startApp(hubModule(...args), adapter);
     registry = running.app.get(ConnectionRegistry);
   };
-  afterEach(() => running?.close());
+  afterEach(async () => {
+    stalled?.destroy();
+    stalled = undefined;
+    await running?.close();
+  });
 
   it('describes each connection', async () => {
     await start();
@@ -105,6 +112,81 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
       channels: { 'rooms/1': 2, a: 1, b: 1 },
       users: { ada: 2 },
     });
+    for (const s of streams) s.close();
+  });
+
+  it('takes the user id from req.user.sub when req.user.id is absent, and prefers id', async () => {
+    await start();
+    const bySub = await openRawStream(`${running.url}/hub/rooms/1`, { 'x-sub': 'jwt-7' });
+    const both = await openRawStream(`${running.url}/hub/rooms/1`, {
+      'x-user': 'ada',
+      'x-sub': 'jwt-8',
+    });
+    await Promise.all([opened(bySub), opened(both)]);
+    expect(registry.list().map((c) => c.userId)).toEqual(['jwt-7', 'ada']);
+    expect(await running.app.get(BroadcastService).sendToUser('jwt-7', 'hi')).toEqual({
+      delivered: 1,
+    });
+    await bySub.waitFor((events) => events.length === 1);
+    bySub.close();
+    both.close();
+  });
+
+  it('lists a stream as connecting while its handler runs, and counts it against the limits', async () => {
+    await start({ maxConnections: 1 });
+    const pending = openRawStream(`${running.url}/hub/opening/c`);
+    await waitUntil(
+      () => registry.count({ state: 'connecting' }) === 1,
+      () => JSON.stringify(registry.list()),
+    );
+    expect(registry.list()).toEqual([expect.objectContaining({ state: 'connecting' })]);
+    expect(registry.count()).toBe(1);
+    expect(registry.stats()).toMatchObject({ connections: 1, channels: { 'rooms/c': 1 } });
+    const refused = await openRawStream(`${running.url}/hub/rooms/c`);
+    expect(refused.status).toBe(503);
+    running.app.get(OpeningGate).open();
+    const stream = await pending;
+    await opened(stream);
+    expect(registry.list()).toEqual([expect.objectContaining({ state: 'open' })]);
+    stream.close();
+  });
+
+  it('lists a stream the server ended that is still flushing as closing, outside count() and stats()', async () => {
+    await start();
+    stalled = await stalledClient(`${running.url}/hub/pair`);
+    await waitUntil(
+      () => registry.count() === 1,
+      () => 'stalled client not connected',
+    );
+    const id = registry.list()[0]?.id as string;
+    await backUp(running.app.get(BroadcastService), registry, id);
+    expect(registry.disconnect(id)).toBe(1);
+    // What was queued still has to reach the client, which does not read: the stream is closing.
+    expect(registry.get(id)?.state).toBe('closing');
+    expect(registry.count({ state: 'closing' })).toBe(1);
+    expect(registry.list({ state: 'closing' }).map((c) => c.id)).toEqual([id]);
+    // Live views agree: it no longer counts, in total, per channel or against the limits.
+    expect(registry.count()).toBe(0);
+    expect(registry.list()).toEqual([]);
+    expect(registry.count({ channel: 'flood' })).toBe(0);
+    expect(registry.stats()).toMatchObject({ connections: 0, channels: {} });
+    stalled.destroy();
+    await waitUntil(
+      () => registry.get(id) === undefined,
+      () => `${id} is ${registry.get(id)?.state}`,
+    );
+    expect(registry.stats().disconnects).toEqual({ disconnect: 1 });
+  });
+
+  it('admits exactly maxConnections of 50 concurrent requests and answers the rest 503', async () => {
+    await start({ maxConnections: 10 });
+    const streams = await Promise.all(
+      Array.from({ length: 50 }, () => openRawStream(`${running.url}/hub/rooms/rush`)),
+    );
+    const statuses = streams.map((s) => s.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(40);
+    expect(registry.count()).toBe(10);
     for (const s of streams) s.close();
   });
 

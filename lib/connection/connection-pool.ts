@@ -8,7 +8,11 @@ import type {
 } from '../interfaces/sse-connection-info.interface.js';
 import type { SseConnection } from './sse-connection.js';
 
-/** Which connections a query considers; all given fields must match. */
+/**
+ * Which connections a query considers; all given fields must match. Without `state`, the live
+ * ones (`connecting`, `open`): those `stats()` counts and the limits apply to. A stream the
+ * server ended that is still flushing is found with `state: 'closing'`.
+ */
 export interface ConnectionFilter {
   readonly channel?: string;
   readonly userId?: string;
@@ -85,7 +89,8 @@ export class ConnectionPool {
     for (const connection of this.connections.values()) {
       if (filter.channel !== undefined && !connection.channels.includes(filter.channel)) continue;
       if (filter.userId !== undefined && connection.userId !== filter.userId) continue;
-      if (filter.state !== undefined && connection.state !== filter.state) continue;
+      if (filter.state === undefined ? !isLive(connection) : connection.state !== filter.state)
+        continue;
       found.push(connection);
     }
     return found;
@@ -96,7 +101,7 @@ export class ConnectionPool {
     const channels: Record<string, number> = {};
     const users: Record<string, number> = {};
     for (const connection of this.connections.values()) {
-      if (connection.state !== 'connecting' && connection.state !== 'open') continue;
+      if (!isLive(connection)) continue;
       for (const channel of connection.channels) channels[channel] = (channels[channel] ?? 0) + 1;
       if (connection.userId !== undefined)
         users[connection.userId] = (users[connection.userId] ?? 0) + 1;
@@ -140,4 +145,9 @@ export class ConnectionPool {
   private notify(): void {
     for (const listener of this.listeners) listener(this.connections.size);
   }
+}
+
+/** Connecting or open: admitted and not yet retired, so it counts against the limits. */
+function isLive(connection: SseConnection): boolean {
+  return connection.state === 'connecting' || connection.state === 'open';
 }

@@ -40,13 +40,22 @@ export class ConnectionRegistry {
     return this.pool.get(id)?.info();
   }
 
+  /**
+   * Snapshots of the connections matching `filter`; without a `state`, the live ones
+   * (`connecting`, `open`). Streams the server ended that still flush to a slow client are
+   * listed with `{ state: 'closing' }`.
+   */
   list(filter: ConnectionFilter = {}): SseConnectionInfo[] {
     return this.pool.matching(filter).map((connection) => connection.info());
   }
 
+  /**
+   * How many connections `list(filter)` would return. `count()` is `stats().connections`, and
+   * `count({ channel })` / `count({ userId })` are that channel's or user's figure in `stats()`.
+   */
   count(filter: ConnectionFilter = {}): number {
     if (filter.channel === undefined && filter.userId === undefined && filter.state === undefined) {
-      return this.pool.size;
+      return this.pool.activeCount;
     }
     return this.pool.matching(filter).length;
   }
