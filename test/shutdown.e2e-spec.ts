@@ -1,14 +1,52 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  IsString,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import type { ChildProcess } from 'node:child_process';
 import { BroadcastService, ConnectionRegistry, SseShutdownError } from '../lib/index.js';
+import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
+import { SseLifecycle } from '../lib/lifecycle/sse-lifecycle.service.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { startReaders } from './support/readers.js';
-import { openRawStream } from './support/sse-clients.js';
+import { opened, openRawStream, readBody } from './support/sse-clients.js';
 import { activeResources, waitUntil } from './support/wait.js';
-import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
 
 const STREAMS = 1_000;
+
+/**
+ * A payload DTO whose validation (asynchronous, as class-validator runs it) waits until the test
+ * opens the gate: a publish to its channel is under way for as long as the test wants.
+ */
+function gatedPayload() {
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let validating = 0;
+  @ValidatorConstraint({ name: 'afterGate', async: true })
+  class AfterGate implements ValidatorConstraintInterface {
+    async validate(): Promise<boolean> {
+      validating++;
+      await gate;
+      return true;
+    }
+  }
+  class Report {
+    @IsString()
+    @Validate(AfterGate)
+    text!: string;
+  }
+  return {
+    Report,
+    open: () => open(),
+    /** Validations started so far. */
+    get validating() {
+      return validating;
+    },
+  };
+}
 
 describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
   let running: RunningApp | undefined;
@@ -48,10 +86,106 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     expect(app.get(ConnectionClock).isRunning).toBe(false);
     expect(activeResources().TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0);
     await waitUntil(
+      () => (activeResources().TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0),
+      () => `sockets before ${JSON.stringify(before)}, now ${JSON.stringify(activeResources())}`,
+      5_000,
+    );
+    await waitUntil(
       () => (activeResources().Timeout ?? 0) <= (before.Timeout ?? 0),
       () => `timers before ${JSON.stringify(before)}, now ${JSON.stringify(activeResources())}`,
       2_000,
     );
+  });
+
+  it('delivers a publish still validating when close() starts, before the shutdown event', async () => {
+    const payload = gatedPayload();
+    running = await startApp(
+      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Report }] }),
+      adapter,
+    );
+    const { app } = running;
+    const stream = await openRawStream(`${running.url}/hub/rooms/v`);
+    await opened(stream);
+    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'last words' });
+    await waitUntil(
+      () => payload.validating === 1,
+      () => 'the publish never started validating',
+    );
+    const closing = app.close();
+    running = undefined;
+    await waitUntil(
+      () => app.get(SseLifecycle).isStopping,
+      () => 'shutdown never began',
+    );
+    // Shutdown waits for the publish: the stream has not been ended yet.
+    expect(stream.events).toEqual([]);
+    payload.open();
+    await expect(publishing).resolves.toMatchObject({ delivered: 1 });
+    await closing;
+    await stream.ended;
+    expect(stream.events.map((e) => [e.event, e.data])).toEqual([
+      [undefined, '{"text":"last words"}'],
+      ['shutdown', 'server shutting down'],
+    ]);
+  });
+
+  it('rejects a publish still validating after shutdownTimeoutMs with SseShutdownError, sending nothing', async () => {
+    const payload = gatedPayload();
+    running = await startApp(
+      hubModule({
+        shutdownTimeoutMs: 200,
+        channels: [{ pattern: 'rooms/:room', payload: payload.Report }],
+      }),
+      adapter,
+    );
+    const { app } = running;
+    const stream = await openRawStream(`${running.url}/hub/rooms/v`);
+    await opened(stream);
+    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'too slow' });
+    await waitUntil(
+      () => payload.validating === 1,
+      () => 'the publish never started validating',
+    );
+    await app.close();
+    running = undefined;
+    payload.open();
+    await expect(publishing).rejects.toThrow(SseShutdownError);
+    await expect(publishing).rejects.toThrow(
+      'SseModule is shutting down: publish to "rooms/v" was not sent',
+    );
+    await stream.ended;
+    expect(stream.events.map((e) => e.event)).toEqual(['shutdown']);
+  });
+
+  it('answers 503 with a JSON reason to a stream requested while shutdown is under way', async () => {
+    const payload = gatedPayload();
+    running = await startApp(
+      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Report }] }),
+      adapter,
+    );
+    const { app, url } = running;
+    // A publish under way holds the shutdown open, with the server still listening.
+    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'hold' });
+    await waitUntil(
+      () => payload.validating === 1,
+      () => 'the publish never started validating',
+    );
+    const closing = app.close();
+    running = undefined;
+    await waitUntil(
+      () => app.get(SseLifecycle).isStopping,
+      () => 'shutdown never began',
+    );
+    const late = await openRawStream(`${url}/hub/rooms/late`);
+    expect(late.status).toBe(503);
+    expect(JSON.parse(await readBody(late))).toMatchObject({
+      statusCode: 503,
+      message: 'The server is shutting down',
+    });
+    expect(app.get(ConnectionRegistry).count()).toBe(0);
+    payload.open();
+    await publishing;
+    await closing;
   });
 
   it('sends the default shutdown event', async () => {

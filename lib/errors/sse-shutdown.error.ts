@@ -1,4 +1,7 @@
-/** A publish or send arrived after the application began shutting down; nothing was sent. */
+/**
+ * A publish or send arrived after the application began shutting down, or was still validating
+ * its payload when shutdown stopped waiting for it (`shutdownTimeoutMs`); nothing was sent.
+ */
 export class SseShutdownError extends Error {
   override readonly name = 'SseShutdownError';
 

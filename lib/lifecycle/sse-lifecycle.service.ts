@@ -16,17 +16,25 @@ import type { ResolvedSseOptions } from '../options/sse-module-options.js';
 import { SSE_BACKEND } from '../sse.constants.js';
 import { encodeEvent } from '../wire/event-encoder.js';
 
+/** What `BroadcastService` does, as named in `SseShutdownError` messages. */
+export type SseOperation = 'publish' | 'sendTo' | 'sendToUser' | 'finish';
+
 /**
  * Starts the backend with the application and stops the streams with it. On `app.close()`:
  * publishes made while other modules shut down still go out; then new publishes and streams are
- * refused, every open stream gets the shutdown event and ends, and streams that do not flush
- * within `shutdownTimeoutMs` are dropped, so the HTTP server can close.
+ * refused, operations already under way (a publish whose payload is being validated) complete,
+ * every open stream gets the shutdown event and ends, and streams that do not flush are dropped,
+ * so the HTTP server can close. `shutdownTimeoutMs` bounds the whole of it: an operation still
+ * validating when the wait ends rejects with {@link SseShutdownError} instead of sending.
  */
 @Injectable()
 export class SseLifecycle
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
-  private stopping = false;
+  /** `draining`: nothing new is accepted, operations under way finish; `ending`: streams end. */
+  private phase: 'running' | 'draining' | 'ending' = 'running';
+  private inFlight = 0;
+  private onSettled: (() => void) | undefined;
   private readonly shutdownFrame: OutboundFrame | undefined;
 
   constructor(
@@ -42,12 +50,30 @@ export class SseLifecycle
   }
 
   get isStopping(): boolean {
-    return this.stopping;
+    return this.phase !== 'running';
   }
 
-  /** Throws {@link SseShutdownError} once shutdown has begun. */
-  assertRunning(operation: string): void {
-    if (this.stopping) throw new SseShutdownError(operation);
+  /**
+   * Starts an operation that shutdown waits for; every `begin()` is followed by one `settle()`.
+   * Throws {@link SseShutdownError} once shutdown has begun.
+   */
+  begin(operation: SseOperation, target: string): void {
+    if (this.phase !== 'running') throw new SseShutdownError(describe(operation, target));
+    this.inFlight++;
+  }
+
+  /**
+   * Throws {@link SseShutdownError} if shutdown stopped waiting for an operation started with
+   * `begin()`: the streams are ending, so sending now would reach no one, or only some.
+   */
+  assertDeliverable(operation: SseOperation, target: string): void {
+    if (this.phase === 'ending') throw new SseShutdownError(describe(operation, target));
+  }
+
+  /** Ends an operation started with `begin()`, whether it succeeded or failed. */
+  settle(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.onSettled?.();
   }
 
   /** The module's hooks run before those of the modules importing it: no publish comes first. */
@@ -61,10 +87,14 @@ export class SseLifecycle
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
+    this.phase = 'draining';
+    const deadline = Date.now() + this.options.shutdownTimeoutMs;
+    // Operations under way deliver to the still-open streams, before the shutdown event.
+    await this.settled(deadline);
+    this.phase = 'ending';
     for (const connection of [...this.pool.values()])
       connection.end('shutdown', this.shutdownFrame);
-    await this.flushed(this.options.shutdownTimeoutMs);
+    await this.flushed(deadline);
     for (const connection of [...this.pool.values()]) connection.destroy('shutdown');
   }
 
@@ -74,7 +104,20 @@ export class SseLifecycle
     this.pool.events$.complete();
   }
 
-  private flushed(timeoutMs: number): Promise<void> {
+  private settled(deadline: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.onSettled = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      this.onSettled = done;
+    });
+  }
+
+  private flushed(deadline: number): Promise<void> {
     if (this.pool.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const stopListening = this.pool.onSizeChange((present) => {
@@ -83,10 +126,17 @@ export class SseLifecycle
         stopListening();
         resolve();
       });
-      const timer = setTimeout(() => {
-        stopListening();
-        resolve();
-      }, timeoutMs);
+      const timer = setTimeout(
+        () => {
+          stopListening();
+          resolve();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     });
   }
+}
+
+function describe(operation: SseOperation, target: string): string {
+  return operation === 'publish' ? `publish to "${target}"` : `${operation}("${target}")`;
 }

@@ -37,25 +37,38 @@ export class BroadcastService {
    * Sends `event` to every connection subscribed to `channel`, and keeps it in the channel's
    * history. A plain value is sent as the `data` of a `message` event. Unless the event has an
    * `id`, one is assigned (`<ms>-<seq>`, increasing within the channel).
+   *
+   * Once `app.close()` has begun it rejects with `SseShutdownError`. A publish already under way
+   * (its payload being validated) is waited for and reaches the open streams before their
+   * shutdown event, unless it is still validating after `shutdownTimeoutMs`: then it rejects
+   * with `SseShutdownError` and sends nothing.
    */
   async publish<T>(
     channel: string,
     event: SseEvent<T> | T,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
-    this.lifecycle.assertRunning(`publish to "${channel}"`);
-    const name = checkedChannelName(channel);
-    const sseEvent = toSseEvent(event);
-    const validation = this.rules.validate(name, sseEvent.data);
-    if (validation) await validation;
-    return this.backend.publish({
-      channel: name,
-      event: prepareEvent(sseEvent),
-      id: sseEvent.id === undefined ? undefined : checkedId(sseEvent.id),
-      exclude: options.exclude ?? [],
-      conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
-      historySize: this.rules.historySize(name),
-    });
+    this.lifecycle.begin('publish', channel);
+    try {
+      const name = checkedChannelName(channel);
+      const sseEvent = toSseEvent(event);
+      const validation = this.rules.validate(name, sseEvent.data);
+      if (validation) {
+        await validation;
+        // Shutdown waits for this publish, but only up to shutdownTimeoutMs.
+        this.lifecycle.assertDeliverable('publish', channel);
+      }
+      return await this.backend.publish({
+        channel: name,
+        event: prepareEvent(sseEvent),
+        id: sseEvent.id === undefined ? undefined : checkedId(sseEvent.id),
+        exclude: options.exclude ?? [],
+        conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
+        historySize: this.rules.historySize(name),
+      });
+    } finally {
+      this.lifecycle.settle();
+    }
   }
 
   /**
@@ -64,16 +77,24 @@ export class BroadcastService {
    * break its channel replay. Resolves `{ delivered: 0 }` when the connection is gone.
    */
   async sendTo<T>(connectionId: string, event: SseEvent<T> | T): Promise<SendResult> {
-    this.lifecycle.assertRunning(`sendTo("${connectionId}")`);
-    const [prepared, id] = this.prepareTargeted(event);
-    return { delivered: await this.backend.sendToConnection(connectionId, prepared, id) };
+    this.lifecycle.begin('sendTo', connectionId);
+    try {
+      const [prepared, id] = this.prepareTargeted(event);
+      return { delivered: await this.backend.sendToConnection(connectionId, prepared, id) };
+    } finally {
+      this.lifecycle.settle();
+    }
   }
 
   /** Sends `event` to every connection of a user; like `sendTo()`, without an id by default. */
   async sendToUser<T>(userId: string, event: SseEvent<T> | T): Promise<SendResult> {
-    this.lifecycle.assertRunning(`sendToUser("${userId}")`);
-    const [prepared, id] = this.prepareTargeted(event);
-    return { delivered: await this.backend.sendToUser(userId, prepared, id) };
+    this.lifecycle.begin('sendToUser', userId);
+    try {
+      const [prepared, id] = this.prepareTargeted(event);
+      return { delivered: await this.backend.sendToUser(userId, prepared, id) };
+    } finally {
+      this.lifecycle.settle();
+    }
   }
 
   /**
@@ -93,10 +114,14 @@ export class BroadcastService {
    * for `finished.ttlMs` new requests for it are answered 204, so browsers stop reconnecting.
    */
   async finish<T>(channel: string, finalEvent?: SseEvent<T> | T): Promise<{ ended: number }> {
-    this.lifecycle.assertRunning(`finish("${channel}")`);
-    const name = checkedChannelName(channel);
-    const prepared = finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent));
-    return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
+    this.lifecycle.begin('finish', channel);
+    try {
+      const name = checkedChannelName(channel);
+      const prepared = finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent));
+      return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
+    } finally {
+      this.lifecycle.settle();
+    }
   }
 
   private prepareTargeted<T>(event: SseEvent<T> | T): [PreparedEvent, string | undefined] {
