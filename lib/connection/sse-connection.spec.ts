@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { OutboundFrame } from './outbound-frame.js';
+import { SseConnection } from './sse-connection.js';
+
+/** An event of channel `c` at backend position `1-<seq>`, as a broadcast delivers it. */
+const live = (seq: number): OutboundFrame => ({
+  bytes: Buffer.from(`id: 1-${seq}\ndata: ${seq}\n\n`),
+  isEvent: true,
+  channel: 'c',
+  position: `1-${seq}`,
+});
+/** The same event read from history: replayed frames carry no position. */
+const replayed = (seq: number): OutboundFrame => ({
+  bytes: Buffer.from(`id: 1-${seq}\ndata: ${seq}\n\n`),
+  isEvent: true,
+});
+
+interface Pair {
+  readonly connection: SseConnection;
+  /** Events the client parsed so far. */
+  readonly events: EventSourceMessage[];
+  /** Resolves once the client has parsed `count` events. */
+  received(count: number): Promise<EventSourceMessage[]>;
+  /** Resolves when the client's response is over, whichever side ended it. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * An open `SseConnection` on a real HTTP response over loopback, and the client reading it:
+ * what the client parses is what the connection wrote, in the order it reached the socket.
+ */
+async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise<Pair> {
+  const responses = new Promise<ServerResponse>((resolve) =>
+    server.once('request', (_request, response: ServerResponse) => resolve(response)),
+  );
+  const { port } = server.address() as AddressInfo;
+  const client = request({ host: '127.0.0.1', port, path: '/' });
+  client.end();
+  const response = await responses;
+  const connection = new SseConnection({
+    id: 'test-1',
+    instance: 'test',
+    channels: ['c'],
+    userId: undefined,
+    remoteAddress: () => undefined,
+    userAgent: undefined,
+    response,
+    maxBufferedBytes,
+    slowConsumer: 'disconnect',
+  });
+  connection.open({ 'content-type': 'text/event-stream' }, undefined);
+  const incoming = await new Promise<IncomingMessage>((resolve) =>
+    client.once('response', resolve),
+  );
+  const events: EventSourceMessage[] = [];
+  const waiters = new Set<() => void>();
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  incoming.setEncoding('utf8');
+  incoming.on('data', (text: string) => {
+    parser.feed(text);
+    for (const check of waiters) check();
+  });
+  // A connection dropped by the server aborts the response: that is an expected ending here.
+  incoming.on('error', () => undefined);
+  client.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => incoming.once('close', () => resolve()));
+  return {
+    connection,
+    events,
+    closed,
+    received: (count) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (events.length < count) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(events);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} events, got ${JSON.stringify(events)}`));
+        }, 5_000);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+describe('SseConnection replay hold', () => {
+  let server: Server;
+  const pairs: Pair[] = [];
+  const start = async (maxBufferedBytes?: number): Promise<Pair> => {
+    const pair = await openPair(server, maxBufferedBytes);
+    pairs.push(pair);
+    return pair;
+  };
+  beforeEach(async () => {
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterEach(async () => {
+    for (const pair of pairs.splice(0)) pair.connection.destroy('client');
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('holds live frames while history is read, then writes the replay and the held frames it did not cover, in order', async () => {
+    const { connection, events, received } = await start();
+    connection.holdLive();
+    // Published while the replay reads history: 3 and 4 are also in what it read.
+    for (const seq of [3, 4, 5]) expect(connection.write(live(seq), Date.now())).toBe(true);
+    expect(connection.bufferedBytes).toBe(
+      [3, 4, 5].reduce((bytes, seq) => bytes + live(seq).bytes.length, 0),
+    );
+    connection.resumeLive([1, 2, 3, 4].map(replayed), { c: '1-4' });
+    await received(5);
+    expect(events.map((e) => e.data)).toEqual(['1', '2', '3', '4', '5']);
+    expect(connection.eventsSent).toBe(5);
+    expect(connection.bufferedBytes).toBe(0);
+  });
+
+  it('skips a late live frame the replay covered until its channel moves past the replay', async () => {
+    const { connection, events, received } = await start();
+    connection.holdLive();
+    connection.resumeLive([1, 2].map(replayed), { c: '1-2' });
+    // A distributed backend may deliver a frame the history read already returned.
+    expect(connection.write(live(2), Date.now())).toBe(false);
+    // Other channels, and frames without a position (targeted sends), are never skipped.
+    const other = { ...live(1), channel: 'elsewhere' };
+    expect(connection.write(other, Date.now())).toBe(true);
+    expect(connection.write(replayed(0), Date.now())).toBe(true);
+    expect(connection.write(live(3), Date.now())).toBe(true);
+    await received(5);
+    expect(events.map((e) => e.data)).toEqual(['1', '2', '1', '0', '3']);
+  });
+
+  it('writes the replay, the held frames, then the final frame when ended during a hold', async () => {
+    const { connection, events, received, closed } = await start();
+    connection.holdLive();
+    connection.write(live(7), Date.now());
+    connection.end('shutdown', {
+      bytes: Buffer.from('event: bye\ndata: x\n\n'),
+      isEvent: true,
+    });
+    await received(2);
+    await closed;
+    expect(events.map((e) => [e.event, e.data])).toEqual([
+      [undefined, '7'],
+      ['bye', 'x'],
+    ]);
+  });
+
+  it('drops the client as a slow consumer once held frames exceed maxBufferedBytes', async () => {
+    const bound = 1024;
+    const { connection, events, closed } = await start(bound);
+    const frame = live(1);
+    const fit = Math.floor(bound / frame.bytes.length);
+    connection.holdLive();
+    for (let i = 0; i < fit; i++) expect(connection.write(frame, Date.now())).toBe(true);
+    expect(connection.bufferedBytes).toBeLessThanOrEqual(bound);
+    expect(connection.write(frame, Date.now())).toBe(false);
+    expect(connection.state).toBe('closed');
+    expect(connection.closeReason).toBe('slow-consumer');
+    // Nothing held is kept, and nothing of it was sent.
+    expect(connection.bufferedBytes).toBe(0);
+    await closed;
+    expect(events).toEqual([]);
+  });
+});
