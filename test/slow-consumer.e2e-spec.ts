@@ -1,58 +1,37 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import { BroadcastService, ConnectionRegistry, type SlowConsumerPolicy } from '../lib/index.js';
+import type net from 'node:net';
+import {
+  BroadcastService,
+  ConnectionRegistry,
+  type SlowConsumerPolicy,
+  type SseModuleOptions,
+} from '../lib/index.js';
+import { SSE_DEFAULTS } from '../lib/sse.constants.js';
 import { hubModule } from './fixtures/hub.fixture.js';
-import { startApp, type RunningApp } from './support/app.js';
-import { startReaders } from './support/readers.js';
+import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { startReaders, type ReadersDone } from './support/readers.js';
+import { GatedReplayBackend } from './support/replay-backends.js';
+import { opened, openRawStream } from './support/sse-clients.js';
+import { backUp, stalledClient } from './support/stalled-client.js';
 import { waitUntil } from './support/wait.js';
 
 const READERS = 1_000;
 const BOUND = 64 * 1024;
 const EVENT = 'x'.repeat(1024);
-/** Events on the shared channel: several times the bound, little enough for the readers. */
+/** Events on the shared channel: several times BOUND, well under the default bound. */
 const EVENTS = 400;
+/** A flood event and its frame, with room for the id and the chunk framing. */
+const FLOOD = 'f'.repeat(4096);
+const FLOOD_FRAME = FLOOD.length + 100;
+const POLICIES: SlowConsumerPolicy[] = ['disconnect', 'drop-oldest', 'conflate'];
 
-/** A client that sends its request and then never reads a byte. */
-function stalledClient(url: string): Promise<net.Socket> {
-  const { hostname, port, pathname } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname, () => {
-      socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
-      socket.pause();
-      resolve(socket);
-    });
-    socket.on('error', () => undefined);
-  });
-}
+/** Readers that did not receive exactly `ticks` tick events (and the end marker). */
+const shortchanged = (done: ReadersDone, ticks: number) =>
+  done.counts.filter((received) => received.tick !== ticks || received.end !== 1);
 
-/**
- * Fills the kernel's buffers for the stalled client (several MiB on loopback) through a channel
- * only it joins, until the server itself holds bytes for it.
- */
-async function backUp(
-  broadcast: BroadcastService,
-  registry: ConnectionRegistry,
-  id: string,
-): Promise<void> {
-  // One event at a time, letting the socket flush in between, so the connection only ever holds
-  // a few KiB of its own: far below the bound, whatever the policy. Distinct keys keep
-  // conflation out of it.
-  for (let i = 0; (registry.get(id)?.bufferedBytes ?? 0) === 0; i++) {
-    if (i > 5_000) throw new Error('the stalled client never backed up');
-    await broadcast.publish(
-      'flood',
-      { event: 'flood', data: 'f'.repeat(4096) },
-      { conflateKey: `flood-${i}` },
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  expect(registry.get(id)?.state).toBe('open');
-}
-
-describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
-  'slow consumer, policy %s',
-  (policy) => {
+describe.each(ADAPTERS)('slow consumer on %s', (adapter) => {
+  describe.each(POLICIES)('policy %s', (policy) => {
     let running: RunningApp;
     let registry: ConnectionRegistry;
     let broadcast: BroadcastService;
@@ -60,13 +39,15 @@ describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
     let stalled: net.Socket | undefined;
     let slowId: string;
 
-    const startWithStalledClient = async () => {
-      running = await startApp(
-        hubModule({ maxBufferedBytes: BOUND, slowConsumer: policy }),
-        'express',
-      );
+    const start = async (options: SseModuleOptions = {}) => {
+      running = await startApp(hubModule({ slowConsumer: policy, ...options }), adapter);
       registry = running.app.get(ConnectionRegistry);
       broadcast = running.app.get(BroadcastService);
+    };
+
+    /** A client of `rooms/shared` and `flood` that never reads, with its kernel buffers full. */
+    const startWithStalledClient = async (options: SseModuleOptions = {}) => {
+      await start(options);
       stalled = await stalledClient(`${running.url}/hub/pair`);
       await waitUntil(
         () => registry.count({ state: 'open' }) === 1,
@@ -76,17 +57,8 @@ describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
       await backUp(broadcast, registry, slowId);
     };
 
-    afterEach(async () => {
-      readers?.kill();
-      stalled?.destroy();
-      await running?.close();
-    });
-
-    it(`bounds what waits for a client that never reads, while ${READERS} others receive everything`, async () => {
-      await startWithStalledClient();
-      const crowd = startReaders(`${running.url}/hub/rooms/shared`, READERS);
-      readers = crowd.child;
-      await crowd.ready;
+    /** Publishes EVENTS ticks to the crowd (and the stalled client), then the end marker. */
+    const publishTicks = async (): Promise<number> => {
       let maxBuffered = 0;
       for (let i = 0; i < EVENTS; i++) {
         // Under conflate, readers that fall behind for a moment also keep only the latest event
@@ -100,13 +72,26 @@ describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
         if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       await broadcast.publish('rooms/shared', { event: 'end', data: '' });
-      const done = await crowd.done;
+      return maxBuffered;
+    };
 
-      const frame = Buffer.byteLength(`event: tick\nid: 0000000000000-000\ndata: ${EVENT}\n\n`);
-      // Every reader got every event: the stalled client held nobody back.
-      expect(done.minBytes).toBeGreaterThan(EVENTS * frame);
+    afterEach(async () => {
+      readers?.kill();
+      readers = undefined;
+      stalled?.destroy();
+      stalled = undefined;
+      await running?.close();
+    });
+
+    it(`bounds what waits for a client that never reads, while ${READERS} others receive every event`, async () => {
+      await startWithStalledClient({ maxBufferedBytes: BOUND });
+      const crowd = startReaders(`${running.url}/hub/rooms/shared`, READERS);
+      readers = crowd.child;
+      await crowd.ready;
+      const maxBuffered = await publishTicks();
+      expect(shortchanged(await crowd.done, EVENTS)).toEqual([]);
       // What waited for the stalled client never exceeded the bound (plus the frame in flight).
-      expect(maxBuffered).toBeLessThanOrEqual(BOUND + 4200);
+      expect(maxBuffered).toBeLessThanOrEqual(BOUND + FLOOD_FRAME);
       const slow = registry.get(slowId);
       if (policy === 'disconnect') {
         expect(slow).toBeUndefined();
@@ -118,10 +103,82 @@ describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
       }
     });
 
+    it(`does not hold back ${READERS} readers: they have every event while all of them still wait for the stalled client`, async () => {
+      // The default bound (1 MiB) takes every tick, so the stalled client stays connected.
+      await startWithStalledClient();
+      const crowd = startReaders(`${running.url}/hub/rooms/shared`, READERS);
+      readers = crowd.child;
+      await crowd.ready;
+      await publishTicks();
+      expect(shortchanged(await crowd.done, EVENTS)).toEqual([]);
+      // Had the fan-out waited for the stalled client, its ticks would not all still be queued.
+      const slow = registry.get(slowId);
+      expect(slow?.state).toBe('open');
+      expect(slow?.droppedEvents).toBe(0);
+      expect(slow?.bufferedBytes).toBeGreaterThanOrEqual(EVENTS * EVENT.length);
+    });
+
+    it(`never holds more than the default ${SSE_DEFAULTS.maxBufferedBytes} bytes for a client that never reads`, async () => {
+      await startWithStalledClient();
+      const bound = SSE_DEFAULTS.maxBufferedBytes;
+      let maxBuffered = 0;
+      // Past the bound the policy acts: disconnect, or drops (the first drop, then 50 more).
+      let extra = 50;
+      for (let i = 0; registry.get(slowId) !== undefined && extra > 0; i++) {
+        if (i > (4 * bound) / FLOOD.length) throw new Error('the bound was never reached');
+        await broadcast.publish(
+          'flood',
+          { event: 'flood', data: FLOOD },
+          { conflateKey: `bound-${i}` },
+        );
+        maxBuffered = Math.max(maxBuffered, registry.get(slowId)?.bufferedBytes ?? 0);
+        if ((registry.get(slowId)?.droppedEvents ?? 0) > 0) extra--;
+      }
+      expect(maxBuffered).toBeLessThanOrEqual(bound + FLOOD_FRAME);
+      // It was this bound that acted, not some other limit below it.
+      expect(maxBuffered).toBeGreaterThan(bound - 2 * FLOOD_FRAME);
+      if (policy === 'disconnect') {
+        expect(registry.get(slowId)).toBeUndefined();
+        expect(registry.stats().disconnects).toEqual({ 'slow-consumer': 1 });
+      } else {
+        expect(registry.get(slowId)?.state).toBe('open');
+        expect(registry.get(slowId)?.bufferedBytes).toBeLessThanOrEqual(bound + FLOOD_FRAME);
+      }
+    });
+
+    it('drops a client whose held live events outgrow the bound while its replay is read', async () => {
+      const backend = new GatedReplayBackend();
+      await start({ backend, maxBufferedBytes: BOUND });
+      const { id } = await broadcast.publish('rooms/h', 'seen');
+      const stream = await openRawStream(`${running.url}/hub/rooms/h`, { 'last-event-id': id });
+      await opened(stream);
+      await waitUntil(
+        () => backend.started === 1,
+        () => 'the replay never started',
+      );
+      const holderId = registry.list()[0]?.id as string;
+      let maxBuffered = 0;
+      // Live events wait while the replay is pending; this client reads, but gets none of them.
+      for (let i = 0; registry.get(holderId) !== undefined; i++) {
+        if (i > (2 * BOUND) / EVENT.length) throw new Error('the hold was never bounded');
+        await broadcast.publish('rooms/h', { event: 'tick', data: EVENT });
+        maxBuffered = Math.max(maxBuffered, registry.get(holderId)?.bufferedBytes ?? 0);
+      }
+      expect(maxBuffered).toBeLessThanOrEqual(BOUND);
+      expect(maxBuffered).toBeGreaterThan(BOUND - 2 * EVENT.length);
+      expect(registry.stats().disconnects).toEqual({ 'slow-consumer': 1 });
+      await stream.ended;
+      expect(stream.events).toEqual([]);
+      // The replay answering late, for a connection that is gone, sends nothing anywhere.
+      backend.release();
+      await broadcast.publish('rooms/h', 'after');
+      expect(registry.count()).toBe(0);
+    });
+
     if (policy === 'disconnect') return;
 
     it('delivers what the policy kept once the client reads again', async () => {
-      await startWithStalledClient();
+      await startWithStalledClient({ maxBufferedBytes: BOUND });
       for (let i = 0; i < 200; i++) {
         await broadcast.publish('rooms/shared', {
           event: i % 2 ? 'price' : 'volume',
@@ -151,8 +208,8 @@ describe.each<SlowConsumerPolicy>(['disconnect', 'drop-oldest', 'conflate'])(
       }
       expect(registry.get(slowId)?.droppedEvents).toBe(200 - kept.length);
     });
-  },
-);
+  });
+});
 
 /** Resumes a paused socket and reads until `marker` arrives. */
 function readUntil(socket: net.Socket, marker: string): Promise<string> {

@@ -2,15 +2,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 
 export interface ReadersDone {
   readonly type: 'done';
-  readonly minBytes: number;
-  readonly maxBytes: number;
+  /** Per reader, the events it received by event type (`message` for unnamed ones). */
+  readonly counts: ReadonlyArray<Readonly<Record<string, number>>>;
 }
 
 export interface Readers {
   readonly child: ChildProcess;
   /** Resolves once every stream has received its headers. */
   readonly ready: Promise<void>;
-  /** Resolves once every stream has received an `event: end` frame. */
+  /** Resolves once every stream has received an `end` event, with what each received. */
   readonly done: Promise<ReadersDone>;
 }
 
