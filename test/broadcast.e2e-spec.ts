@@ -266,6 +266,35 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
     }
   });
 
+  it('drops events older than history.maxAgeMs; a replay from one of them gets a reset', async () => {
+    await start({ history: { maxAgeMs: 1000 } });
+    const { id: old } = await broadcast.publish('rooms/age', 'old');
+    // The shortest age the option allows has to pass.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await broadcast.publish('rooms/age', 'new');
+    expect((await broadcast.history('rooms/age')).map((e) => e.data)).toEqual(['new']);
+    const stream = await openRawStream(`${running.url}/hub/rooms/age`, { 'last-event-id': old });
+    await stream.waitFor((events) => events.length === 1);
+    expect(stream.events[0]).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
+    stream.close();
+  });
+
+  it('forgets the least recently published channel past history.maxChannels', async () => {
+    await start({ history: { maxChannels: 2 } });
+    const { id: fromB } = await broadcast.publish('rooms/b', 'b1');
+    await broadcast.publish('rooms/a', 'a1');
+    await broadcast.publish('rooms/b', 'b2');
+    // 'rooms/a' is now the least recently published: the third channel pushes it out.
+    await broadcast.publish('rooms/c', 'c1');
+    expect(await broadcast.history('rooms/a')).toEqual([]);
+    expect((await broadcast.history('rooms/b')).map((e) => e.data)).toEqual(['b1', 'b2']);
+    expect((await broadcast.history('rooms/c')).map((e) => e.data)).toEqual(['c1']);
+    const stream = await openRawStream(`${running.url}/hub/rooms/b`, { 'last-event-id': fromB });
+    await stream.waitFor((events) => events.length === 1);
+    expect(stream.events.map((e) => e.data)).toEqual(['b2']);
+    stream.close();
+  });
+
   it('uses a per-channel history size from a channel declaration', async () => {
     await start({ history: { size: 5 }, channels: [{ pattern: 'logs/*', historySize: 2 }] });
     for (let i = 0; i < 4; i++) {

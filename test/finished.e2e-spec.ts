@@ -43,4 +43,32 @@ describe.each(ADAPTERS)('finished streams on %s', (adapter) => {
     expect(other.status).toBe(200);
     other.close();
   });
+
+  it('answers 200 again once finished.ttlMs has passed', async () => {
+    running = await startApp(hubModule({ finished: { ttlMs: 1000 } }), adapter);
+    await running.app.get(BroadcastService).finish('jobs/1');
+    expect((await openRawStream(`${running.url}/hub/jobs/1`)).status).toBe(204);
+    // The shortest time-to-live the option allows has to pass.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const again = await openRawStream(`${running.url}/hub/jobs/1`);
+    expect(again.status).toBe(200);
+    again.close();
+  });
+
+  it('forgets the channel finished longest ago past finished.maxChannels', async () => {
+    running = await startApp(hubModule({ finished: { maxChannels: 2 } }), adapter);
+    const broadcast = running.app.get(BroadcastService);
+    await broadcast.finish('jobs/1');
+    await broadcast.finish('jobs/2');
+    // Finishing again renews it: 'jobs/2' is now the oldest, and the third one pushes it out.
+    await broadcast.finish('jobs/1');
+    await broadcast.finish('jobs/3');
+    const statuses: Record<string, number> = {};
+    for (const job of ['1', '2', '3']) {
+      const stream = await openRawStream(`${running.url}/hub/jobs/${job}`);
+      statuses[job] = stream.status;
+      stream.close();
+    }
+    expect(statuses).toEqual({ '1': 204, '2': 200, '3': 204 });
+  });
 });
