@@ -53,6 +53,8 @@ describe('resolveSseOptions', () => {
     [{ retryMs: -1 }, 'retryMs must be an integer from 0 to 3600000 (got -1)'],
     [{ retryMs: '100' }, 'retryMs must be an integer from 0 to 3600000 (got "100")'],
     [{ heartbeat: 100 }, 'heartbeat is not an SseModule option'],
+    [{ shutdownEvent: { data: 'bye', id: 'a\nb' } }, 'shutdownEvent is not a valid event: '],
+    [{ shutdownEvent: { data: 'bye', id: ' padded' } }, 'shutdownEvent is not a valid event: '],
   ])('rejects %j naming the option and its range', (input, message) => {
     expect(() => resolveSseOptions(input as never)).toThrow(message);
   });

@@ -2,7 +2,7 @@ import { validateSync } from 'class-validator';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
-import { prepareEvent } from '../wire/event-encoder.js';
+import { encodeEvent } from '../wire/event-encoder.js';
 import { validationMessages } from './option-validators.js';
 import {
   FinishedOptions,
@@ -75,9 +75,10 @@ function normalizeUserId(resolve: (request: SseRequest) => string | number | und
   };
 }
 
+/** Encodes the event once, id included, so a bad shutdown event fails the boot, not the shutdown. */
 function eventProblems(option: string, event: unknown): string[] {
   try {
-    prepareEvent(event as never);
+    encodeEvent(event as never);
     return [];
   } catch (error) {
     return [`${option} is not a valid event: ${(error as Error).message}`];

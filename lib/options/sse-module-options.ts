@@ -145,7 +145,10 @@ export class SseModuleOptions {
   @IsOptional()
   shutdownEvent?: SseEvent | null;
 
-  /** How long shutdown waits for streams to flush before dropping them. Default 5000. */
+  /**
+   * How long shutdown may take: publishes under way finish, then streams flush; what is still
+   * pending after this is rejected or dropped. Default 5000.
+   */
   @IsOptional()
   @IntegerIn(SSE_LIMITS.shutdownTimeoutMs)
   shutdownTimeoutMs?: number;
