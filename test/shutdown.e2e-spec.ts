@@ -13,6 +13,7 @@ import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { startReaders } from './support/readers.js';
 import { opened, openRawStream, readBody } from './support/sse-clients.js';
+import { trackLibraryTimers, type LibraryTimerProbe } from './support/library-timers.js';
 import { activeResources, waitUntil } from './support/wait.js';
 
 const STREAMS = 1_000;
@@ -51,7 +52,10 @@ function gatedPayload() {
 describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
   let running: RunningApp | undefined;
   let readers: ChildProcess | undefined;
+  let timers: LibraryTimerProbe | undefined;
   afterEach(async () => {
+    timers?.stop();
+    timers = undefined;
     readers?.kill();
     await running?.close().catch(() => undefined);
     running = undefined;
@@ -59,6 +63,7 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
 
   it(`sends the final event to ${STREAMS} open streams, ends them, and closes`, async () => {
     const before = activeResources();
+    timers = trackLibraryTimers();
     running = await startApp(
       hubModule({ shutdownEvent: { event: 'end', data: 'restarting' } }),
       adapter,
@@ -94,6 +99,12 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     await waitUntil(
       () => (activeResources().Timeout ?? 0) <= (before.Timeout ?? 0),
       () => `timers before ${JSON.stringify(before)}, now ${JSON.stringify(activeResources())}`,
+      2_000,
+    );
+    // Unref'd timers hold no handle open, but a library timer left scheduled would be a leak.
+    await waitUntil(
+      () => timers?.count() === 0,
+      () => `library timers still scheduled: ${JSON.stringify(timers?.live())}`,
       2_000,
     );
   });

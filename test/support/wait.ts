@@ -11,7 +11,10 @@ export async function waitUntil(
   }
 }
 
-/** Timers, sockets and other handles the process holds, by kind. */
+/**
+ * Timers, sockets and other handles that keep the process alive, by kind. Unref'd timers are
+ * not among them: `trackLibraryTimers()` counts the library's.
+ */
 export function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
