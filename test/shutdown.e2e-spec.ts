@@ -5,6 +5,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import type { INestApplication } from '@nestjs/common';
 import type { ChildProcess } from 'node:child_process';
 import { BroadcastService, ConnectionRegistry, SseShutdownError } from '../lib/index.js';
 import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
@@ -47,6 +48,28 @@ function gatedPayload() {
       return validating;
     },
   };
+}
+
+/**
+ * Starts a publish to 'rooms/v' that stays under way (validating) until `payload.open()`, then
+ * starts `app.close()` and waits until shutdown has begun.
+ */
+async function closeDuringPublish(
+  app: INestApplication,
+  payload: ReturnType<typeof gatedPayload>,
+  text: string,
+): Promise<{ publishing: Promise<unknown>; closing: Promise<void> }> {
+  const publishing = app.get(BroadcastService).publish('rooms/v', { text });
+  await waitUntil(
+    () => payload.validating === 1,
+    () => 'the publish never started validating',
+  );
+  const closing = app.close();
+  await waitUntil(
+    () => app.get(SseLifecycle).isStopping,
+    () => 'shutdown never began',
+  );
+  return { publishing, closing };
 }
 
 describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
@@ -118,17 +141,8 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     const { app } = running;
     const stream = await openRawStream(`${running.url}/hub/rooms/v`);
     await opened(stream);
-    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'last words' });
-    await waitUntil(
-      () => payload.validating === 1,
-      () => 'the publish never started validating',
-    );
-    const closing = app.close();
+    const { publishing, closing } = await closeDuringPublish(app, payload, 'last words');
     running = undefined;
-    await waitUntil(
-      () => app.get(SseLifecycle).isStopping,
-      () => 'shutdown never began',
-    );
     // Shutdown waits for the publish: the stream has not been ended yet.
     expect(stream.events).toEqual([]);
     payload.open();
@@ -177,17 +191,8 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     );
     const { app, url } = running;
     // A publish under way holds the shutdown open, with the server still listening.
-    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'hold' });
-    await waitUntil(
-      () => payload.validating === 1,
-      () => 'the publish never started validating',
-    );
-    const closing = app.close();
+    const { publishing, closing } = await closeDuringPublish(app, payload, 'hold');
     running = undefined;
-    await waitUntil(
-      () => app.get(SseLifecycle).isStopping,
-      () => 'shutdown never began',
-    );
     const late = await openRawStream(`${url}/hub/rooms/late`);
     expect(late.status).toBe(503);
     expect(JSON.parse(await readBody(late))).toMatchObject({
