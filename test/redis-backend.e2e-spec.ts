@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { BroadcastService, ConnectionRegistry, SseUnknownEventIdError } from '../lib/index.js';
+import {
+  BroadcastService,
+  ConnectionRegistry,
+  MemoryBackend,
+  SseUnknownEventIdError,
+  type SseBackend,
+} from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
@@ -181,5 +187,52 @@ describe('Redis backend semantics', () => {
     expect(received).toEqual(
       (await broadcast.history('rooms/flood', { limit: TOTAL })).map((e) => Number(e.data)),
     );
+  });
+});
+
+/**
+ * A final event joins the channel's history, which keeps its configured size: the same on both
+ * backends (the Redis one once trimmed every finished channel to that one event).
+ */
+describe.each(['memory', 'redis'] as const)('history after finish() on the %s backend', (kind) => {
+  let redis: RedisServer | undefined;
+  let running: RunningApp | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'redis') redis = await startRedis();
+  });
+  afterAll(() => redis?.dispose());
+  afterEach(() => running?.close());
+
+  const start = async () => {
+    const backend: SseBackend =
+      kind === 'redis' ? new RedisBackend({ url: redis?.url }) : new MemoryBackend();
+    running = await startApp(
+      hubModule({
+        backend,
+        history: { size: 3 },
+        channels: [{ pattern: 'jobs/long', historySize: 10 }],
+      }),
+      'express',
+    );
+    return running.app.get(BroadcastService);
+  };
+  const datas = async (broadcast: BroadcastService, channel: string) =>
+    (await broadcast.history(channel)).map((entry) => entry.data);
+
+  it('keeps the final event within the history size, with the events before it', async () => {
+    const broadcast = await start();
+    for (const step of ['a', 'b', 'c', 'd']) await broadcast.publish('jobs/short', step);
+    for (const step of ['x', 'y']) await broadcast.publish('jobs/long', step);
+    await broadcast.finish('jobs/short', { event: 'done', data: 'end' });
+    await broadcast.finish('jobs/long', { event: 'done', data: 'end' });
+    expect(await datas(broadcast, 'jobs/short')).toEqual(['c', 'd', 'end']);
+    expect(await datas(broadcast, 'jobs/long')).toEqual(['x', 'y', 'end']);
+  });
+
+  it('keeps no final event for a channel that kept no history', async () => {
+    const broadcast = await start();
+    await broadcast.finish('jobs/never', { event: 'done', data: 'end' });
+    expect(await datas(broadcast, 'jobs/never')).toEqual([]);
   });
 });

@@ -6,7 +6,9 @@
  *
  * KEYS[1] history stream, KEYS[2] finished marker, KEYS[3] global sequence (orders events of
  * different channels, whose stream ids are independent, for replays across channels)
- * ARGV[1] history size (MAXLEN; 0 keeps none), ARGV[2] stream ttl ms, ARGV[3] max age ms (0: none),
+ * ARGV[1] history size (MAXLEN; 0 keeps none; -1 for a final event: the size the channel's newest
+ * entry recorded, since a finish does not know the channel's configured size), ARGV[2] stream ttl
+ * ms, ARGV[3] max age ms (0: none),
  * ARGV[4] caller's id ('' to use the entry id), ARGV[5] frame head, ARGV[6] frame tail,
  * ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its closing brace,
  * ARGV[9] finished ttl ms (0: not a finish)
@@ -14,8 +16,12 @@
  */
 export const PUBLISH_SCRIPT = `
 local size = tonumber(ARGV[1])
+if size < 0 then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  size = newest and tonumber(newest[2][10]) or 0
+end
 local seq = redis.call('INCR', KEYS[3])
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', seq)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', seq, 'n', size)
 local maxAge = tonumber(ARGV[3])
 if maxAge > 0 and size > 0 then
   local now = redis.call('TIME')

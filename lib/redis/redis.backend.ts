@@ -230,6 +230,8 @@ export class RedisBackend implements SseBackend {
     const operation = `finish("${channel}")`;
     if (lastEvent) {
       const header = openFinishHeader(channel, this.instanceId);
+      // -1: the script keeps the final event within the history size the channel's events
+      // recorded, as the in-memory backend keeps it in the channel's ring.
       const position = await this.run(operation, () =>
         this.script(channel, lastEvent, undefined, -1, header, ttlMs),
       );
@@ -339,8 +341,7 @@ export class RedisBackend implements SseBackend {
       this.keys.history(channel),
       this.keys.finished(channel),
       this.keys.sequence,
-      // A final event (historySize -1) is kept as long as the channel's history already is.
-      historySize < 0 ? 1 : historySize,
+      historySize,
       this.options.streamTtlMs,
       this.context.history.maxAgeMs ?? 0,
       id ?? '',
