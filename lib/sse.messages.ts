@@ -56,6 +56,12 @@ export const SseMessages = {
   redisRestored: () => 'Redis connection restored; subscriptions renewed',
   redisCatchUpFailed: (reason: string) =>
     `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
+  redisCatchUpOverflow: (maxBytes: number) =>
+    `Redis catch-up after a lost subscription: more than catchUpBufferBytes (${maxBytes}) of messages arrived meanwhile; the local streams of the channels concerned end, and their clients replay with Last-Event-ID when they reconnect`,
+  redisCatchUpEvicted: (channel: string) =>
+    `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed; they end, and their clients get a reset event when they reconnect`,
+  redisCatchUpEnded: (streams: number, channels: number) =>
+    `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
   redisBadMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
   redisNotAttached: () => 'RedisBackend used before SseModule started it',
 

@@ -2,7 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { execFileSync } from 'node:child_process';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { BroadcastService, SseModule, type PublishResult } from '../lib/index.js';
+import {
+  BroadcastService,
+  SseModule,
+  type PublishResult,
+  type SseHistoryEntry,
+} from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { CapturedLogs, startApp } from './support/app.js';
@@ -12,6 +17,32 @@ import { opened, openRawStream, type RawStream } from './support/sse-clients.js'
 
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const publishOnce = (instance: Instance, channel: string, data: string) =>
+  instance.post<PublishResult & { name?: string; message?: string }>('/control/publish', {
+    channel,
+    event: { data },
+  });
+/** Waits for `promise`, failing with what it waited for after `timeoutMs`. */
+const within = <T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${timeoutMs} ms: ${what}`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
+/** Publishes once Redis answers again (the client reconnects with a short backoff). */
+const publishWhenBack = async (instance: Instance, channel: string, data: string) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const result = await publishOnce(instance, channel, data);
+    if (result.status === 201) return result.body;
+    await sleep(100);
+  }
+  throw new Error('Redis never came back');
+};
 
 describe('Redis outages', () => {
   let redis: RedisServer;
@@ -34,20 +65,7 @@ describe('Redis outages', () => {
     await opened(stream);
     return stream;
   };
-  const publish = (instance: Instance, channel: string, data: string) =>
-    instance.post<PublishResult & { name?: string; message?: string }>('/control/publish', {
-      channel,
-      event: { data },
-    });
-  /** Publishes once Redis answers again (the client reconnects with a short backoff). */
-  const publishWhenBack = async (instance: Instance, channel: string, data: string) => {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const result = await publish(instance, channel, data);
-      if (result.status === 201) return result.body;
-      await sleep(100);
-    }
-    throw new Error('Redis never came back');
-  };
+  const publish = publishOnce;
 
   it('fails publishes clearly while Redis is down, keeps streams alive, and recovers after a restart', async () => {
     instances = await Promise.all([
@@ -110,6 +128,183 @@ describe('Redis outages', () => {
   });
 });
 
+/**
+ * An instance whose subscription is gone while others publish. The instance is frozen (SIGSTOP)
+ * while its subscription is cut and the events are published, so it cannot have received any of
+ * them live: what its clients get, they get from the catch-up.
+ */
+describe('Redis catch-up after a lost subscription', () => {
+  let redis: RedisServer;
+  let instances: Instance[] = [];
+  const streams: RawStream[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.dispose());
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    await Promise.all(instances.map((instance) => instance.stop()));
+    instances = [];
+  });
+
+  /** A publisher `a` and an instance `b` whose connections are named 'b'; `env` for both. */
+  const start = async (
+    server: RedisServer,
+    env: Record<string, string> = {},
+    onlyB: Record<string, string> = {},
+  ) => {
+    instances = await Promise.all([
+      startInstance({ REDIS_URL: server.url, ADAPTER: 'express', ...env }),
+      startInstance({
+        REDIS_URL: server.url,
+        ADAPTER: 'fastify',
+        REDIS_NAME: 'b',
+        ...env,
+        ...onlyB,
+      }),
+    ]);
+    return instances as [Instance, Instance];
+  };
+  const open = async (instance: Instance, path: string, headers: Record<string, string> = {}) => {
+    const stream = await openRawStream(`${instance.url}${path}`, headers);
+    streams.push(stream);
+    await opened(stream);
+    return stream;
+  };
+  const publish = async (instance: Instance, channel: string, data: string) => {
+    const { status, body } = await instance.post<PublishResult>('/control/publish', {
+      channel,
+      event: { data },
+    });
+    expect(status).toBe(201);
+    return body;
+  };
+  const history = async (instance: Instance, channel: string) =>
+    (await instance.get<SseHistoryEntry[]>(`/control/history?channel=${channel}&limit=10000`)).body;
+  /** Runs `offline` while `b` is frozen and its subscription is closed. */
+  const whileCutOff = async (server: RedisServer, b: Instance, offline: () => Promise<void>) => {
+    b.pause();
+    try {
+      expect(server.killSubscribers('b')).toBe(1);
+      await offline();
+    } finally {
+      b.resume();
+    }
+  };
+
+  it('delivers the missed events of a channel that had none before the cut', async () => {
+    const [a, b] = await start(redis);
+    const fresh = await open(b, '/hub/rooms/fresh');
+    await whileCutOff(redis, b, async () => {
+      for (const data of ['1', '2', '3']) await publish(a, 'rooms/fresh', data);
+    });
+    await fresh.waitFor((events) => events.length === 3, 10_000);
+    await publish(a, 'rooms/fresh', '4');
+    await fresh.waitFor((events) => events.length === 4, 10_000);
+    await sleep(300);
+    expect(fresh.events).toEqual(
+      (await history(a, 'rooms/fresh')).map(({ id, data }) => ({ id, data, event: undefined })),
+    );
+    expect(datas(fresh)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {
+    const volatile = await startRedis();
+    try {
+      const [a, b] = await start(volatile);
+      const warm = await open(b, '/hub/rooms/warm');
+      const fresh = await open(b, '/hub/rooms/new');
+      for (const data of ['w1', 'w2', 'w3']) await publish(a, 'rooms/warm', data);
+      await warm.waitFor((events) => events.length === 3);
+      b.pause();
+      try {
+        await volatile.stop();
+        await volatile.start();
+        // The sequence starts again, from the clock: later events still count as later.
+        for (const data of ['1', '2']) await publishWhenBack(a, 'rooms/new', data);
+      } finally {
+        b.resume();
+      }
+      await fresh.waitFor((events) => events.length === 2, 15_000);
+      expect(datas(fresh)).toEqual(['1', '2']);
+      expect(datas(warm)).toEqual(['w1', 'w2', 'w3']);
+    } finally {
+      await Promise.all(instances.map((instance) => instance.stop()));
+      instances = [];
+      await volatile.dispose();
+    }
+  });
+
+  it('finishes the local streams of a channel finished during the cut, after its final event', async () => {
+    const [a, b] = await start(redis);
+    const job = await open(b, '/hub/jobs/cut');
+    await publish(a, 'jobs/cut', 'working');
+    await job.waitFor((events) => events.length === 1);
+    await whileCutOff(redis, b, async () => {
+      const { status } = await a.post('/control/finish', {
+        channel: 'jobs/cut',
+        event: { event: 'done', data: 'ok' },
+      });
+      expect(status).toBe(201);
+    });
+    await within(job.ended, 10_000, 'the stream on b to end');
+    expect(job.events.map((e) => [e.event, e.data])).toEqual([
+      [undefined, 'working'],
+      ['done', 'ok'],
+    ]);
+    expect((await openRawStream(`${b.url}/hub/jobs/cut`)).status).toBe(204);
+  });
+
+  it('ends the streams of a channel whose missed events history no longer holds, so their clients get a reset', async () => {
+    const [a, b] = await start(redis, { HISTORY_SIZE: '3' });
+    const trimmed = await open(b, '/hub/rooms/trim');
+    await publish(a, 'rooms/trim', 'seen');
+    const [seen] = await trimmed.waitFor((events) => events.length === 1);
+    await whileCutOff(redis, b, async () => {
+      for (let i = 1; i <= 5; i++) await publish(a, 'rooms/trim', `missed ${i}`);
+    });
+    await within(trimmed.ended, 10_000, 'the stream on b to end');
+    // Nothing after the gap: the client's Last-Event-ID stays before it.
+    expect(datas(trimmed)).toEqual(['seen']);
+    expect(b.output()).toContain('the history of "rooms/trim" no longer holds every event');
+    const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
+    const [reset] = await resumed.waitFor((events) => events.length === 1);
+    expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
+  });
+
+  it('past catchUpBufferBytes, ends the streams of the channels concerned; their reconnects miss nothing', async () => {
+    const [a, b] = await start(redis, {}, { CATCH_UP_BUFFER_BYTES: '0' });
+    const busy = await open(b, '/hub/rooms/busy');
+    let publishing = true;
+    let sent = 0;
+    // Publishes keep coming while b catches up, so messages arrive that the bound cannot hold.
+    const publisher = (async () => {
+      while (publishing) {
+        await Promise.all(
+          Array.from({ length: 4 }, () => publish(a, 'rooms/busy', String(sent++))),
+        );
+      }
+    })();
+    await busy.waitFor((events) => events.length >= 10);
+    for (let cut = 0; cut < 20 && busy.response.readable; cut++) {
+      redis.killSubscribers('b');
+      await Promise.race([busy.ended, sleep(1_000)]);
+    }
+    await within(busy.ended, 10_000, 'the stream on b to end');
+    expect(b.output()).toContain('more than catchUpBufferBytes (0) of messages arrived meanwhile');
+    const resumed = await open(b, '/hub/rooms/busy', {
+      'last-event-id': busy.events.at(-1)?.id as string,
+    });
+    await resumed.waitFor((events) => events.length >= 10, 10_000);
+    publishing = false;
+    await publisher;
+    const all = await history(a, 'rooms/busy');
+    await resumed.waitFor((events) => busy.events.length + events.length >= all.length, 10_000);
+    expect([...datas(busy), ...datas(resumed)]).toEqual(all.map((entry) => entry.data));
+  });
+});
+
 describe('RedisBackend over TLS', () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -158,6 +353,9 @@ describe('RedisBackend at boot', () => {
     );
     expect(() => new RedisBackend({ url: 42 as unknown as string })).toThrow(
       'url must be a string',
+    );
+    expect(() => new RedisBackend({ catchUpBufferBytes: -1 })).toThrow(
+      'catchUpBufferBytes must be an integer from 0 to 1073741824',
     );
     expect(() => new RedisBackend({ keyprefix: 'x' } as never)).toThrow(
       'keyprefix is not a RedisBackend option',

@@ -7,17 +7,24 @@ import type { SseConnectionInfo } from '../interfaces/sse-connection-info.interf
  * to all of its sockets.
  */
 export type BusHeader =
-  /** An event published to a channel; `p` is its stream position. */
+  /** An event published to a channel; `p` is its stream position, `g` its global sequence. */
   | {
       readonly k: 'e';
       readonly c: string;
       readonly p: string;
+      readonly g: number;
       readonly x: readonly string[];
       readonly ck: string;
       readonly o: string;
     }
-  /** A channel finished, from instance `o`, with the final event's frame (and position) if any. */
-  | { readonly k: 'f'; readonly c: string; readonly o: string; readonly p?: string }
+  /** A channel finished, from instance `o`, with the final event's frame (position, sequence) if any. */
+  | {
+      readonly k: 'f';
+      readonly c: string;
+      readonly o: string;
+      readonly p?: string;
+      readonly g?: number;
+    }
   /** A targeted send to one connection (on its instance's channel). */
   | { readonly k: 'c'; readonly id: string }
   /** A send to every connection of a user, from instance `o` (which delivered its own). */
@@ -42,7 +49,7 @@ export function decodeBusMessage(message: Buffer): { header: BusHeader; frame: B
   };
 }
 
-/** The header of an event message without its closing brace; the script appends the position. */
+/** The header of an event message without its closing brace; the script appends `p` and `g`. */
 export function openEventHeader(
   channel: string,
   exclude: readonly string[],

@@ -8,6 +8,7 @@ const REDIS_LIMITS = {
   streamTtlMs: { min: 1_000, max: 30 * 86_400_000 },
   connectTimeoutMs: { min: 100, max: 120_000 },
   listTimeoutMs: { min: 50, max: 60_000 },
+  catchUpBufferBytes: { min: 0, max: 1024 ** 3 },
 } as const;
 
 /**
@@ -58,6 +59,16 @@ export class RedisBackendOptions {
   @IsOptional()
   @IntegerIn(REDIS_LIMITS.listTimeoutMs)
   listTimeoutMs?: number;
+
+  /**
+   * Bytes of bus messages an instance holds while it catches up after a lost subscription (they
+   * are delivered after the missed events). Past it, the local streams of the channels whose
+   * events no longer fit are ended, and their clients replay from Redis when they reconnect
+   * with `Last-Event-ID`. Default 8388608 (8 MiB).
+   */
+  @IsOptional()
+  @IntegerIn(REDIS_LIMITS.catchUpBufferBytes)
+  catchUpBufferBytes?: number;
 }
 
 export interface ResolvedRedisBackendOptions {
@@ -69,6 +80,7 @@ export interface ResolvedRedisBackendOptions {
   readonly streamTtlMs: number;
   readonly connectTimeoutMs: number;
   readonly listTimeoutMs: number;
+  readonly catchUpBufferBytes: number;
 }
 
 export function resolveRedisBackendOptions(
@@ -87,5 +99,6 @@ export function resolveRedisBackendOptions(
     streamTtlMs: options.streamTtlMs ?? 86_400_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     listTimeoutMs: options.listTimeoutMs ?? 1_000,
+    catchUpBufferBytes: options.catchUpBufferBytes ?? 8 * 1024 * 1024,
   };
 }

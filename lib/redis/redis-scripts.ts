@@ -5,14 +5,18 @@
  * every instance sees events in the order Redis assigned them.
  *
  * KEYS[1] history stream, KEYS[2] finished marker, KEYS[3] global sequence (orders events of
- * different channels, whose stream ids are independent, for replays across channels)
+ * different channels, whose stream ids are independent, for replays across channels, and tells
+ * an instance which events its lost subscription missed). A missing sequence (first publish, or
+ * Redis lost its data) starts again from the clock in microseconds: above any value it had
+ * before unless more than a million events per second were published since it started, so
+ * instances that remember an older value still recognise later events as later.
  * ARGV[1] history size (MAXLEN; 0 keeps none; -1 for a final event: the size the channel's newest
  * entry recorded, since a finish does not know the channel's configured size), ARGV[2] stream ttl
  * ms, ARGV[3] max age ms (0: none),
  * ARGV[4] caller's id ('' to use the entry id), ARGV[5] frame head, ARGV[6] frame tail,
  * ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its closing brace,
  * ARGV[9] finished ttl ms (0: not a finish)
- * Returns the entry id.
+ * The bus message carries the entry id (`p`) and the sequence (`g`). Returns the entry id.
  */
 export const PUBLISH_SCRIPT = `
 local size = tonumber(ARGV[1])
@@ -21,7 +25,13 @@ if size < 0 then
   size = newest and tonumber(newest[2][10]) or 0
 end
 local seq = redis.call('INCR', KEYS[3])
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', seq, 'n', size)
+if seq == 1 then
+  local now = redis.call('TIME')
+  seq = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  redis.call('SET', KEYS[3], string.format('%d', seq))
+end
+local g = string.format('%d', seq)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', g, 'n', size)
 local maxAge = tonumber(ARGV[3])
 if maxAge > 0 and size > 0 then
   local now = redis.call('TIME')
@@ -35,7 +45,7 @@ end
 local eventId = ARGV[4]
 if eventId == '' then eventId = id end
 local frame = ARGV[5] .. 'id: ' .. eventId .. '\\n' .. ARGV[6]
-redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '"}\\n' .. frame)
+redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '","g":' .. g .. '}\\n' .. frame)
 return id
 `;
 

@@ -26,8 +26,9 @@ import {
   encodeBusMessage,
   openEventHeader,
   openFinishHeader,
-  type BusHeader,
 } from './bus-message.js';
+import { HeldMessages, type BusMessage } from './held-messages.js';
+import { OwnDeliveries } from './own-deliveries.js';
 import {
   resolveRedisBackendOptions,
   type RedisBackendOptions,
@@ -50,14 +51,35 @@ interface ScriptedRedis extends Redis {
   sseFinish(...args: Array<string | number>): Promise<number>;
 }
 
-/** How long a publish waits to see its own event delivered locally before reporting 0. */
-const OWN_DELIVERY_TIMEOUT_MS = 5_000;
-/** Bound on deliveries seen before their publish call returned (they are normally claimed at once). */
-const MAX_EARLY_DELIVERIES = 10_000;
 const STREAM_ID = /^\d+-\d+$/;
-/** Channels whose last delivered position is remembered for catch-up; the oldest is forgotten. */
-const MAX_TRACKED_CHANNELS = 100_000;
 const SCAN_BATCH = 500;
+/** Stream entries one catch-up read returns at most. */
+const CATCH_UP_PAGE = 500;
+/** Channels a catch-up reads at once (their commands share the connection's pipeline). */
+const CATCH_UP_BATCH = 16;
+/** Tries of a catch-up whose reads fail (the command connection may come back after the other). */
+const CATCH_UP_ATTEMPTS = 10;
+const CATCH_UP_RETRY_MS = 200;
+
+/**
+ * A catch-up under way. Its sets and maps hold at most one entry per channel with local
+ * subscribers; its held messages are bounded by `catchUpBufferBytes`.
+ */
+interface CatchUp {
+  readonly held: HeldMessages;
+  /** Per channel, the newest position the catch-up delivered; the bus may bring those again. */
+  readonly delivered: Map<string, string>;
+  /** Channels read completely in the current pass. */
+  readonly read: Set<string>;
+  /** Channels whose history no longer holds every missed event. */
+  readonly evicted: Set<string>;
+  /** Channels finished meanwhile: their streams end once caught up. */
+  readonly finished: Set<string>;
+  /** Publishes of ours waiting when the subscription came back. */
+  readonly waitingBefore: readonly string[];
+  /** The sequence of the newest event the catch-up delivered. */
+  sequence: number;
+}
 
 /**
  * Carries broadcasts, targeted sends and history across every instance of the application
@@ -71,6 +93,8 @@ const SCAN_BATCH = 500;
  * - Each instance reports its connection counts with a time-to-live; a crashed one drops out.
  * - While Redis is down, operations reject with `SseBackendUnavailableError`, local streams stay
  *   open with heartbeats, and the clients reconnect and resubscribe when it returns.
+ * - After a lost subscription, an instance catches up from the streams: its connected clients
+ *   get what was published meanwhile without reconnecting (bounded: see `catchUpBufferBytes`).
  *
  * @example
  * SseModule.forRoot({ backend: new RedisBackend({ url: process.env.REDIS_URL }) })
@@ -82,20 +106,19 @@ export class RedisBackend implements SseBackend {
   private attached:
     { context: SseBackendContext; commands: ScriptedRedis; subscriber: Redis } | undefined;
   private presenceTimer: NodeJS.Timeout | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  /** Publishes waiting to see their event delivered here, by stream position. */
-  private readonly waiting = new Map<
-    string,
-    { resolve: (delivered: number) => void; deadline: number }
-  >();
-  /** Deliveries of our own events seen before their publish call returned. */
-  private readonly early = new Map<string, number>();
+  private readonly own = new OwnDeliveries();
+  /** Pending `listCluster()` requests, each removed after `listTimeoutMs` at the latest. */
   private readonly lists = new Map<string, (infos: SseConnectionInfo[]) => void>();
-  /** Per channel with local subscribers, the last position delivered here (bounded, see below). */
-  private readonly delivered = new Map<string, string>();
-  /** Bus messages held while a catch-up after a lost subscription runs. */
-  private held: Buffer[] | undefined;
+  /**
+   * The global sequence of the newest event received on the bus. The bus brings events in
+   * sequence order, so every event up to it was handled here: what a lost subscription missed,
+   * on every channel, is what comes after it. Set when the backend attaches, so even a channel
+   * that has had no event yet has a known starting point.
+   */
+  private seenSequence = 0;
   private subscriptionLost = false;
+  private catchUp: CatchUp | undefined;
+  private catchingUp: Promise<void> | undefined;
   private outage = false;
 
   constructor(options: RedisBackendOptions = {}) {
@@ -122,8 +145,10 @@ export class RedisBackend implements SseBackend {
     this.attached = { context, commands, subscriber };
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.receive(message));
     subscriber.on('close', () => (this.subscriptionLost = true));
-    subscriber.on('ready', () => void this.catchUp());
+    subscriber.on('ready', () => this.resume());
     await subscriber.subscribe(this.keys.bus, this.keys.instance(context.instanceId));
+    // Everything published from now on arrives on the bus: a catch-up starts after this point.
+    this.noteSeen(Number((await commands.get(this.keys.sequence)) ?? 0));
     await this.reportPresence();
     this.presenceTimer = setInterval(
       () => void this.reportPresence(),
@@ -137,7 +162,7 @@ export class RedisBackend implements SseBackend {
     const position = await this.run(`publish to "${channel}"`, () =>
       this.script(channel, request.event, request.id, request.historySize, header, 0),
     );
-    return { id: request.id ?? position, delivered: await this.ownDelivery(position) };
+    return { id: request.id ?? position, delivered: await this.own.wait(position) };
   }
 
   async sendToConnection(
@@ -235,7 +260,7 @@ export class RedisBackend implements SseBackend {
       const position = await this.run(operation, () =>
         this.script(channel, lastEvent, undefined, -1, header, ttlMs),
       );
-      return this.ownDelivery(position);
+      return this.own.wait(position);
     }
     const message = encodeBusMessage({ k: 'f', c: channel, o: this.instanceId });
     await this.run(operation, () =>
@@ -297,9 +322,8 @@ export class RedisBackend implements SseBackend {
 
   async close(): Promise<void> {
     clearInterval(this.presenceTimer);
-    clearInterval(this.sweepTimer);
-    for (const { resolve } of this.waiting.values()) resolve(0);
-    this.waiting.clear();
+    this.own.clear();
+    this.catchUp = undefined;
     const attached = this.attached;
     if (!attached) return;
     this.attached = undefined;
@@ -485,30 +509,32 @@ export class RedisBackend implements SseBackend {
     return { reason: 'unknown-id' };
   }
 
-  /** Handles one message from the bus or this instance's channel; a bad one is logged, never thrown. */
-  private receive(message: Buffer): void {
-    if (this.held) {
-      this.held.push(message);
-      return;
-    }
-    this.handle(message);
-  }
-
-  private handle(message: Buffer): void {
-    let decoded: { header: BusHeader; frame: Buffer };
+  /** Takes one message from the bus or this instance's channel; a bad one is logged, never thrown. */
+  private receive(buffer: Buffer): void {
+    let message: BusMessage;
     try {
-      decoded = decodeBusMessage(message);
+      message = decodeBusMessage(buffer);
     } catch (error) {
       this.logger.error(SseMessages.redisBadMessage((error as Error).message));
       return;
     }
-    const { header, frame } = decoded;
+    const catchUp = this.catchUp;
+    if (catchUp === undefined) return this.handle(message);
+    const { header } = message;
+    // List requests and answers have no order to keep with events.
+    if (header.k === 'q' || header.k === 'a') return this.handle(message);
+    if (catchUp.held.hold(message, buffer.length)) return;
+    // Past the bound. A targeted send carries no id a client could replay it from: early is
+    // better than lost. A dropped event of ours reached no one here.
+    if (header.k === 'c' || header.k === 'u') this.handle(message);
+    else if (header.k === 'e' && header.o === this.instanceId) this.own.settle(header.p, 0);
+  }
+
+  private handle({ header, frame }: BusMessage): void {
     const delivery = this.context.delivery;
     switch (header.k) {
       case 'e': {
-        // Already delivered by a catch-up (the bus may still bring it once the subscription is back).
-        const last = this.delivered.get(header.c);
-        if (last !== undefined && comparePositions(header.p, last) <= 0) return;
+        this.noteSeen(header.g);
         const outbound: OutboundFrame = {
           bytes: frame,
           isEvent: true,
@@ -521,18 +547,19 @@ export class RedisBackend implements SseBackend {
           outbound,
           header.x.length > 0 ? new Set(header.x) : undefined,
         );
-        this.track(header.c, header.p, delivered);
-        if (header.o === this.instanceId) this.settle(header.p, delivered);
+        if (header.o === this.instanceId) this.own.settle(header.p, delivered);
         return;
       }
       case 'f': {
+        this.noteSeen(header.g);
         if (header.o === this.instanceId && header.p === undefined) return;
         const last =
           frame.length > 0
             ? { bytes: frame, isEvent: true, channel: header.c, position: header.p }
             : undefined;
         const ended = delivery.finishChannel(header.c, last);
-        if (header.o === this.instanceId && header.p !== undefined) this.settle(header.p, ended);
+        if (header.o === this.instanceId && header.p !== undefined)
+          this.own.settle(header.p, ended);
         return;
       }
       case 'c':
@@ -551,101 +578,222 @@ export class RedisBackend implements SseBackend {
     }
   }
 
-  /** Remembers the last position delivered to a channel's local subscribers, for catch-up. */
-  private track(channel: string, position: string, delivered: number): void {
-    this.delivered.delete(channel);
-    if (delivered === 0) return;
-    this.delivered.set(channel, position);
-    if (this.delivered.size > MAX_TRACKED_CHANNELS)
-      this.delivered.delete(this.delivered.keys().next().value as string);
+  /** Events arrive in sequence order, but a held or old-format message may not raise it. */
+  private noteSeen(sequence: number | undefined): void {
+    if (sequence !== undefined && sequence > this.seenSequence) this.seenSequence = sequence;
+  }
+
+  /** The subscriber is ready again: after a lost subscription, catch up (one catch-up at a time). */
+  private resume(): void {
+    if (!this.subscriptionLost || this.catchingUp || !this.attached) return;
+    this.catchingUp = this.runCatchUp().finally(() => (this.catchingUp = undefined));
   }
 
   /**
    * After the subscription was lost and came back: delivers what the local subscribers missed
-   * meanwhile, read from each channel's stream after the last position delivered here. Bus
-   * messages arriving during the catch-up wait; any at or before a channel's last delivered
-   * position is skipped, so connected clients see no gap and no duplicate without reconnecting.
+   * meanwhile, read from each of their channels' streams after the last event seen on the bus.
+   * Bus messages arriving during the catch-up are held (bounded) and handled after it, those the
+   * catch-up already delivered skipped, so connected clients see no gap and no duplicate without
+   * reconnecting. Local streams whose missed events cannot all be delivered (history trimmed
+   * past them, held messages over `catchUpBufferBytes`, Redis unreadable) are ended, so their
+   * clients replay with `Last-Event-ID`, or learn of the gap with a `reset`.
    */
-  private async catchUp(): Promise<void> {
-    if (!this.subscriptionLost || !this.attached) return;
-    this.subscriptionLost = false;
-    this.held = [];
-    const waitingBefore = [...this.waiting.keys()];
-    try {
-      // Confirms the subscription is active again before reading, so nothing falls in between.
-      await this.attached.subscriber.subscribe(this.keys.bus, this.keys.instance(this.instanceId));
-      for (const [channel, last] of [...this.delivered]) {
-        const entries = (await this.commands.xrange(
-          this.keys.history(channel),
-          `(${last}`,
-          '+',
-        )) as StreamEntry[];
-        for (const entry of entries) {
-          const bytes = Buffer.from(entryFrame(entry));
-          const delivered = this.context.delivery.toChannel(channel, {
-            bytes,
-            isEvent: true,
-            channel,
-            position: entry[0],
-          });
-          this.track(channel, entry[0], delivered);
+  private async runCatchUp(): Promise<void> {
+    const catchUp: CatchUp = {
+      held: new HeldMessages(this.options.catchUpBufferBytes),
+      delivered: new Map(),
+      read: new Set(),
+      evicted: new Set(),
+      finished: new Set(),
+      waitingBefore: this.own.pending(),
+      sequence: this.seenSequence,
+    };
+    this.catchUp = catchUp;
+    let failure: Error | undefined;
+    for (let attempt = 1; this.catchUp === catchUp; attempt++) {
+      this.subscriptionLost = false;
+      catchUp.read.clear();
+      try {
+        await this.catchUpPass(catchUp);
+        failure = undefined;
+      } catch (error) {
+        failure = error as Error;
+      }
+      // Lost again meanwhile: the bus may have dropped more, so read again (what was
+      // delivered is not delivered twice). Same for reads that failed, a few times.
+      if (this.subscriptionLost) continue;
+      if (failure === undefined || attempt >= CATCH_UP_ATTEMPTS) break;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS * attempt).unref());
+    }
+    // Closed meanwhile: nothing left to deliver to.
+    if (this.catchUp !== catchUp) return;
+    this.catchUp = undefined;
+    this.completeCatchUp(catchUp, failure);
+  }
+
+  private async catchUpPass(catchUp: CatchUp): Promise<void> {
+    const { subscriber, commands } = this.attached ?? {};
+    if (!subscriber || !commands) throw new Error(SseMessages.redisNotAttached());
+    // Confirms the subscription is active again before reading: whatever is published later
+    // arrives on the bus (and is held), so nothing falls in between.
+    await subscriber.subscribe(this.keys.bus, this.keys.instance(this.instanceId));
+    const channels = Object.keys(this.context.delivery.snapshot().channels);
+    for (let start = 0; start < channels.length; start += CATCH_UP_BATCH) {
+      const batch = channels.slice(start, start + CATCH_UP_BATCH);
+      const finished = await commands.mget(...batch.map((channel) => this.keys.finished(channel)));
+      await Promise.all(
+        batch.map(async (channel, index) => {
+          await this.catchUpChannel(catchUp, channel);
+          if (finished[index] !== null) catchUp.finished.add(channel);
+          catchUp.read.add(channel);
+        }),
+      );
+    }
+    // Its answer comes after every message published before the reads ended: from here on,
+    // nothing the bus brings can be something the catch-up read.
+    await subscriber.ping();
+  }
+
+  /** Delivers the channel's events with a sequence above the last one seen, oldest first. */
+  private async catchUpChannel(catchUp: CatchUp, channel: string): Promise<void> {
+    const key = this.keys.history(channel);
+    // Newest first, until an event seen before: for a short loss, within the first page.
+    const missed: StreamEntry[] = [];
+    let complete = true;
+    let seen: string | undefined;
+    let end = '+';
+    scan: for (;;) {
+      const page = (await this.commands.xrevrange(
+        key,
+        end,
+        '-',
+        'COUNT',
+        CATCH_UP_PAGE,
+      )) as StreamEntry[];
+      for (const entry of page) {
+        if (sequenceOf(entry) <= this.seenSequence) {
+          seen = entry[0];
+          break scan;
+        }
+        if (missed.length < CATCH_UP_PAGE) missed.push(entry);
+        else complete = false;
+      }
+      if (page.length < CATCH_UP_PAGE) break;
+      end = `(${(page.at(-1) as StreamEntry)[0]}`;
+    }
+    if (missed.length === 0) return;
+    // No event seen here is left in the stream: missed ones may have been trimmed too, and
+    // delivering the rest would move the clients' Last-Event-ID past the gap.
+    if (seen === undefined && (await this.historyTrimmed(key))) {
+      catchUp.evicted.add(channel);
+      return;
+    }
+    if (complete) return this.deliverMissed(catchUp, channel, missed.reverse());
+    // More than a page: read forward from the last event seen, a page at a time.
+    let start = seen === undefined ? '-' : `(${seen}`;
+    for (;;) {
+      const page = (await this.commands.xrange(
+        key,
+        start,
+        '+',
+        'COUNT',
+        CATCH_UP_PAGE,
+      )) as StreamEntry[];
+      this.deliverMissed(catchUp, channel, page);
+      if (page.length < CATCH_UP_PAGE) return;
+      start = `(${(page.at(-1) as StreamEntry)[0]}`;
+    }
+  }
+
+  private deliverMissed(catchUp: CatchUp, channel: string, entries: readonly StreamEntry[]): void {
+    const before = catchUp.delivered.get(channel);
+    for (const entry of entries) {
+      const [position] = entry;
+      if (before !== undefined && comparePositions(position, before) <= 0) continue;
+      const delivered = this.context.delivery.toChannel(channel, {
+        bytes: Buffer.from(entryFrame(entry)),
+        isEvent: true,
+        channel,
+        position,
+      });
+      catchUp.delivered.set(channel, position);
+      catchUp.sequence = Math.max(catchUp.sequence, sequenceOf(entry));
+      this.own.settleWaiting(position, delivered);
+    }
+  }
+
+  /**
+   * Whether entries were ever removed from the stream (trimmed to the history size or age,
+   * Redis 7 `entries-added`). Called when it holds no event seen here: if it never lost any,
+   * it holds every missed one (a channel whose first events came during the loss); otherwise
+   * some may be gone. Without that information (Redis before 7), assumes they are.
+   */
+  private async historyTrimmed(key: string): Promise<boolean> {
+    const info = (await this.commands.xinfo('STREAM', key)) as unknown[];
+    const added = info.indexOf('entries-added');
+    const length = info.indexOf('length');
+    if (added < 0 || length < 0) return true;
+    return Number(info[added + 1]) > Number(info[length + 1]);
+  }
+
+  private completeCatchUp(catchUp: CatchUp, failure: Error | undefined): void {
+    const delivery = this.context.delivery;
+    const ending = new Set<string>(catchUp.evicted);
+    for (const channel of catchUp.evicted)
+      this.logger.warn(SseMessages.redisCatchUpEvicted(channel));
+    const local = Object.keys(delivery.snapshot().channels);
+    if (failure !== undefined) {
+      this.logger.warn(SseMessages.redisCatchUpFailed(failure.message));
+      for (const channel of local) if (!catchUp.read.has(channel)) ending.add(channel);
+    }
+    if (catchUp.held.hasOverflowed) {
+      this.logger.warn(SseMessages.redisCatchUpOverflow(this.options.catchUpBufferBytes));
+      const dropped = catchUp.held.dropped();
+      for (const channel of dropped === 'all' ? local : dropped) ending.add(channel);
+    }
+    for (const message of catchUp.held.take()) {
+      const { header } = message;
+      if (header.k === 'e') {
+        const last = catchUp.delivered.get(header.c);
+        const duplicate = last !== undefined && comparePositions(header.p, last) <= 0;
+        // Not delivered to streams about to end: their clients must resume before the gap.
+        if (duplicate || ending.has(header.c)) {
+          this.noteSeen(header.g);
+          if (header.o === this.instanceId && !duplicate) this.own.settle(header.p, 0);
+          continue;
         }
       }
-    } catch (error) {
-      this.logger.warn(SseMessages.redisCatchUpFailed((error as Error).message));
-    } finally {
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const message of held) this.handle(message);
-      // Publishes of ours whose event reached no local subscriber while the subscription was
-      // down will never hear back from the bus: nothing was delivered here.
-      for (const position of waitingBefore)
-        if (this.waiting.has(position)) this.settle(position, 0);
+      if (header.k === 'f' && header.p !== undefined) {
+        const last = catchUp.delivered.get(header.c);
+        // The final event was caught up already: end the streams without sending it again.
+        if (last !== undefined && comparePositions(header.p, last) <= 0) {
+          const ended = delivery.finishChannel(header.c, undefined);
+          if (header.o === this.instanceId) this.own.settle(header.p, ended);
+          continue;
+        }
+      }
+      this.handle(message);
     }
+    this.noteSeen(catchUp.sequence);
+    for (const channel of catchUp.finished) delivery.finishChannel(channel, undefined);
+    let streams = 0;
+    let channels = 0;
+    // The module has no other way to end a channel's streams than as finished. The channel is
+    // not marked finished, so their reconnects are accepted and replay from the streams.
+    for (const channel of ending) {
+      const ended = delivery.finishChannel(channel, undefined);
+      streams += ended;
+      if (ended > 0) channels++;
+    }
+    if (streams > 0) this.logger.warn(SseMessages.redisCatchUpEnded(streams, channels));
+    // Publishes of ours whose event reached no local subscriber while the subscription was
+    // down will never hear back from the bus: nothing was delivered here.
+    for (const position of catchUp.waitingBefore) this.own.settleWaiting(position, 0);
   }
 
   private async answer(to: string, request: string, filter: ConnectionFilter): Promise<void> {
     const message = encodeBusMessage({ k: 'a', r: request, l: this.context.delivery.list(filter) });
     await this.commands.publish(this.keys.instance(to), message).catch(() => undefined);
-  }
-
-  /** Resolves with how many local connections took our own event, once the bus brings it back. */
-  private ownDelivery(position: string): Promise<number> {
-    const seen = this.early.get(position);
-    if (seen !== undefined) {
-      this.early.delete(position);
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve) => {
-      this.waiting.set(position, { resolve, deadline: Date.now() + OWN_DELIVERY_TIMEOUT_MS });
-      this.sweepTimer ??= setInterval(() => this.sweep(), 1_000).unref();
-    });
-  }
-
-  private settle(position: string, delivered: number): void {
-    const waiter = this.waiting.get(position);
-    if (waiter) {
-      this.waiting.delete(position);
-      waiter.resolve(delivered);
-      return;
-    }
-    this.early.set(position, delivered);
-    if (this.early.size > MAX_EARLY_DELIVERIES)
-      this.early.delete(this.early.keys().next().value as string);
-  }
-
-  /** Publishes whose event never came back (our subscription was down) report 0 deliveries. */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [position, waiter] of this.waiting) {
-      if (waiter.deadline > now) continue;
-      this.waiting.delete(position);
-      waiter.resolve(0);
-    }
-    if (this.waiting.size === 0) {
-      clearInterval(this.sweepTimer);
-      this.sweepTimer = undefined;
-    }
   }
 
   private async otherInstances(): Promise<string[]> {

@@ -62,6 +62,16 @@ class ControlController {
     return this.registry.stats();
   }
 
+  /** This instance's own connections: `list()`, `count()` and `get()` stay local. */
+  @Get('list')
+  list(@Query('channel') channel?: string, @Query('id') id?: string) {
+    return {
+      list: this.registry.list({ channel }),
+      count: this.registry.count({ channel }),
+      get: id === undefined ? null : (this.registry.get(id) ?? null),
+    };
+  }
+
   @Get('cluster-stats')
   clusterStats() {
     return answer(() => this.registry.clusterStats());
@@ -93,6 +103,12 @@ async function main(): Promise<void> {
         backend: new RedisBackend({
           url: env.REDIS_URL,
           presenceIntervalMs: Number(env.PRESENCE_MS ?? 500),
+          listTimeoutMs: Number(env.LIST_TIMEOUT_MS ?? 1_000),
+          ...(env.CATCH_UP_BUFFER_BYTES && {
+            catchUpBufferBytes: Number(env.CATCH_UP_BUFFER_BYTES),
+          }),
+          // Names its connections, so a test can cut this instance's subscription alone.
+          ...(env.REDIS_NAME && { redis: { connectionName: env.REDIS_NAME } }),
         }),
         heartbeatIntervalMs: Number(env.HEARTBEAT_MS ?? 200),
         history: { size: Number(env.HISTORY_SIZE ?? 10_000) },

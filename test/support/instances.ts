@@ -16,6 +16,10 @@ export interface Instance {
   stop(): Promise<void>;
   /** Crash (SIGKILL): no shutdown hook runs. */
   crash(): Promise<void>;
+  /** Freezes the process (SIGSTOP): it reads nothing, answers nothing, until `resume()`. */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
 }
 
 /** The test instance (test/instances/instance.main.ts); it prints `READY <url>`. */
@@ -66,12 +70,18 @@ function instance(child: ChildProcess, url: string, output: () => string): Insta
       }),
     get: (path) => call(path),
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null) {
+        // A paused process would not run its shutdown hooks.
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+      }
       await exited;
     },
     crash: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
   };
 }

@@ -17,6 +17,10 @@ export interface RedisServer {
   start(): Promise<void>;
   /** Stops it for good and removes its folder. */
   dispose(): Promise<void>;
+  /** Runs one command with redis-cli (plain TCP servers only) and returns its output. */
+  cli(...args: string[]): string;
+  /** Closes the pub/sub connections whose client name is `name`; returns how many. */
+  killSubscribers(name: string): number;
 }
 
 export async function startRedis(
@@ -42,7 +46,9 @@ export async function startRedis(
       server.on('error', (error) =>
         reject(
           new Error(
-            `Could not start redis-server (install it: bash scripts/install-test-deps.sh): ${error.message}`,
+            `Could not start redis-server (${error.message}). The Redis tests need it on the PATH: ` +
+              '`npm run test:all` installs it, `npm test` does not; run `bash scripts/install-test-deps.sh` ' +
+              '(Debian package redis-server) once.',
           ),
         ),
       );
@@ -57,6 +63,10 @@ export async function startRedis(
       child.kill('SIGTERM');
     });
   await start();
+  const cli = (...command: string[]) => {
+    if (options.tls) throw new Error('cli() speaks plain TCP only');
+    return execFileSync('redis-cli', ['-p', String(port), ...command]).toString();
+  };
   return {
     url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
@@ -66,6 +76,15 @@ export async function startRedis(
     dispose: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    cli,
+    killSubscribers: (name) => {
+      const ids = cli('CLIENT', 'LIST', 'TYPE', 'pubsub')
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)?.[1] as string);
+      for (const id of ids) cli('CLIENT', 'KILL', 'ID', id);
+      return ids.length;
     },
   };
 }

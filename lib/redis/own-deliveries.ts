@@ -1,0 +1,95 @@
+/** How long a publish waits to see its own event delivered locally before reporting 0. */
+const TIMEOUT_MS = 5_000;
+/** Bound on publishes waiting at once, and on deliveries seen before their publish returned. */
+const MAX_ENTRIES = 10_000;
+
+/**
+ * How many local connections took the events this instance published. Every instance delivers
+ * from the bus, the publisher included, so a publish learns its count only when its own event
+ * comes back. Both maps are bounded: past `maxEntries`, the oldest waiting publish reports 0 at
+ * once (as one whose event never comes back does after `timeoutMs`), and the oldest early count
+ * is forgotten.
+ */
+export class OwnDeliveries {
+  private readonly waiting = new Map<
+    string,
+    { readonly resolve: (delivered: number) => void; readonly deadline: number }
+  >();
+  /** Deliveries of our own events seen before their publish call returned; normally claimed at once. */
+  private readonly early = new Map<string, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly timeoutMs = TIMEOUT_MS,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
+
+  /** Resolves with the local delivery count of the event at `position` once it is known. */
+  wait(position: string): Promise<number> {
+    const seen = this.early.get(position);
+    if (seen !== undefined) {
+      this.early.delete(position);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve) => {
+      this.waiting.set(position, { resolve, deadline: Date.now() + this.timeoutMs });
+      if (this.waiting.size > this.maxEntries) this.resolveOldest();
+      this.sweepTimer ??= setInterval(() => this.sweep(), Math.min(1_000, this.timeoutMs)).unref();
+    });
+  }
+
+  /** Our event at `position` reached `delivered` local connections. */
+  settle(position: string, delivered: number): void {
+    if (this.settleWaiting(position, delivered)) return;
+    this.early.set(position, delivered);
+    if (this.early.size > this.maxEntries)
+      this.early.delete(this.early.keys().next().value as string);
+  }
+
+  /** Like `settle()`, for a delivery that may not be ours: ignored unless a publish waits for it. */
+  settleWaiting(position: string, delivered: number): boolean {
+    const waiter = this.waiting.get(position);
+    if (!waiter) return false;
+    this.waiting.delete(position);
+    waiter.resolve(delivered);
+    return true;
+  }
+
+  /** Positions publishes wait for now. */
+  pending(): string[] {
+    return [...this.waiting.keys()];
+  }
+
+  /** Every waiting publish reports 0; for shutdown. */
+  clear(): void {
+    for (const { resolve } of this.waiting.values()) resolve(0);
+    this.waiting.clear();
+    this.early.clear();
+    this.stopSweeping();
+  }
+
+  private resolveOldest(): void {
+    const [position, waiter] = this.waiting.entries().next().value as [
+      string,
+      { resolve: (delivered: number) => void },
+    ];
+    this.waiting.delete(position);
+    waiter.resolve(0);
+  }
+
+  /** Publishes whose event never came back (our subscription was down) report 0 deliveries. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [position, waiter] of this.waiting) {
+      if (waiter.deadline > now) continue;
+      this.waiting.delete(position);
+      waiter.resolve(0);
+    }
+    if (this.waiting.size === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+}
