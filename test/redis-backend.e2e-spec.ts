@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import {
   BroadcastService,
   ConnectionRegistry,
@@ -12,6 +13,7 @@ import { hubModule } from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
+import { waitUntil } from './support/wait.js';
 
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
@@ -154,6 +156,54 @@ describe('Redis backend semantics', () => {
     expect(await broadcast.finish('jobs/5')).toEqual({ ended: 1 });
     await job.ended;
     expect((await openRawStream(`${running.url}/hub/jobs/5`)).status).toBe(204);
+  });
+
+  it('makes one round trip per publish: one EVALSHA and no other command', async () => {
+    // No presence report may fall inside the measured window.
+    const backend = new RedisBackend({
+      url: redis.url,
+      keyPrefix: `t${++prefix}:`,
+      presenceIntervalMs: 300_000,
+    });
+    running = await startApp(hubModule({ backend }), 'express');
+    broadcast = running.app.get(BroadcastService);
+    const listener = await openRawStream(`${running.url}/hub/rooms/trips`);
+    await opened(listener);
+    // The first publish after Redis starts also loads the script (EVALSHA, then EVAL).
+    await broadcast.publish('rooms/trips', 'warm-up');
+    const fence = new Redis(redis.url);
+    // monitor() opens a connection of its own, in monitor mode.
+    const monitor = await fence.monitor();
+    const commands: Array<{ command: string; fromScript: boolean }> = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) =>
+      commands.push({ command: (args[0] ?? '').toLowerCase(), fromScript: source === 'lua' }),
+    );
+    try {
+      const N = 60;
+      for (let i = 0; i < N; i += 10) {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/trips', i + j)),
+        );
+        expect(results.every((result) => result.delivered === 1)).toBe(true);
+      }
+      // MONITOR reports commands in execution order: once the fence shows, every publish has.
+      await fence.echo('fence');
+      await waitUntil(
+        () => commands.some((c) => c.command === 'echo'),
+        () => JSON.stringify(commands.slice(-5)),
+      );
+      const issued = commands.filter((c) => !c.fromScript && c.command !== 'echo');
+      expect(issued.map((c) => c.command)).toEqual(Array.from({ length: N }, () => 'evalsha'));
+      const inScript: Record<string, number> = {};
+      for (const { command } of commands.filter((c) => c.fromScript))
+        inScript[command] = (inScript[command] ?? 0) + 1;
+      expect(inScript).toEqual({ incr: N, xadd: N, pexpire: N, publish: N });
+      await listener.waitFor((events) => events.length === N + 1);
+    } finally {
+      listener.close();
+      monitor.disconnect();
+      fence.disconnect();
+    }
   });
 
   it('has no gap and no duplicate across reconnects while 10,000 events are published', async () => {
