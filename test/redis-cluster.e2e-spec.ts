@@ -204,6 +204,66 @@ describe('Redis backend across app instances in separate processes', () => {
     });
   });
 
+  it('keeps list(), count(), get() and stats() local while listCluster() sees every instance', async () => {
+    const [a, b] = await start(2);
+    const onA = await open(a as Instance, '/hub/greet/local', { 'x-user': 'ada' });
+    const onB = await open(b as Instance, '/hub/greet/local', { 'x-user': 'bob' });
+    const idOf = async (stream: RawStream) =>
+      JSON.parse((await stream.waitFor((events) => events.length === 1))[0]?.data ?? '{}')
+        .connectionId as string;
+    const [idOnA, idOnB] = [await idOf(onA), await idOf(onB)];
+    type Local = { list: SseConnectionInfo[]; count: number; get: SseConnectionInfo | null };
+    const local = async (instance: Instance, id: string) =>
+      (await instance.get<Local>(`/control/list?channel=rooms/local&id=${id}`)).body;
+
+    const fromA = await local(a as Instance, idOnB);
+    expect(fromA.list.map((info) => info.id)).toEqual([idOnA]);
+    expect(fromA.count).toBe(1);
+    expect(fromA.get).toBeNull();
+    expect((await local(a as Instance, idOnA)).get).toMatchObject({ id: idOnA, userId: 'ada' });
+    expect((await local(b as Instance, idOnA)).list.map((info) => info.id)).toEqual([idOnB]);
+    const stats = (await (a as Instance).get<{ connections: number }>('/control/stats')).body;
+    expect(stats.connections).toBe(1);
+
+    const cluster = (
+      await (a as Instance).get<SseConnectionInfo[]>('/control/cluster-list?channel=rooms/local')
+    ).body;
+    expect(cluster.map((info) => info.id).sort()).toEqual([idOnA, idOnB].sort());
+    expect(cluster.find((info) => info.id === idOnB)).toMatchObject({
+      userId: 'bob',
+      channels: ['rooms/local'],
+      connectedAt: expect.any(String),
+    });
+  });
+
+  it('answers listCluster() after listTimeoutMs without an instance that does not answer', async () => {
+    const [a, b, c] = await start(3, { LIST_TIMEOUT_MS: '300' });
+    for (const instance of [a, b, c] as Instance[]) await open(instance, '/hub/rooms/slow');
+    const list = async () =>
+      (await (a as Instance).get<SseConnectionInfo[]>('/control/cluster-list?channel=rooms/slow'))
+        .body;
+    const everyone = await list();
+    expect(everyone).toHaveLength(3);
+    const ofC = (
+      await (c as Instance).get<{ list: SseConnectionInfo[] }>('/control/list?channel=rooms/slow')
+    ).body.list[0]?.instance;
+    // Frozen, c still counts as live (its report has not expired) but cannot answer.
+    (c as Instance).pause();
+    try {
+      const started = Date.now();
+      const listed = await list();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(listed.map((info) => info.instance).sort()).toEqual(
+        everyone
+          .map((info) => info.instance)
+          .filter((instance) => instance !== ofC)
+          .sort(),
+      );
+    } finally {
+      (c as Instance).resume();
+    }
+  });
+
   it('answers 204 on every instance once a channel is finished on one', async () => {
     const [a, b] = await start(2);
     const job = await open(b as Instance, '/hub/jobs/77');

@@ -14,6 +14,7 @@ import { CapturedLogs, startApp } from './support/app.js';
 import { startInstance, type Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
+import { waitUntil } from './support/wait.js';
 
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,6 +35,13 @@ const within = <T>(promise: Promise<T>, timeoutMs: number, what: string): Promis
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
+/** Waits until the instance has written `text` (its output pipe may lag behind its sockets). */
+const logged = (instance: Instance, text: string) =>
+  waitUntil(
+    () => instance.output().includes(text),
+    () => `no "${text}" in:\n${instance.output()}`,
+    10_000,
+  );
 /** Publishes once Redis answers again (the client reconnects with a short backoff). */
 const publishWhenBack = async (instance: Instance, channel: string, data: string) => {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -105,6 +113,52 @@ describe('Redis outages', () => {
     await back.waitFor((events) => events.length === 1);
     expect(datas(back)).toEqual(['after']);
     expect(b.output()).toContain('Redis connection lost');
+  });
+
+  it('rejects sends that need Redis while it is down, and still delivers sendTo() to a local connection', async () => {
+    instances = await Promise.all([
+      startInstance({ REDIS_URL: redis.url, ADAPTER: 'express' }),
+      startInstance({ REDIS_URL: redis.url, ADAPTER: 'fastify' }),
+    ]);
+    const [a, b] = instances as [Instance, Instance];
+    const greeted = await open(b, '/hub/greet/out', { 'x-user': 'ada' });
+    const [welcome] = await greeted.waitFor((events) => events.length === 1);
+    const connectionId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
+    type Sent = { delivered?: number; name?: string; message?: string };
+    await redis.stop();
+    try {
+      const toRemote = await a.post<Sent>('/control/send-to', {
+        connectionId,
+        event: { data: 'x' },
+      });
+      expect(toRemote.status).toBe(503);
+      expect(toRemote.body).toMatchObject({
+        name: 'SseBackendUnavailableError',
+        message: expect.stringContaining(`sendTo("${connectionId}") was not carried out`),
+      });
+      const toUser = await a.post<Sent>('/control/send-to-user', {
+        userId: 'ada',
+        event: { data: 'x' },
+      });
+      expect(toUser.status).toBe(503);
+      expect(toUser.body).toMatchObject({
+        name: 'SseBackendUnavailableError',
+        message: expect.stringContaining('sendToUser("ada") was not carried out'),
+      });
+      const finish = await a.post<Sent>('/control/finish', { channel: 'jobs/out' });
+      expect(finish.status).toBe(503);
+      expect(finish.body.message).toContain('finish("jobs/out") was not carried out');
+      // The connection is on b itself: no Redis involved.
+      const local = await b.post<Sent>('/control/send-to', {
+        connectionId,
+        event: { data: 'local' },
+      });
+      expect(local).toEqual({ status: 201, body: { delivered: 1 } });
+      await greeted.waitFor((events) => events.length === 2);
+      expect(datas(greeted).slice(1)).toEqual(['local']);
+    } finally {
+      await redis.start();
+    }
   });
 
   it('delivers what was published while one instance had lost its subscription, once, in order', async () => {
@@ -267,7 +321,7 @@ describe('Redis catch-up after a lost subscription', () => {
     await within(trimmed.ended, 10_000, 'the stream on b to end');
     // Nothing after the gap: the client's Last-Event-ID stays before it.
     expect(datas(trimmed)).toEqual(['seen']);
-    expect(b.output()).toContain('the history of "rooms/trim" no longer holds every event');
+    await logged(b, 'the history of "rooms/trim" no longer holds every event');
     const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
     const [reset] = await resumed.waitFor((events) => events.length === 1);
     expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
@@ -286,19 +340,23 @@ describe('Redis catch-up after a lost subscription', () => {
         );
       }
     })();
-    await busy.waitFor((events) => events.length >= 10);
-    for (let cut = 0; cut < 20 && busy.response.readable; cut++) {
-      redis.killSubscribers('b');
-      await Promise.race([busy.ended, sleep(1_000)]);
+    let resumed: RawStream;
+    try {
+      await busy.waitFor((events) => events.length >= 10);
+      for (let cut = 0; cut < 20 && busy.response.readable; cut++) {
+        redis.killSubscribers('b');
+        await Promise.race([busy.ended, sleep(1_000)]);
+      }
+      await within(busy.ended, 10_000, 'the stream on b to end');
+      await logged(b, 'more than catchUpBufferBytes (0) of messages arrived meanwhile');
+      resumed = await open(b, '/hub/rooms/busy', {
+        'last-event-id': busy.events.at(-1)?.id as string,
+      });
+      await resumed.waitFor((events) => events.length >= 10, 10_000);
+    } finally {
+      publishing = false;
+      await publisher;
     }
-    await within(busy.ended, 10_000, 'the stream on b to end');
-    expect(b.output()).toContain('more than catchUpBufferBytes (0) of messages arrived meanwhile');
-    const resumed = await open(b, '/hub/rooms/busy', {
-      'last-event-id': busy.events.at(-1)?.id as string,
-    });
-    await resumed.waitFor((events) => events.length >= 10, 10_000);
-    publishing = false;
-    await publisher;
     const all = await history(a, 'rooms/busy');
     await resumed.waitFor((events) => busy.events.length + events.length >= all.length, 10_000);
     expect([...datas(busy), ...datas(resumed)]).toEqual(all.map((entry) => entry.data));

@@ -30,7 +30,7 @@ export class RedisBackendOptions {
   @IsObject({ message: 'tls must be true or an object of tls.connect() options' })
   tls?: boolean | Record<string, unknown>;
 
-  /** Further ioredis options (e.g. `password`, `db`), merged over those from the URL. */
+  /** Further ioredis options (e.g. `password`, `db`); where the URL sets the same, the URL wins. */
   @IsOptional()
   @IsObject({ message: 'redis must be an object of ioredis options' })
   redis?: Record<string, unknown>;
