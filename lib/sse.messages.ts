@@ -51,6 +51,8 @@ export const SseMessages = {
     `Invalid RedisBackend options:\n  - ${details.join('\n  - ')}`,
   redisUnreachable: (where: string, reason: string) =>
     `RedisBackend could not connect to ${where}: ${reason}`,
+  redisNoAnswer: (timeoutMs: number) =>
+    `no answer within connectTimeoutMs (${timeoutMs} ms) of connecting`,
   redisLost: (reason: string) =>
     `Redis connection lost (${reason}); publishes fail until it returns, local streams stay open`,
   redisRestored: () => 'Redis connection restored; subscriptions renewed',

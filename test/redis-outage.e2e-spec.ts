@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -370,8 +371,9 @@ describe('RedisBackend over TLS', () => {
   });
   afterAll(() => redis?.dispose());
 
-  it('streams through a TLS connection to Redis', async () => {
-    const backend = new RedisBackend({ url: redis.url, tls: { ca: redis.ca } });
+  it('streams through a TLS connection to Redis, which the tls option enables on a redis:// URL', async () => {
+    const url = redis.url.replace('rediss://', 'redis://');
+    const backend = new RedisBackend({ url, tls: { ca: redis.ca } });
     const running = await startApp(hubModule({ backend }), 'express');
     try {
       const stream = await openRawStream(`${running.url}/hub/rooms/tls`);
@@ -384,21 +386,26 @@ describe('RedisBackend over TLS', () => {
     }
   });
 
-  it('refuses to boot against a server whose certificate it does not trust', async () => {
-    @Module({
-      imports: [
-        SseModule.forRoot({
-          backend: new RedisBackend({ url: redis.url, connectTimeoutMs: 2000 }),
+  it.each([
+    ['a rediss:// URL', (url: string) => new RedisBackend({ url, connectTimeoutMs: 2000 })],
+    [
+      'tls: true on a redis:// URL',
+      (url: string) =>
+        new RedisBackend({
+          url: url.replace('rediss://', 'redis://'),
+          tls: true,
+          connectTimeoutMs: 2000,
         }),
-      ],
-    })
+    ],
+  ])('with %s, refuses to boot against a certificate it does not trust', async (_, backend) => {
+    @Module({ imports: [SseModule.forRoot({ backend: backend(redis.url) })] })
     class UntrustedModule {}
     const app = await NestFactory.create(UntrustedModule, {
       logger: new CapturedLogs(),
       abortOnError: false,
     });
     await expect(app.init()).rejects.toThrow(
-      /RedisBackend could not connect to rediss:\/\/127\.0\.0\.1:\d+: .*certificate/,
+      /RedisBackend could not connect to rediss?:\/\/127\.0\.0\.1:\d+: .*certificate/,
     );
     await app.close().catch(() => undefined);
   });
@@ -418,6 +425,34 @@ describe('RedisBackend at boot', () => {
     expect(() => new RedisBackend({ keyprefix: 'x' } as never)).toThrow(
       'keyprefix is not a RedisBackend option',
     );
+  });
+
+  it('fails the boot after connectTimeoutMs when the server accepts the connection but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      @Module({
+        imports: [
+          SseModule.forRoot({
+            backend: new RedisBackend({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }),
+          }),
+        ],
+      })
+      class SilentModule {}
+      const app = await NestFactory.create(SilentModule, {
+        logger: new CapturedLogs(),
+        abortOnError: false,
+      });
+      await expect(app.init()).rejects.toThrow(
+        `RedisBackend could not connect to redis://127.0.0.1:${port}: no answer within connectTimeoutMs (300 ms)`,
+      );
+      await app.close().catch(() => undefined);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('fails the boot with a clear error when Redis cannot be reached, without the password', async () => {

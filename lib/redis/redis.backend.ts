@@ -402,13 +402,24 @@ export class RedisBackend implements SseBackend {
     let reason: Error | undefined;
     const remember = (error: Error) => (reason ??= error);
     client.on('error', remember);
+    // ioredis's connectTimeout ends at the TCP handshake: a server that accepts the connection
+    // and never answers would hold the boot forever.
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.options.connectTimeoutMs;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(SseMessages.redisNoAnswer(timeoutMs))), timeoutMs);
+    });
+    const connecting = client.connect();
+    // Once given up on, it rejects when the client is disconnected: nobody waits for that.
+    connecting.catch(() => undefined);
     try {
-      await client.connect();
+      await Promise.race([connecting, silent]);
     } catch (failure) {
       const error = reason ?? (failure as Error);
       const where = this.options.url.replace(/\/\/[^@]*@/, '//');
       throw new Error(SseMessages.redisUnreachable(where, error.message), { cause: error });
     } finally {
+      clearTimeout(timer);
       client.off('error', remember);
     }
   }
