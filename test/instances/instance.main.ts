@@ -9,7 +9,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { BroadcastService, ConnectionRegistry, SseModule, type SseEvent } from '../../lib/index.js';
 import { RedisBackend } from '../../lib/redis/index.js';
-import { AdminGuard, HubController, Jobs, UserFromHeaderGuard } from '../fixtures/hub.fixture.js';
+import {
+  AdminGuard,
+  HubController,
+  Jobs,
+  OpeningGate,
+  UserFromHeaderGuard,
+} from '../fixtures/hub.fixture.js';
 
 interface PublishBody {
   channel: string;
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
       }),
     ],
     controllers: [HubController, ControlController],
-    providers: [Jobs, UserFromHeaderGuard, AdminGuard],
+    providers: [Jobs, OpeningGate, UserFromHeaderGuard, AdminGuard],
   })
   class InstanceModule {}
 
