@@ -8,6 +8,7 @@ import {
   SseModule,
   type PublishResult,
   type SseHistoryEntry,
+  type SseRegistryStats,
 } from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
@@ -237,6 +238,26 @@ describe('Redis catch-up after a lost subscription', () => {
   };
   const history = async (instance: Instance, channel: string) =>
     (await instance.get<SseHistoryEntry[]>(`/control/history?channel=${channel}&limit=10000`)).body;
+  /**
+   * The reasons the instance's registry gave, in `events$` and in `stats().disconnects`, for
+   * the closed streams of `channel`, once it has closed one (it may close them after the
+   * client saw its stream end).
+   */
+  const disconnectReasons = async (instance: Instance, channel: string) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { body: log } =
+        await instance.get<Array<{ channels: string[]; reason: string }>>('/control/disconnects');
+      const reasons = log.filter((d) => d.channels.includes(channel)).map((d) => d.reason);
+      if (reasons.length > 0) {
+        const { body: stats } = await instance.get<SseRegistryStats>('/control/stats');
+        return { events: reasons, stats: stats.disconnects };
+      }
+      if (Date.now() > deadline)
+        throw new Error(`no stream of "${channel}" closed on ${instance.url}`);
+      await sleep(50);
+    }
+  };
   /** Runs `offline` while `b` is frozen and its subscription is closed. */
   const whileCutOff = async (server: RedisServer, b: Instance, offline: () => Promise<void>) => {
     b.pause();
@@ -309,6 +330,10 @@ describe('Redis catch-up after a lost subscription', () => {
       ['done', 'ok'],
     ]);
     expect((await openRawStream(`${b.url}/hub/jobs/cut`)).status).toBe(204);
+    expect(await disconnectReasons(b, 'jobs/cut')).toEqual({
+      events: ['finished'],
+      stats: { finished: 1 },
+    });
   });
 
   it('ends the streams of a channel whose missed events history no longer holds, so their clients get a reset', async () => {
@@ -323,6 +348,11 @@ describe('Redis catch-up after a lost subscription', () => {
     // Nothing after the gap: the client's Last-Event-ID stays before it.
     expect(datas(trimmed)).toEqual(['seen']);
     await logged(b, 'the history of "rooms/trim" no longer holds every event');
+    // Not `finished`: the channel goes on, its clients are to come back and resync.
+    expect(await disconnectReasons(b, 'rooms/trim')).toEqual({
+      events: ['resync'],
+      stats: { resync: 1 },
+    });
     const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
     const [reset] = await resumed.waitFor((events) => events.length === 1);
     expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
@@ -350,6 +380,10 @@ describe('Redis catch-up after a lost subscription', () => {
       }
       await within(busy.ended, 10_000, 'the stream on b to end');
       await logged(b, 'more than catchUpBufferBytes (0) of messages arrived meanwhile');
+      expect(await disconnectReasons(b, 'rooms/busy')).toEqual({
+        events: ['resync'],
+        stats: { resync: 1 },
+      });
       resumed = await open(b, '/hub/rooms/busy', {
         'last-event-id': busy.events.at(-1)?.id as string,
       });

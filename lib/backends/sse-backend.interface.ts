@@ -3,6 +3,7 @@ import type { ReplayPositions } from '../connection/sse-connection.js';
 import type { SseHistoryEntry } from '../interfaces/history.interface.js';
 import type { PublishResult } from '../interfaces/publish.interface.js';
 import type {
+  SseCloseReason,
   SseClusterStats,
   SseConnectionInfo,
 } from '../interfaces/sse-connection-info.interface.js';
@@ -23,6 +24,12 @@ export interface SseLocalDelivery {
   toUser(userId: string, frame: OutboundFrame): number;
   /** Ends the channel's local streams after `lastFrame`; returns how many. */
   finishChannel(channel: string, lastFrame: OutboundFrame | undefined): number;
+  /**
+   * Ends the channel's local streams with `reason` (after what they have queued), the channel
+   * itself going on: for a backend that cannot deliver their next events in order, `'resync'`
+   * sends their clients back with `Last-Event-ID`. Returns how many.
+   */
+  disconnectChannel(channel: string, reason: SseCloseReason): number;
   /** This process's connections and totals, for cluster-wide views. */
   snapshot(): SseLocalSnapshot;
   list(filter: ConnectionFilter): SseConnectionInfo[];

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { SseLocalDelivery, SseLocalSnapshot } from '../backends/sse-backend.interface.js';
-import type { SseConnectionInfo } from '../interfaces/sse-connection-info.interface.js';
+import type {
+  SseCloseReason,
+  SseConnectionInfo,
+} from '../interfaces/sse-connection-info.interface.js';
 import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool, type ConnectionFilter } from './connection-pool.js';
 import type { OutboundFrame } from './outbound-frame.js';
@@ -30,10 +33,11 @@ export class LocalDelivery implements SseLocalDelivery {
   }
 
   finishChannel(channel: string, lastFrame: OutboundFrame | undefined): number {
-    // Copied: ending a stream removes it from the set being iterated.
-    const members = [...(this.hub.members(channel) ?? [])];
-    for (const connection of members) connection.end('finished', lastFrame);
-    return members.length;
+    return this.endChannel(channel, 'finished', lastFrame);
+  }
+
+  disconnectChannel(channel: string, reason: SseCloseReason): number {
+    return this.endChannel(channel, reason, undefined);
   }
 
   snapshot(): SseLocalSnapshot {
@@ -42,5 +46,16 @@ export class LocalDelivery implements SseLocalDelivery {
 
   list(filter: ConnectionFilter): SseConnectionInfo[] {
     return this.pool.matching(filter).map((connection) => connection.info());
+  }
+
+  private endChannel(
+    channel: string,
+    reason: SseCloseReason,
+    lastFrame: OutboundFrame | undefined,
+  ): number {
+    // Copied: ending a stream removes it from the set being iterated.
+    const members = [...(this.hub.members(channel) ?? [])];
+    for (const connection of members) connection.end(reason, lastFrame);
+    return members.length;
   }
 }

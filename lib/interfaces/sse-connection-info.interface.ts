@@ -7,7 +7,9 @@ export type SseConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
 /**
  * Why a stream ended: the `client` went away; the handler's stream `complete`d or `error`ed;
  * the app `disconnect`ed it; it was a `slow-consumer`; it reached `max-duration`; its channel was
- * `finished`; or the application is in `shutdown`.
+ * `finished`; the backend could not bring it every event in order and ended it so that the
+ * client reconnects with `Last-Event-ID` to `resync` from history (the channel goes on); or the
+ * application is in `shutdown`.
  */
 export type SseCloseReason =
   | 'client'
@@ -17,6 +19,7 @@ export type SseCloseReason =
   | 'slow-consumer'
   | 'max-duration'
   | 'finished'
+  | 'resync'
   | 'shutdown';
 
 /** A snapshot of one connection, as `ConnectionRegistry` reports it. */

@@ -789,10 +789,9 @@ export class RedisBackend implements SseBackend {
     for (const channel of catchUp.finished) delivery.finishChannel(channel, undefined);
     let streams = 0;
     let channels = 0;
-    // The module has no other way to end a channel's streams than as finished. The channel is
-    // not marked finished, so their reconnects are accepted and replay from the streams.
+    // Not finished: their clients come back with Last-Event-ID and replay from the streams.
     for (const channel of ending) {
-      const ended = delivery.finishChannel(channel, undefined);
+      const ended = delivery.disconnectChannel(channel, 'resync');
       streams += ended;
       if (ended > 0) channels++;
     }

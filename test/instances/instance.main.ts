@@ -4,10 +4,27 @@
  * test/support/instances.ts from its compiled form; prints `READY <url>` when listening.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpException, Module, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  Injectable,
+  Module,
+  Post,
+  Query,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { BroadcastService, ConnectionRegistry, SseModule, type SseEvent } from '../../lib/index.js';
+import type { Subscription } from 'rxjs';
+import {
+  BroadcastService,
+  ConnectionRegistry,
+  SseModule,
+  type SseCloseReason,
+  type SseEvent,
+} from '../../lib/index.js';
 import { RedisBackend } from '../../lib/redis/index.js';
 import {
   AdminGuard,
@@ -23,11 +40,35 @@ interface PublishBody {
   exclude?: string[];
 }
 
+/** Bound on the disconnects `DisconnectLog` keeps: the oldest are forgotten first. */
+const MAX_DISCONNECTS = 1_000;
+
+/** The `disconnected` events of `registry.events$`, as a test reads them back. */
+@Injectable()
+class DisconnectLog implements OnModuleDestroy {
+  readonly seen: Array<{ id: string; channels: readonly string[]; reason: SseCloseReason }> = [];
+  private readonly subscription: Subscription;
+
+  constructor(registry: ConnectionRegistry) {
+    this.subscription = registry.events$.subscribe((event) => {
+      if (event.type !== 'disconnected') return;
+      const { id, channels } = event.connection;
+      this.seen.push({ id, channels, reason: event.reason });
+      if (this.seen.length > MAX_DISCONNECTS) this.seen.shift();
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
+}
+
 @Controller('control')
 class ControlController {
   constructor(
     private readonly broadcast: BroadcastService,
     private readonly registry: ConnectionRegistry,
+    private readonly disconnects: DisconnectLog,
   ) {}
 
   @Post('publish')
@@ -66,6 +107,12 @@ class ControlController {
   @Get('stats')
   stats() {
     return this.registry.stats();
+  }
+
+  /** Every `disconnected` event of `registry.events$` so far (the last 1,000). */
+  @Get('disconnects')
+  disconnected() {
+    return this.disconnects.seen;
   }
 
   /** This instance's own connections: `list()`, `count()` and `get()` stay local. */
@@ -122,7 +169,7 @@ async function main(): Promise<void> {
       }),
     ],
     controllers: [HubController, ControlController],
-    providers: [Jobs, OpeningGate, UserFromHeaderGuard, AdminGuard],
+    providers: [Jobs, OpeningGate, UserFromHeaderGuard, AdminGuard, DisconnectLog],
   })
   class InstanceModule {}
 
