@@ -11,7 +11,13 @@ import {
   type SseBackend,
 } from '../lib/index.js';
 import { RedisBackend } from '../lib/redis/index.js';
-import { HubController, hubModule, Jobs, UserFromHeaderGuard } from './fixtures/hub.fixture.js';
+import {
+  HubController,
+  hubModule,
+  Jobs,
+  OpeningGate,
+  UserFromHeaderGuard,
+} from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
@@ -392,7 +398,7 @@ describe('RedisBackend configuration', () => {
         }),
       ],
       controllers: [HubController],
-      providers: [Jobs, UserFromHeaderGuard],
+      providers: [Jobs, OpeningGate, UserFromHeaderGuard],
     })
     class AsyncAppModule {}
     const running = await start(AsyncAppModule);
