@@ -49,8 +49,10 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'other options at their defaults (in-memory backend, history of 100 events per channel); ' +
     'preamble "retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
     'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
-    "library's history. Redis: the same app with backend: new RedisBackend({ url }), ids are " +
-    'Redis stream ids.',
+    "library's history. Redis: the same app with backend: new RedisBackend({ url }); a publish " +
+    "is one EVALSHA (INCR of the global sequence, XADD MAXLEN 100 to the channel's stream, " +
+    'PEXPIRE, PUBLISH to the bus), ids are Redis stream ids, every instance delivers from the ' +
+    'bus, and the publish resolves with its delivery count once its own event is back.',
   'nest-sse':
     "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
     'connection to one shared Subject; Subject.next({ id, data: payload }); frame ' +
@@ -72,8 +74,11 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'node:http, a Map of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
     'built per event and written to every response; no preamble, no heartbeat. Targeted: ' +
     '"data: <payload>\\n\\n" encoded per send. Replay: the last 100 frames with their ids, ' +
-    'those after Last-Event-ID in one write. Redis: ioredis pub/sub relay, A PUBLISHes the ' +
-    "encoded frame, B's subscriber writes it unchanged to every response.",
+    'those after Last-Event-ID in one write. Redis: ioredis pub/sub relay on both instances, A ' +
+    "PUBLISHes the encoded frame with an id from its own counter, B's subscriber writes it " +
+    'unchanged to every response (Node corks a response until the next tick, so the frames of ' +
+    'one Redis read leave in one write); nothing is stored in Redis, so no replay on another ' +
+    'instance, no catch-up and no order across publishers; a publish resolves once Redis has it.',
 };
 
 export interface ThroughputParams {
