@@ -22,8 +22,10 @@ export const PAYLOAD = (() => {
 })();
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
-  library: 'nestjs-sse-channels',
-  'nest-sse': 'NestJS @Sse()',
+  library: 'nestjs-sse-channels (Express)',
+  'library-fastify': 'nestjs-sse-channels (Fastify)',
+  'nest-sse': 'NestJS @Sse() (Express)',
+  'nest-sse-fastify': 'NestJS @Sse() (Fastify)',
   'better-sse': 'better-sse',
   'raw-http': 'raw node:http',
 };
@@ -31,36 +33,63 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
 /** The order of the table's columns; ratios are to the last one. */
 export const SERVER_ORDER: readonly ServerKind[] = [
   'library',
+  'library-fastify',
   'nest-sse',
+  'nest-sse-fastify',
   'better-sse',
   'raw-http',
 ];
 export const BASELINE: ServerKind = 'raw-http';
+
+/** The servers running this library; each is judged against the targets on its own. */
+export const LIBRARY_KINDS = ['library', 'library-fastify'] as const;
+export type LibraryKind = (typeof LIBRARY_KINDS)[number];
+
+/** NestJS @Sse() on the adapter each library server runs on: the like-for-like rival. */
+export const SAME_ADAPTER_NEST_SSE: Record<LibraryKind, ServerKind> = {
+  library: 'nest-sse',
+  'library-fastify': 'nest-sse-fastify',
+};
+
+/** The adapter of each library server, as the table's result columns name it. */
+export const LIBRARY_ADAPTERS: Record<LibraryKind, string> = {
+  library: 'Express',
+  'library-fastify': 'Fastify',
+};
+
+const LIBRARY_NOTE =
+  'SseModule.forRoot({ heartbeatIntervalMs: 3600000 }) (the largest allowed), ' +
+  "@SseChannel('bench') with no return value, BroadcastService.publish('bench', payload); " +
+  'frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); other ' +
+  'options at their defaults (in-memory backend, history of 100 events per channel); preamble ' +
+  '"retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
+  'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
+  "library's history. Redis: the same app with backend: new RedisBackend({ url }); a publish " +
+  "is one EVALSHA (INCR of the global sequence, XADD MAXLEN 100 to the channel's stream, " +
+  'PEXPIRE, PUBLISH to the bus), ids are Redis stream ids, every instance delivers from the ' +
+  'bus, and the publish resolves with its delivery count once its own event is back.';
+
+const NEST_SSE_NOTE =
+  "@Sse('bench') returning an Observable that subscribes each connection to one shared " +
+  'Subject; Subject.next({ id, data: payload }); frame "id: <boot ms>-<n>\\ndata: ' +
+  '<payload>\\n\\n", encoded per connection by Nest; preamble a lone "\\n"; no heartbeat ' +
+  '(Nest only probes sockets Node has paused, every 5 s). Targeted: a Subject per connection ' +
+  'in a Map, next({ data: payload }). Replay: hand-rolled, an array of the last 100 events; ' +
+  "the Observable emits those after @Headers('last-event-id') before it subscribes to the " +
+  'Subjects.';
+
+/** Fastify as Nest's FastifyAdapter sets it up, with none of its options changed. */
+const FASTIFY_NOTE = 'NestJS 12 + Fastify 5 (new FastifyAdapter(), default options), ';
 
 /**
  * What each server sends, where they cannot all be the same. Printed with every run so a reader
  * knows what the figures compare.
  */
 export const SERVER_NOTES: Record<ServerKind, string> = {
-  library:
-    'NestJS 12 + Express, SseModule.forRoot({ heartbeatIntervalMs: 3600000 }) (the largest ' +
-    "allowed), @SseChannel('bench') with no return value, BroadcastService.publish('bench', " +
-    'payload); frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); ' +
-    'other options at their defaults (in-memory backend, history of 100 events per channel); ' +
-    'preamble "retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
-    'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
-    "library's history. Redis: the same app with backend: new RedisBackend({ url }); a publish " +
-    "is one EVALSHA (INCR of the global sequence, XADD MAXLEN 100 to the channel's stream, " +
-    'PEXPIRE, PUBLISH to the bus), ids are Redis stream ids, every instance delivers from the ' +
-    'bus, and the publish resolves with its delivery count once its own event is back.',
-  'nest-sse':
-    "NestJS 12 + Express, @Sse('bench') returning an Observable that subscribes each " +
-    'connection to one shared Subject; Subject.next({ id, data: payload }); frame ' +
-    '"id: <boot ms>-<n>\\ndata: <payload>\\n\\n", encoded per connection by Nest; preamble a lone ' +
-    '"\\n"; no heartbeat (Nest only probes sockets Node has paused, every 5 s). Targeted: a ' +
-    'Subject per connection in a Map, next({ data: payload }). Replay: hand-rolled, an array of ' +
-    "the last 100 events; the Observable emits those after @Headers('last-event-id') before " +
-    'it subscribes to the Subjects.',
+  library: 'NestJS 12 + Express 5 (the default adapter), ' + LIBRARY_NOTE,
+  'library-fastify': FASTIFY_NOTE + 'the same app: ' + LIBRARY_NOTE,
+  'nest-sse': 'NestJS 12 + Express 5 (the default adapter), ' + NEST_SSE_NOTE,
+  'nest-sse-fastify': FASTIFY_NOTE + 'the same app: ' + NEST_SSE_NOTE,
   'better-sse':
     'better-sse 0.16 on node:http, one Channel, createSession({ keepAlive: null, serializer ' +
     'that passes strings through }) (the default JSON.stringify would quote the payload), ' +
@@ -176,7 +205,7 @@ export const FULL_PARAMS: BenchParams = {
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
-  runTimeoutMs: 40 * 60_000,
+  runTimeoutMs: 60 * 60_000,
 };
 
 /** Small enough for CI: every scenario on every server, in well under a minute. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   FULL_PARAMS,
+  LIBRARY_KINDS,
   PAYLOAD_BYTES,
   QUICK_PARAMS,
   SERVER_LABELS,
@@ -23,7 +24,7 @@ import { aggregate, type Cells } from './report/aggregate.js';
 import { renderMarkdown, updateReadme } from './report/markdown.js';
 import { buildReport, readReport, type BenchReport } from './report/results.js';
 import { renderTable, tableFootnote } from './report/table.js';
-import { evaluate, TARGETS, type TargetOutcome } from './report/targets.js';
+import { evaluate, targetKey, TARGETS, type TargetOutcome } from './report/targets.js';
 import { SCENARIOS, type Scenario } from './scenarios/index.js';
 import { max, median } from './shared/stats.js';
 import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
@@ -186,8 +187,14 @@ function progressLine(record: RunRecord, scenario: Scenario, passes: number): st
   return `${head}: ${figures} ${tail}`;
 }
 
-function evaluateTargets(scenarios: readonly Scenario[], cells: Cells): Map<string, TargetOutcome> {
+/** Every target, for every library server that ran (by `targetKey`). */
+function evaluateTargets(
+  scenarios: readonly Scenario[],
+  servers: readonly ServerKind[],
+  cells: Cells,
+): Map<string, TargetOutcome> {
   const outcomes = new Map<string, TargetOutcome>();
+  const libraries = LIBRARY_KINDS.filter((kind) => servers.includes(kind));
   for (const target of TARGETS) {
     const scenario = scenarios.find((s) => s.id === target.scenario);
     const metric = scenario?.metrics.find((m) => m.key === target.metric);
@@ -196,7 +203,11 @@ function evaluateTargets(scenarios: readonly Scenario[], cells: Cells): Map<stri
     const values: Partial<Record<ServerKind, number>> = {};
     for (const [kind, cell] of byServer)
       if (cell.succeeded > 0) values[kind] = cell.metrics[metric.key];
-    outcomes.set(`${target.scenario}.${target.metric}`, evaluate(target, metric.better, values));
+    for (const library of libraries)
+      outcomes.set(
+        targetKey(library, target.scenario, target.metric),
+        evaluate(target, metric.better, values, library),
+      );
   }
   return outcomes;
 }
@@ -243,11 +254,13 @@ async function main(): Promise<number> {
   console.log(`payload ${PAYLOAD_BYTES} B; ${params.clientProcesses} client processes; servers:`);
   for (const kind of options.servers)
     console.log(`  ${SERVER_LABELS[kind]}: ${SERVER_NOTES[kind]}`);
-  for (const scenario of options.scenarios)
-    for (const kind of options.servers) {
+  const unsupported = options.scenarios.flatMap((scenario) =>
+    options.servers.flatMap((kind) => {
       const reason = scenario.unsupported?.[kind];
-      if (reason !== undefined) console.log(`  n/a for ${scenario.title}: ${reason}`);
-    }
+      return reason === undefined ? [] : [`  n/a for ${scenario.title}: ${reason}`];
+    }),
+  );
+  for (const line of new Set(unsupported)) console.log(line);
   console.log('');
 
   const records = await runMatrix({
@@ -264,7 +277,7 @@ async function main(): Promise<number> {
   });
 
   const cells = aggregate(options.scenarios, options.servers, records);
-  const targets = evaluateTargets(options.scenarios, cells);
+  const targets = evaluateTargets(options.scenarios, options.servers, cells);
   const kept = records.filter((r) => r.kept);
   const errors = kept.flatMap((r) =>
     r.error === undefined

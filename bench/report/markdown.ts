@@ -28,7 +28,7 @@ export function renderMarkdown(report: BenchReport, scenarios: readonly Scenario
     cells: reportCells(report),
     targets: reportTargets(report),
   });
-  const width = table.columns.length + 3;
+  const width = 1 + table.columns.length + 1 + table.resultColumns.length;
   const row = (cells: readonly string[]): string =>
     `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   const lines = [
@@ -37,12 +37,12 @@ export function renderMarkdown(report: BenchReport, scenarios: readonly Scenario
     '',
     ...provenance(report),
     '',
-    row(['', ...table.columns, 'target (this library)', 'result']),
+    row(['', ...table.columns, 'target (this library)', ...table.resultColumns]),
     row(Array.from({ length: width }, () => '---')),
   ];
   for (const section of table.sections) {
     lines.push(row([`**${section.title}**`, ...Array.from({ length: width - 1 }, () => '')]));
-    for (const r of section.rows) lines.push(row([r.label, ...r.cells, r.wants, r.verdict]));
+    for (const r of section.rows) lines.push(row([r.label, ...r.cells, r.wants, ...r.verdicts]));
   }
   lines.push('', tableFootnote(report.params.passes) + foreignLoad(report), '');
   for (const { scenario, parameters } of sections) lines.push(`- ${scenario.title}: ${parameters}`);

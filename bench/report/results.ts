@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SERVER_LABELS, SERVER_NOTES, type BenchParams } from '../config.js';
+import { SERVER_LABELS, SERVER_NOTES, type BenchParams, type LibraryKind } from '../config.js';
 import type { LabelledClockOffset } from '../orchestrator/deployment.js';
 import type { MachineInfo } from '../orchestrator/machine.js';
 import type { Revision } from '../orchestrator/revision.js';
@@ -7,7 +7,7 @@ import type { RunRecord } from '../orchestrator/runner.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
 import type { Cell, Cells } from './aggregate.js';
-import type { TargetOutcome, TargetView } from './targets.js';
+import { targetKey, type TargetOutcome, type TargetView } from './targets.js';
 
 /**
  * A results file (`results/*.json`): everything a run printed, and every run's own figures.
@@ -56,6 +56,8 @@ export interface RunReport {
 export interface TargetReport extends TargetView {
   readonly scenario: string;
   readonly metric: string;
+  /** The library server judged; absent in files from before Fastify ran (Express then). */
+  readonly library?: LibraryKind;
 }
 
 export interface ReportInput {
@@ -114,6 +116,7 @@ export function buildReport(input: ReportInput): BenchReport {
     targets: [...input.targets.values()].map((t) => ({
       scenario: t.target.scenario,
       metric: t.target.metric,
+      library: t.library,
       wants: t.wants,
       verdict: t.verdict,
       reasons: t.reasons,
@@ -150,6 +153,9 @@ export function reportCells(report: BenchReport): Cells {
   );
 }
 
+/** The verdicts of a report, by `targetKey`. */
 export function reportTargets(report: BenchReport): Map<string, TargetView> {
-  return new Map(report.targets.map((t) => [`${t.scenario}.${t.metric}`, t]));
+  return new Map(
+    report.targets.map((t) => [targetKey(t.library ?? 'library', t.scenario, t.metric), t]),
+  );
 }

@@ -1,15 +1,21 @@
-import { BASELINE, SERVER_LABELS, SERVER_ORDER } from '../config.js';
+import {
+  BASELINE,
+  LIBRARY_ADAPTERS,
+  LIBRARY_KINDS,
+  SERVER_LABELS,
+  SERVER_ORDER,
+} from '../config.js';
 import type { MetricDefinition, Scenario } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
 import type { Cell, Cells } from './aggregate.js';
-import type { TargetView } from './targets.js';
+import { targetKey, type TargetView } from './targets.js';
 
 export interface TableInput {
   /** The scenarios to show, each with its parameters in one line. */
   readonly sections: readonly { readonly scenario: Scenario; readonly parameters: string }[];
   readonly servers: readonly ServerKind[];
   readonly cells: Cells;
-  /** By `<scenario id>.<metric key>`. */
+  /** By `targetKey()`. */
   readonly targets: ReadonlyMap<string, TargetView>;
 }
 
@@ -17,6 +23,8 @@ export interface TableInput {
 export interface Table {
   /** Implementation labels, in column order. */
   readonly columns: readonly string[];
+  /** One verdict column per library server in the table: `result (Express)`... */
+  readonly resultColumns: readonly string[];
   readonly sections: readonly TableSection[];
   /** Why some cells say n/a, one line each. */
   readonly notes: readonly string[];
@@ -33,25 +41,31 @@ export interface TableRow {
   /** One per column. */
   readonly cells: readonly string[];
   readonly wants: string;
-  readonly verdict: string;
+  /** One per result column. */
+  readonly verdicts: readonly string[];
 }
 
 /**
  * The figures side by side, each with its ratio to raw node:http, then the target and the
- * verdict for this library. A `*` marks a figure some of whose passes failed; `n/a` an
- * implementation the scenario cannot run on.
+ * verdict for each library server (Express, Fastify). A `*` marks a figure some of whose passes
+ * failed; `n/a` an implementation the scenario cannot run on.
  */
 export function buildTable(input: TableInput): Table {
   const servers = SERVER_ORDER.filter((kind) => input.servers.includes(kind));
-  const notes = input.sections.flatMap(({ scenario }) =>
-    servers.flatMap((kind) => {
-      const reason = input.cells.get(scenario.id)?.get(kind)?.notApplicable;
-      return reason === undefined ? [] : [`n/a for ${scenario.title}: ${reason}`];
-    }),
+  const libraries = LIBRARY_KINDS.filter((kind) => servers.includes(kind));
+  // Once each: @Sse() on both adapters has the same reason.
+  const notes = new Set(
+    input.sections.flatMap(({ scenario }) =>
+      servers.flatMap((kind) => {
+        const reason = input.cells.get(scenario.id)?.get(kind)?.notApplicable;
+        return reason === undefined ? [] : [`n/a for ${scenario.title}: ${reason}`];
+      }),
+    ),
   );
   return {
     columns: servers.map((kind) => SERVER_LABELS[kind]),
-    notes,
+    resultColumns: libraries.map((kind) => `result (${LIBRARY_ADAPTERS[kind]})`),
+    notes: [...notes],
     sections: input.sections.map(({ scenario, parameters }) => {
       const byServer = input.cells.get(scenario.id);
       return {
@@ -59,15 +73,19 @@ export function buildTable(input: TableInput): Table {
         parameters,
         rows: scenario.metrics.map((metric) => {
           const base = metric.ratio ? undefined : byServer?.get(BASELINE)?.metrics[metric.key];
-          const target = input.targets.get(`${scenario.id}.${metric.key}`);
+          const targets = libraries.map((kind) =>
+            input.targets.get(targetKey(kind, scenario.id, metric.key)),
+          );
           return {
             label: metric.label,
             cells: servers.map((kind) => formatCell(metric, byServer?.get(kind), kind, base)),
-            wants: target?.wants ?? '',
-            verdict: target
-              ? target.verdict +
-                (target.reasons.length > 0 ? ` (${target.reasons.join('; ')})` : '')
-              : '',
+            wants: targets.find((target) => target !== undefined)?.wants ?? '',
+            verdicts: targets.map((target) =>
+              target
+                ? target.verdict +
+                  (target.reasons.length > 0 ? ` (${target.reasons.join('; ')})` : '')
+                : '',
+            ),
           };
         }),
       };
@@ -97,23 +115,35 @@ function formatCell(
 export function tableFootnote(passes: number): string {
   return (
     `Figures are medians over ${passes} pass(es); (x) = figure / raw node:http figure; * = some ` +
-    'passes failed. A latency target of 1.25x is "0.8x of raw speed" as a time.'
+    'passes failed. A latency target of 1.25x is "0.8x of raw speed" as a time. The library on ' +
+    'each adapter is judged against NestJS @Sse() on the same adapter, better-sse and raw ' +
+    'node:http.'
   );
 }
 
 const LABEL_WIDTH = 22;
-const CELL_WIDTH = 22;
+const CELL_WIDTH = 20;
 const TARGET_WIDTH = 42;
+const RESULT_WIDTH = 34;
 
-/** The table for a terminal: fixed-width columns. */
+/**
+ * The table for a terminal: fixed-width columns, headed on two lines so that a label such as
+ * "nestjs-sse-channels (Express)" fits its column as name, then adapter.
+ */
 export function renderTable(input: TableInput): string {
   const table = buildTable(input);
-  const header =
-    pad('', LABEL_WIDTH) +
-    table.columns.map((label) => pad(label, CELL_WIDTH)).join('') +
-    pad('target (this library)', TARGET_WIDTH) +
-    'result';
-  const lines = [header, '-'.repeat(header.length + 14)];
+  const headings = table.columns.map(headingLines);
+  const results = (cells: readonly string[]): string =>
+    cells.map((cell, i) => (i < cells.length - 1 ? pad(cell, RESULT_WIDTH) : cell)).join('');
+  const header = ([0, 1] as const).map(
+    (line) =>
+      pad('', LABEL_WIDTH) +
+      headings.map((heading) => pad(heading[line], CELL_WIDTH)).join('') +
+      pad(line === 0 ? 'target (this library)' : '', TARGET_WIDTH) +
+      results(line === 0 ? table.resultColumns : []),
+  );
+  const width = Math.max(...header.map((line) => line.length));
+  const lines = [...header, '-'.repeat(width)];
   for (const section of table.sections) {
     lines.push(`${section.title}: ${section.parameters}`);
     for (const row of section.rows)
@@ -121,11 +151,17 @@ export function renderTable(input: TableInput): string {
         pad(`  ${row.label}`, LABEL_WIDTH) +
           row.cells.map((cell) => pad(cell, CELL_WIDTH)).join('') +
           pad(row.wants, TARGET_WIDTH) +
-          row.verdict,
+          results(row.verdicts),
       );
   }
   lines.push(...table.notes);
   return lines.join('\n');
+}
+
+/** "name (adapter)" as two lines; any other label on the first. */
+function headingLines(label: string): [string, string] {
+  const open = label.indexOf(' (');
+  return open === -1 ? [label, ''] : [label.slice(0, open), label.slice(open + 1)];
 }
 
 function pad(text: string, width: number): string {

@@ -36,6 +36,7 @@ export const twoInstanceScenario: Scenario = {
   ],
   unsupported: {
     'nest-sse': `NestJS @Sse() has ${NO_INSTANCES}`,
+    'nest-sse-fastify': `NestJS @Sse() has ${NO_INSTANCES}`,
     'better-sse': `better-sse has ${NO_INSTANCES}`,
   },
   describe: ({ throughput: p, redis: r }) =>

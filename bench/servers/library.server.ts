@@ -1,11 +1,11 @@
 import { Controller, Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 // The package's own names, resolved through its exports map to dist/: what a user imports.
 import { BroadcastService, ConnectionRegistry, SseChannel, SseModule } from 'nestjs-sse-channels';
 import { RedisBackend } from 'nestjs-sse-channels/redis';
-import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
+import { BENCH_CHANNEL, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import { listeningPort, type BenchServer } from './bench-server.js';
+import { listenNestApp, type NestPlatform } from './nest-app.js';
 
 @Controller()
 class LibraryBenchController {
@@ -32,12 +32,12 @@ class LibraryBenchModule {
   }
 }
 
-/** This library in a NestJS 12 application on the (default) Express adapter. */
-export async function createLibraryServer(spec: ServerSpec): Promise<BenchServer> {
-  const app = await NestFactory.create(LibraryBenchModule.forSpec(spec), {
-    logger: ['error', 'warn'],
-  });
-  await app.listen(0, HOST);
+/** This library in a NestJS 12 application on Express or Fastify. */
+export async function createLibraryServer(
+  spec: ServerSpec,
+  platform: NestPlatform,
+): Promise<BenchServer> {
+  const app = await listenNestApp(LibraryBenchModule.forSpec(spec), platform);
   const broadcast = app.get(BroadcastService);
   const registry = app.get(ConnectionRegistry);
   return {

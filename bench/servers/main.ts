@@ -12,10 +12,24 @@ import type {
 import type { BenchServer, BenchServerFactory } from './bench-server.js';
 
 // Imported on demand, so a process loads only the implementation it runs (NestJS is not in the
-// raw and better-sse processes' memory figures).
+// raw and better-sse processes' memory figures, Fastify in no Express process's).
 const FACTORIES: Record<ServerKind, () => Promise<BenchServerFactory>> = {
-  library: async () => (await import('./library.server.js')).createLibraryServer,
-  'nest-sse': async () => (await import('./nest-sse.server.js')).createNestSseServer,
+  library: async () => {
+    const { createLibraryServer } = await import('./library.server.js');
+    return (spec) => createLibraryServer(spec, 'express');
+  },
+  'library-fastify': async () => {
+    const { createLibraryServer } = await import('./library.server.js');
+    return (spec) => createLibraryServer(spec, 'fastify');
+  },
+  'nest-sse': async () => {
+    const { createNestSseServer } = await import('./nest-sse.server.js');
+    return (spec) => createNestSseServer(spec, 'express');
+  },
+  'nest-sse-fastify': async () => {
+    const { createNestSseServer } = await import('./nest-sse.server.js');
+    return (spec) => createNestSseServer(spec, 'fastify');
+  },
   'better-sse': async () => (await import('./better-sse.server.js')).createBetterSseServer,
   'raw-http': async () => (await import('./raw-http.server.js')).createRawHttpServer,
 };

@@ -1,7 +1,6 @@
 import { Controller, Headers, Injectable, Module, Sse, type MessageEvent } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Observable, Subject } from 'rxjs';
-import { BENCH_CHANNEL, HOST, PAYLOAD } from '../config.js';
+import { BENCH_CHANNEL, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import {
   EventHistory,
@@ -10,6 +9,7 @@ import {
   unsupportedSpec,
   type BenchServer,
 } from './bench-server.js';
+import { listenNestApp, type NestPlatform } from './nest-app.js';
 
 type BenchEvent = MessageEvent & { readonly id: string };
 
@@ -64,11 +64,13 @@ class NestSseBenchController {
 @Module({ controllers: [NestSseBenchController], providers: [BenchBus] })
 class NestSseBenchModule {}
 
-/** NestJS's built-in `@Sse()` on the (default) Express adapter. */
-export async function createNestSseServer(spec: ServerSpec): Promise<BenchServer> {
+/** NestJS's built-in `@Sse()` on Express or Fastify. */
+export async function createNestSseServer(
+  spec: ServerSpec,
+  platform: NestPlatform,
+): Promise<BenchServer> {
   if (spec.redisUrl !== undefined) throw unsupportedSpec('NestJS @Sse()', spec);
-  const app = await NestFactory.create(NestSseBenchModule, { logger: ['error', 'warn'] });
-  await app.listen(0, HOST);
+  const app = await listenNestApp(NestSseBenchModule, platform);
   const bus = app.get(BenchBus);
   const nextId = idSequence();
   return {

@@ -4,7 +4,18 @@
  * sends them and `shared/child.ts` answers them.
  */
 
-export const SERVER_KINDS = ['library', 'nest-sse', 'better-sse', 'raw-http'] as const;
+/**
+ * This library and NestJS @Sse() run on both of Nest's HTTP adapters (`library`, `nest-sse`:
+ * Express, the default; `-fastify`: Fastify), so each is compared with the other on the same one.
+ */
+export const SERVER_KINDS = [
+  'library',
+  'library-fastify',
+  'nest-sse',
+  'nest-sse-fastify',
+  'better-sse',
+  'raw-http',
+] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /**
