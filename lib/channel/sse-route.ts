@@ -11,7 +11,7 @@ export interface SseRoute {
   /** `Controller.method`, for error messages and logs. */
   readonly name: string;
   /** The channels a request joins; throws 404 when there are none and 400 for invalid names. */
-  channelsFor(request: SseRequest): string[];
+  channelsFor(request: SseRequest): readonly string[];
   /** The route's `replayOnConnect`, when it overrides the module's. */
   readonly replayOnConnect?: number;
 }
@@ -46,6 +46,15 @@ export function compileSseRoute(
     }
     return template;
   });
+  if (templates.every((template) => placeholders(template).length === 0)) {
+    // The same channels for every request: one frozen list, shared by all its connections.
+    let fixed: readonly string[] | undefined;
+    return {
+      name,
+      replayOnConnect,
+      channelsFor: () => (fixed ??= Object.freeze(checked(templates))),
+    };
+  }
   return {
     name,
     replayOnConnect,

@@ -7,11 +7,22 @@ import type { SseConnection } from './sse-connection.js';
 export class ChannelHub {
   private readonly channels = new Map<string, Set<SseConnection>>();
 
-  join(channel: string, connection: SseConnection): void {
-    let members = this.channels.get(channel);
-    if (!members) this.channels.set(channel, (members = new Set()));
-    members.add(connection);
-    connection.onRetire(() => this.leave(channel, connection));
+  /** Adds the connection to its channels; `leave()` must follow when it retires. */
+  join(connection: SseConnection): void {
+    for (const channel of connection.channels) {
+      let members = this.channels.get(channel);
+      if (!members) this.channels.set(channel, (members = new Set()));
+      members.add(connection);
+    }
+  }
+
+  /** Removes the connection from its channels; harmless for one that never joined. */
+  leave(connection: SseConnection): void {
+    for (const channel of connection.channels) {
+      const members = this.channels.get(channel);
+      if (!members?.delete(connection)) continue;
+      if (members.size === 0) this.channels.delete(channel);
+    }
   }
 
   /**
@@ -41,12 +52,5 @@ export class ChannelHub {
     const counts = new Map<string, number>();
     for (const [channel, members] of this.channels) counts.set(channel, members.size);
     return counts;
-  }
-
-  private leave(channel: string, connection: SseConnection): void {
-    const members = this.channels.get(channel);
-    if (!members) return;
-    members.delete(connection);
-    if (members.size === 0) this.channels.delete(channel);
   }
 }

@@ -46,6 +46,7 @@ export class ConnectionPool {
     return this.active;
   }
 
+  /** Lists a connection just admitted; `retired()` and `closed()` follow, once each. */
   add(connection: SseConnection): void {
     this.connections.set(connection.id, connection);
     this.active++;
@@ -55,8 +56,6 @@ export class ConnectionPool {
       if (!set) this.byUser.set(userId, (set = new Set()));
       set.add(connection);
     }
-    connection.onRetire(() => this.retire(connection));
-    connection.onClosed(() => this.remove(connection));
     this.notify();
   }
 
@@ -118,7 +117,8 @@ export class ConnectionPool {
     };
   }
 
-  private retire(connection: SseConnection): void {
+  /** The connection stopped receiving: it no longer counts against the limits. */
+  retired(connection: SseConnection): void {
     this.active--;
     const { userId } = connection;
     if (userId === undefined) return;
@@ -127,7 +127,8 @@ export class ConnectionPool {
     if (set?.size === 0) this.byUser.delete(userId);
   }
 
-  private remove(connection: SseConnection): void {
+  /** The connection is gone: forgotten, its counters added to the totals. */
+  closed(connection: SseConnection): void {
     this.connections.delete(connection.id);
     this.retiredTotals.eventsSent += connection.eventsSent;
     this.retiredTotals.bytesSent += connection.bytesSent;

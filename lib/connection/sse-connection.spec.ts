@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OutboundFrame } from './outbound-frame.js';
-import { SseConnection } from './sse-connection.js';
+import { SseConnection, type SseConnectionHost } from './sse-connection.js';
 
 /** An event of channel `c` at backend position `1-<seq>`, as a broadcast delivers it. */
 const live = (seq: number): OutboundFrame => ({
@@ -46,17 +46,25 @@ async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise
   const client = request({ host: '127.0.0.1', port, path: '/' });
   client.end();
   const response = await responses;
-  const connection = new SseConnection({
-    id: 'test-1',
+  // No registry or channels to keep in step here: the host has nothing to do.
+  const host: SseConnectionHost = {
     instance: 'test',
-    channels: ['c'],
-    userId: undefined,
-    remoteAddress: () => undefined,
-    userAgent: undefined,
-    response,
     maxBufferedBytes,
     slowConsumer: 'disconnect',
-  });
+    retired: () => undefined,
+    closed: () => undefined,
+  };
+  const connection = new SseConnection(
+    {
+      id: 'test-1',
+      channels: ['c'],
+      userId: undefined,
+      request: {},
+      userAgent: undefined,
+      response,
+    },
+    host,
+  );
   connection.open({ 'content-type': 'text/event-stream' }, undefined);
   const incoming = await new Promise<IncomingMessage>((resolve) =>
     client.once('response', resolve),

@@ -1,5 +1,6 @@
 import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Unsubscribable } from 'rxjs';
 import type {
   SseCloseReason,
   SseConnectionInfo,
@@ -25,32 +26,45 @@ function writableSocket(response: ServerResponse): Socket | undefined {
   return response.writableLength === socket.writableLength ? socket : undefined;
 }
 
-export interface SseConnectionInit {
-  readonly id: string;
+/**
+ * What all connections of a module share, and whom a connection tells when it stops receiving
+ * and when it is gone: one object per module, so a connection holds one reference where a hook
+ * per listener would cost each connection closures and arrays for as long as it lives.
+ */
+export interface SseConnectionHost {
+  /** This process's id, the prefix of connection ids. */
   readonly instance: string;
-  readonly channels: readonly string[];
-  readonly userId: string | undefined;
-  /** Read on first use (it costs a system call), then kept: see `remoteAddress`. */
-  readonly remoteAddress: () => string | undefined;
-  readonly userAgent: string | undefined;
-  readonly response: ServerResponse;
   /** Bound on bytes waiting for the client (socket buffer + own queue). */
   readonly maxBufferedBytes: number;
   readonly slowConsumer: SlowConsumerPolicy;
+  /** The connection stopped receiving: it leaves its channels and stops counting against limits. */
+  retired(connection: SseConnection): void;
+  /** The connection is gone for good. */
+  closed(connection: SseConnection): void;
+}
+
+export interface SseConnectionInit {
+  readonly id: string;
+  readonly channels: readonly string[];
+  readonly userId: string | undefined;
+  /** The framework's request; its `ip` (proxy rules applied) is read on first use and kept. */
+  readonly request: { readonly ip?: string };
+  readonly userAgent: string | undefined;
+  readonly response: ServerResponse;
 }
 
 /**
  * One `text/event-stream` response. It writes frames while the socket takes them, queues them
  * (bounded, per the slow-consumer policy) while it does not, holds live frames while history is
- * replayed, and runs its cleanup hooks exactly once whichever side ends the stream.
+ * replayed, and tells its host exactly once, whichever side ends the stream, when it retires
+ * (stops receiving: it leaves its channels, its handler stream is unsubscribed) and when it is
+ * closed (the socket is done with; the registry forgets it).
  *
- * Two kinds of hooks: `onRetire` runs as soon as the connection stops receiving (it leaves its
- * channels, its handler stream is unsubscribed); `onClosed` runs once the socket is done with
- * (the registry forgets it).
+ * It lives as long as its stream, by the thousand, so it keeps only what it needs: no closure
+ * per listener, and queues, replay state and the drain listener only once needed.
  */
 export class SseConnection {
   readonly id: string;
-  readonly instance: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
   readonly userAgent: string | undefined;
@@ -59,7 +73,6 @@ export class SseConnection {
   closeReason: SseCloseReason | undefined;
   /** When `end()` was called; the clock destroys connections that take too long to flush. */
   closingSince: number | undefined;
-  wasOpened = false;
   lastEventAt: number | undefined;
   /** Last time anything was written or queued; the heartbeat only writes to idle connections. */
   lastWriteAt = this.connectedAt;
@@ -67,11 +80,8 @@ export class SseConnection {
   bytesSent = 0;
   droppedEvents = 0;
 
+  private readonly host: SseConnectionHost;
   private readonly response: ServerResponse;
-  private readonly maxBufferedBytes: number;
-  private readonly policy: SlowConsumerPolicy;
-  private readonly retireHooks: Array<() => void> = [];
-  private readonly closeHooks: Array<() => void> = [];
   private retired = false;
   private paused = false;
   private queue: OutboundQueue | undefined;
@@ -83,6 +93,8 @@ export class SseConnection {
    * such frames are skipped until a newer one of the channel arrives.
    */
   private replayed: Map<string, string> | undefined;
+  /** The handler's stream, unsubscribed when the connection retires. */
+  private handlerEvents: Unsubscribable | undefined;
   private readonly onResponseClose = (): void => {
     this.retire('client');
     this.finish();
@@ -90,25 +102,34 @@ export class SseConnection {
   private onDrain: (() => void) | undefined;
   /**
    * Where frames are written once the stream is open: the socket itself on HTTP/1.x (see
-   * `writableSocket()`), otherwise the response.
+   * `writableSocket()`), otherwise the response. Set by `open()`.
    */
   private sink: Socket | ServerResponse | undefined;
   private chunked = false;
-  private readRemoteAddress: (() => string | undefined) | undefined;
-  private address: string | undefined;
+  /** Until the address is first read; then the address, kept (see `remoteAddress`). */
+  private client: { readonly ip?: string } | string | undefined;
 
-  constructor(init: SseConnectionInit) {
+  constructor(init: SseConnectionInit, host: SseConnectionHost) {
     this.id = init.id;
-    this.instance = init.instance;
     this.channels = init.channels;
     this.userId = init.userId;
-    this.readRemoteAddress = init.remoteAddress;
+    this.client = init.request;
     this.userAgent = init.userAgent;
     this.response = init.response;
-    this.maxBufferedBytes = init.maxBufferedBytes;
-    this.policy = init.slowConsumer;
+    this.host = host;
     // 'close' fires once the response is over, whether the client left or the server ended it.
-    this.response.once('close', this.onResponseClose);
+    // on(), not once(): once() wraps the listener in two more objects per connection, and the
+    // listener is idempotent anyway.
+    this.response.on('close', this.onResponseClose);
+  }
+
+  get instance(): string {
+    return this.host.instance;
+  }
+
+  /** True once the headers went out, even if the stream has ended since. */
+  get wasOpened(): boolean {
+    return this.sink !== undefined;
   }
 
   /**
@@ -116,11 +137,9 @@ export class SseConnection {
    * listener) and kept, so connections nobody asks about cost no system call for it.
    */
   get remoteAddress(): string | undefined {
-    if (this.readRemoteAddress) {
-      this.address = this.readRemoteAddress();
-      this.readRemoteAddress = undefined;
-    }
-    return this.address;
+    if (typeof this.client === 'object')
+      this.client = this.client.ip ?? this.response.req?.socket?.remoteAddress;
+    return this.client;
   }
 
   /** True while the client can still receive a response. */
@@ -137,30 +156,30 @@ export class SseConnection {
     return this.response.writableLength + (this.queue?.bytes ?? 0) + this.heldBytes;
   }
 
-  /** Runs `hook` when the connection stops receiving; at once if it already has. */
-  onRetire(hook: () => void): void {
-    if (this.retired) hook();
-    else this.retireHooks.push(hook);
-  }
-
-  /** Runs `hook` when the connection is gone for good; at once if it already is. */
-  onClosed(hook: () => void): void {
-    if (this.state === 'closed') hook();
-    else this.closeHooks.push(hook);
+  /** Unsubscribes `events` (the handler's stream) when the connection retires; at once if it has. */
+  bindHandlerEvents(events: Unsubscribable): void {
+    if (this.retired) events.unsubscribe();
+    else this.handlerEvents = events;
   }
 
   /** Sends the status line and headers, then the preamble, in one packet. */
   open(headers: OutgoingHttpHeaders, preamble: OutboundFrame | undefined): void {
     if (this.state !== 'connecting') return;
     this.state = 'open';
-    this.wasOpened = true;
-    this.response.socket?.setNoDelay(true);
+    const socket = this.response.socket;
+    socket?.setNoDelay(true);
+    // Corked, so the headers and the preamble leave in one packet although they are two writes.
+    // Written on their own, the headers go out as a string, which flattens the copy Node keeps
+    // in the response for the life of the stream: written with the preamble's Buffer, it would
+    // stay a tree of some 20 concatenated strings, about 700 bytes per connection.
+    socket?.cork();
     this.response.writeHead(200, headers);
+    this.response.flushHeaders();
+    const direct = writableSocket(this.response);
+    this.sink = direct ?? this.response;
+    this.chunked = direct !== undefined && this.response.chunkedEncoding;
     if (preamble) this.send(preamble, Date.now());
-    else this.response.flushHeaders();
-    const socket = writableSocket(this.response);
-    this.sink = socket ?? this.response;
-    this.chunked = socket !== undefined && this.response.chunkedEncoding;
+    socket?.uncork();
   }
 
   /**
@@ -260,7 +279,7 @@ export class SseConnection {
   }
 
   private send(frame: OutboundFrame, now: number): void {
-    const sink = this.sink ?? this.response;
+    const sink = this.sink as Socket | ServerResponse;
     if (!sink.write(this.chunked ? chunkOf(frame) : frame.bytes) && !this.paused) {
       this.paused = true;
       sink.once('drain', (this.onDrain ??= () => this.drain()));
@@ -285,18 +304,18 @@ export class SseConnection {
 
   private enqueue(frame: OutboundFrame): boolean {
     const queue = (this.queue ??= new OutboundQueue());
-    if (this.policy === 'conflate' && queue.replace(frame)) {
+    if (this.host.slowConsumer === 'conflate' && queue.replace(frame)) {
       this.droppedEvents++;
     } else {
       queue.push(frame);
     }
     const inSocket = this.response.writableLength;
-    if (this.policy === 'disconnect') {
-      if (inSocket + queue.bytes <= this.maxBufferedBytes) return true;
+    if (this.host.slowConsumer === 'disconnect') {
+      if (inSocket + queue.bytes <= this.host.maxBufferedBytes) return true;
       this.destroy('slow-consumer');
       return false;
     }
-    while (inSocket + queue.bytes > this.maxBufferedBytes && queue.length > 0) {
+    while (inSocket + queue.bytes > this.host.maxBufferedBytes && queue.length > 0) {
       if (queue.shift() === frame) {
         this.droppedEvents++;
         return false;
@@ -321,7 +340,7 @@ export class SseConnection {
   private hold(frame: OutboundFrame): boolean {
     (this.held as OutboundFrame[]).push(frame);
     this.heldBytes += frame.bytes.length;
-    if (this.response.writableLength + this.heldBytes <= this.maxBufferedBytes) return true;
+    if (this.response.writableLength + this.heldBytes <= this.host.maxBufferedBytes) return true;
     this.destroy('slow-consumer');
     return false;
   }
@@ -333,12 +352,14 @@ export class SseConnection {
     this.queue?.clear();
     this.held = undefined;
     this.heldBytes = 0;
-    for (const hook of this.retireHooks.splice(0)) hook();
+    this.host.retired(this);
+    this.handlerEvents?.unsubscribe();
+    this.handlerEvents = undefined;
   }
 
   private finish(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const hook of this.closeHooks.splice(0)) hook();
+    this.host.closed(this);
   }
 }

@@ -27,7 +27,7 @@ import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
 import { handlerSource } from './handler-source.js';
 import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
-import { SseConnection } from './sse-connection.js';
+import { SseConnection, type SseConnectionHost } from './sse-connection.js';
 import { SseInstance } from './sse-instance.js';
 
 const SSE_HEADERS: OutgoingHttpHeaders = {
@@ -50,6 +50,8 @@ const INTERNAL_ERROR = 'Internal server error';
 export class SseStreamService {
   private readonly logger = new Logger('SseModule');
   private readonly preamble: OutboundFrame;
+  /** Shared by every connection: the bookkeeping done when one retires or closes. */
+  private readonly host: SseConnectionHost;
 
   constructor(
     private readonly pool: ConnectionPool,
@@ -61,6 +63,16 @@ export class SseStreamService {
     @InjectSseOptions() private readonly options: ResolvedSseOptions,
   ) {
     this.preamble = controlFrame(encodeRetry(options.retryMs));
+    this.host = {
+      instance: instance.id,
+      maxBufferedBytes: options.maxBufferedBytes,
+      slowConsumer: options.slowConsumer,
+      retired: (connection) => {
+        pool.retired(connection);
+        hub.leave(connection);
+      },
+      closed: (connection) => pool.closed(connection),
+    };
   }
 
   /**
@@ -89,17 +101,17 @@ export class SseStreamService {
     const userId = this.options.userId(request);
     // Checked and reserved in one synchronous step, so concurrent requests cannot overshoot.
     this.checkLimits(userId);
-    const connection = new SseConnection({
-      id: this.instance.nextConnectionId(),
-      instance: this.instance.id,
-      channels,
-      userId,
-      remoteAddress: () => exchange.request.ip ?? exchange.rawRequest.socket.remoteAddress,
-      userAgent: exchange.rawRequest.headers['user-agent'],
-      response: exchange.rawResponse,
-      maxBufferedBytes: this.options.maxBufferedBytes,
-      slowConsumer: this.options.slowConsumer,
-    });
+    const connection = new SseConnection(
+      {
+        id: this.instance.nextConnectionId(),
+        channels,
+        userId,
+        request: exchange.request,
+        userAgent: exchange.rawRequest.headers['user-agent'],
+        response: exchange.rawResponse,
+      },
+      this.host,
+    );
     this.pool.add(connection);
     return this.admission(route, exchange, connection, lastEventIdOf(exchange));
   }
@@ -200,7 +212,8 @@ export class SseStreamService {
   }
 
   private join(connection: SseConnection): void {
-    for (const channel of connection.channels) this.hub.join(channel, connection);
+    // A `connected` listener may have ended it already: retired, it would never leave again.
+    if (connection.state === 'open') this.hub.join(connection);
   }
 
   private headersFor(exchange: HttpExchange): OutgoingHttpHeaders {
@@ -218,7 +231,7 @@ export class SseStreamService {
     // Created first so retirement can reach it even if the source ends while being subscribed;
     // adding to an already-closed Subscription unsubscribes at once.
     const subscription = new Subscription();
-    connection.onRetire(() => subscription.unsubscribe());
+    connection.bindHandlerEvents(subscription);
     const fail = (error: unknown, message: string): void => {
       this.logger.error(message, error instanceof Error ? error.stack : String(error));
       connection.end('error', eventFrame(errorFrame(error)));
