@@ -30,13 +30,22 @@ import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.j
 import { SseConnection, type SseConnectionHost } from './sse-connection.js';
 import { SseInstance } from './sse-instance.js';
 
-const SSE_HEADERS: OutgoingHttpHeaders = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  // no-transform: compression middleware and proxies must pass events through unbuffered.
-  'cache-control': 'no-cache, no-transform',
-  // nginx buffers proxied responses unless told not to.
-  'x-accel-buffering': 'no',
-};
+/**
+ * The stream's own headers, a new object per response (Node and middleware may treat it as the
+ * response's). `keepAlive` for HTTP/1.1 only: HTTP/2 forbids connection-specific headers, and
+ * an HTTP/1.0 stream ends with its connection.
+ */
+function sseHeaders(keepAlive: boolean): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    // no-transform: compression middleware and proxies must pass events through unbuffered.
+    'cache-control': 'no-cache, no-transform',
+    // nginx buffers proxied responses unless told not to.
+    'x-accel-buffering': 'no',
+  };
+  if (keepAlive) headers.connection = 'keep-alive';
+  return headers;
+}
 // Set by the framework or middleware for ordinary responses; wrong for an endless stream.
 const DROPPED_HEADERS = ['content-length', 'content-encoding', 'etag', 'last-modified'];
 const INTERNAL_ERROR = 'Internal server error';
@@ -113,33 +122,22 @@ export class SseStreamService {
       this.host,
     );
     this.pool.add(connection);
-    return this.admission(route, exchange, connection, lastEventIdOf(exchange));
+    return new Admission(this, route, exchange, connection, lastEventIdOf(exchange));
   }
 
-  private admission(
-    route: SseRoute,
-    exchange: HttpExchange,
-    connection: SseConnection,
-    lastEventId: string | undefined,
-  ): SseAdmission {
-    let abort: AbortController | undefined;
-    return {
-      connection,
-      // Created only for handlers that ask for it (@SseAbortSignal()).
-      get signal(): AbortSignal {
-        return (abort ??= abortOnClose(exchange.rawResponse)).signal;
-      },
-      open: (result) => {
-        if (connection.state !== 'connecting') return;
-        try {
-          this.open(route, exchange, connection, lastEventId, result);
-        } catch (error) {
-          connection.discard();
-          throw error;
-        }
-      },
-      abandon: () => connection.discard(),
-    };
+  /**
+   * Starts the stream of an admission with what its handler returned (`SseAdmission.open()`);
+   * anything thrown before the stream is open leaves the response to the framework.
+   */
+  openStream(admission: Admission, result: unknown): void {
+    const { connection } = admission;
+    if (connection.state !== 'connecting') return;
+    try {
+      this.open(admission.route, admission.exchange, connection, admission.lastEventId, result);
+    } catch (error) {
+      connection.discard();
+      throw error;
+    }
   }
 
   private checkLimits(userId: string | undefined): void {
@@ -217,13 +215,14 @@ export class SseStreamService {
   }
 
   private headersFor(exchange: HttpExchange): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { ...exchange.takeOver(), ...SSE_HEADERS };
-    for (const name of DROPPED_HEADERS) {
-      delete headers[name];
-      exchange.rawResponse.removeHeader(name);
-    }
-    // HTTP/2 forbids connection-specific headers; an HTTP/1.0 stream ends with its connection.
-    if (exchange.rawRequest.httpVersion === '1.1') headers.connection = 'keep-alive';
+    const own = sseHeaders(exchange.rawRequest.httpVersion === '1.1');
+    const response = exchange.rawResponse;
+    // Checked first: removing a header that is not there still costs Node a property delete.
+    for (const name of DROPPED_HEADERS) if (response.hasHeader(name)) response.removeHeader(name);
+    const held = exchange.takeOver();
+    if (held === undefined || Object.keys(held).length === 0) return own;
+    const headers: OutgoingHttpHeaders = { ...held, ...own };
+    for (const name of DROPPED_HEADERS) delete headers[name];
     return headers;
   }
 
@@ -266,6 +265,35 @@ function lastEventIdOf(exchange: HttpExchange): string | undefined {
   if (typeof header === 'string') return lastEventIdFromHeader(header);
   const query = exchange.request.query?.lastEventId;
   return typeof query === 'string' && isResumableId(query) ? query : undefined;
+}
+
+/**
+ * One admitted request (see `SseAdmission`), from admission until its stream opens or it is
+ * abandoned: a class, so a connect allocates no closures for it.
+ */
+class Admission implements SseAdmission {
+  private abort: AbortController | undefined;
+
+  constructor(
+    private readonly streams: SseStreamService,
+    readonly route: SseRoute,
+    readonly exchange: HttpExchange,
+    readonly connection: SseConnection,
+    readonly lastEventId: string | undefined,
+  ) {}
+
+  /** Created only for handlers that ask for it (@SseAbortSignal()). */
+  get signal(): AbortSignal {
+    return (this.abort ??= abortOnClose(this.exchange.rawResponse)).signal;
+  }
+
+  open(result: unknown): void {
+    this.streams.openStream(this, result);
+  }
+
+  abandon(): void {
+    this.connection.discard();
+  }
 }
 
 /** An AbortController aborted once the response is over, whichever side ended it. */

@@ -87,8 +87,10 @@ function streamingHandler(
         args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
       }
       const returned = original.apply(this, args);
-      const result = await returned;
-      admission.open(isThenable(returned) ? resolvedHandlerResult(result, route) : result);
+      // A value that is not a Promise opens the stream at once, without a microtask turn.
+      admission.open(
+        isThenable(returned) ? resolvedHandlerResult(await returned, route) : returned,
+      );
     } catch (error) {
       admission.abandon();
       throw error;

@@ -8,10 +8,11 @@ export interface HttpExchange {
   readonly rawResponse: ServerResponse;
   /**
    * Takes the response over from the framework, so it neither sends nor closes it, and returns
-   * the headers the framework or its middleware already set (CORS, `@Header()`), which must
-   * still be sent.
+   * the headers the framework or its middleware set apart from the response (CORS,
+   * `@Header()` on Fastify), which must still be sent; undefined where they are on the
+   * response already (Express).
    */
-  takeOver(): OutgoingHttpHeaders;
+  takeOver(): OutgoingHttpHeaders | undefined;
 }
 
 /** The fields of an Express or Fastify request that the library reads. */
@@ -58,6 +59,6 @@ export function toHttpExchange(res: unknown): HttpExchange {
     request: rawResponse.req,
     rawRequest: rawResponse.req,
     rawResponse,
-    takeOver: () => ({}),
+    takeOver: () => undefined,
   };
 }
