@@ -216,10 +216,15 @@ export class SseConnection {
     this.held = undefined;
     this.heldBytes = 0;
     const now = Date.now();
+    // Corked, the replay and the held frames leave in a few large writes instead of one system
+    // call and one packet per event (`send()` keeps the corked bytes below the high-water mark).
+    const socket = this.sink === this.response ? undefined : this.sink;
+    socket?.cork();
     for (const frame of replayed) this.write(frame, now);
     if (after !== undefined && Object.keys(after).length > 0)
       this.replayed = new Map(Object.entries(after));
     for (const frame of held) this.write(frame, now);
+    socket?.uncork();
   }
 
   /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
@@ -280,7 +285,18 @@ export class SseConnection {
 
   private send(frame: OutboundFrame, now: number): void {
     const sink = this.sink as Socket | ServerResponse;
-    if (!sink.write(this.chunked ? chunkOf(frame) : frame.bytes) && !this.paused) {
+    const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
+    // A corked socket (see `resumeLive()`) reports bytes it merely holds back as backpressure:
+    // what it holds goes out first when this frame would reach the high-water mark, so only a
+    // client that really stops reading makes the connection queue (or drop) anything.
+    const flush =
+      sink !== this.response &&
+      sink.writableCorked > 0 &&
+      sink.writableLength + bytes.length >= sink.writableHighWaterMark;
+    if (flush) sink.uncork();
+    const accepted = sink.write(bytes);
+    if (flush) sink.cork();
+    if (!accepted && !this.paused) {
       this.paused = true;
       sink.once('drain', (this.onDrain ??= () => this.drain()));
     }

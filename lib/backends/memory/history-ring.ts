@@ -1,9 +1,16 @@
+import type { OutboundFrame } from '../../connection/outbound-frame.js';
+
 /** One stored event: its process-wide sequence number, id, publish time and frame. */
 export interface HistoryEntry {
   readonly seq: number;
   readonly id: string;
   readonly at: number;
-  readonly frame: Buffer;
+  /**
+   * The event as a replay sends it: without channel position or conflation key (a replay is
+   * never skipped or conflated). One object for every replay of the event, so its HTTP chunk
+   * is framed once however many clients resume.
+   */
+  readonly frame: OutboundFrame;
 }
 
 /**

@@ -78,7 +78,7 @@ export class MemoryBackend implements SseBackend {
     // One sequence for all channels: the replay covers every channel up to the same point.
     const position = `${this.epoch}-${upTo}`;
     const after = Object.fromEntries(request.channels.map((channel) => [channel, position]));
-    const frames = entries.map((entry) => ({ bytes: entry.frame, isEvent: true }));
+    const frames = entries.map((entry) => entry.frame);
     return { kind: 'events', frames, after };
   }
 
@@ -89,13 +89,13 @@ export class MemoryBackend implements SseBackend {
   ): Promise<SseHistoryEntry[]> {
     const ring = this.ringOf(channel);
     if (afterId === undefined)
-      return (ring?.last(limit) ?? []).map((e) => readFrame(e.id, e.frame));
+      return (ring?.last(limit) ?? []).map((e) => readFrame(e.id, e.frame.bytes));
     const seq = this.locate(ring ? [ring] : [], afterId);
     if (typeof seq !== 'number') throw new SseUnknownEventIdError(channel, seq);
     return (ring as HistoryRing)
       .after(seq)
       .slice(0, limit)
-      .map((e) => readFrame(e.id, e.frame));
+      .map((e) => readFrame(e.id, e.frame.bytes));
   }
 
   async finish(
@@ -159,7 +159,7 @@ export class MemoryBackend implements SseBackend {
     if (historySize > 0)
       this.store(
         channel,
-        { seq, id, at: Date.now(), frame: bytes },
+        { seq, id, at: Date.now(), frame: { bytes, isEvent: true } },
         givenId !== undefined,
         historySize,
       );
