@@ -263,6 +263,8 @@ export class SseStreamService {
 function lastEventIdOf(exchange: HttpExchange): string | undefined {
   const header = exchange.rawRequest.headers['last-event-id'];
   if (typeof header === 'string') return lastEventIdFromHeader(header);
+  // Express parses the query string anew on every read of `query`: not for a URL without one.
+  if (!exchange.rawRequest.url?.includes('?')) return undefined;
   const query = exchange.request.query?.lastEventId;
   return typeof query === 'string' && isResumableId(query) ? query : undefined;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 
 /** The framework's request/response pair reduced to what a stream needs, Express or Fastify. */
 export interface HttpExchange {
@@ -40,7 +40,8 @@ const isFastifyReply = (res: unknown): res is FastifyReplyLike =>
 
 /** The exchange of a framework response: Fastify's reply knows its request, Express's `res.req`. */
 export function toHttpExchange(res: unknown): HttpExchange {
-  if (isFastifyReply(res)) {
+  // Tested first: Express's response has a long prototype chain to search for a `hijack` it lacks.
+  if (!(res instanceof ServerResponse) && isFastifyReply(res)) {
     const request = res.request;
     return {
       request,
