@@ -37,6 +37,24 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
     expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
   });
 
+  it('leaves no membership or subscription behind when a connected listener ends the stream at once', async () => {
+    running = await startApp(lifecycleModule(), adapter);
+    const counter = running.app.get(StreamCounter);
+    const registry = running.app.get(ConnectionRegistry);
+    // Runs while the stream opens, before it has joined its channel or subscribed its handler.
+    registry.events$.subscribe((event) => {
+      if (event.type === 'connected') registry.disconnect(event.connection.id);
+    });
+    const stream = await openRawStream(`${running.url}/life/forever/1`);
+    await stream.ended;
+    await waitUntil(
+      () => registry.count({ state: 'closing' }) === 0 && registry.count() === 0,
+      () => `${registry.list({ state: 'closing' }).length} still closing`,
+    );
+    expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
+    expect(counter.active).toBe(0);
+  });
+
   it.each(['generator', 'upstream'])(
     'returns the async generator of /life/%s when the client disconnects, so its finally block runs',
     async (route) => {

@@ -167,6 +167,24 @@ describe('SseConnection replay hold', () => {
     ]);
   });
 
+  it("writes a replay larger than the socket's high-water mark and maxBufferedBytes to a reading client, dropping nothing", async () => {
+    // The replay is written corked; were the bytes the cork holds back taken for a client not
+    // reading, the 'disconnect' policy would drop this one before the replay was half written.
+    const bound = 32 * 1024;
+    const { connection, received } = await start(bound);
+    const count = 48;
+    const replay = Array.from({ length: count }, (_, i) => ({
+      bytes: Buffer.from(`id: 1-${i + 1}\ndata: ${'x'.repeat(1000)}\n\n`),
+      isEvent: true,
+    }));
+    connection.holdLive();
+    connection.resumeLive(replay, { c: `1-${count}` });
+    expect(connection.state).toBe('open');
+    expect(connection.droppedEvents).toBe(0);
+    const events = await received(count);
+    expect(events.map((e) => e.id)).toEqual(replay.map((_, i) => `1-${i + 1}`));
+  });
+
   it('drops the client as a slow consumer once held frames exceed maxBufferedBytes', async () => {
     const bound = 1024;
     const { connection, events, closed } = await start(bound);
