@@ -18,6 +18,12 @@ import type { PreparedEvent } from '../wire/event-encoder.js';
 export interface SseLocalDelivery {
   /** Writes `frame` to the channel's local subscribers, except `exclude`; returns how many. */
   toChannel(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number;
+  /**
+   * Runs `deliver`, in which the backend hands over several frames at once (the messages of
+   * one read from its transport): what `toChannel()` writes to one socket in it leaves in one
+   * system call rather than one per frame. Returns what `deliver` returns.
+   */
+  batch<T>(deliver: () => T): T;
   /** Writes `frame` to one local connection; returns 1, or 0 if it is not here. */
   toConnection(connectionId: string, frame: OutboundFrame): number;
   /** Writes `frame` to every local connection of the user; returns how many. */

@@ -155,6 +155,13 @@ export class SseConnection {
   get bufferedBytes(): number {
     return this.response.writableLength + (this.queue?.bytes ?? 0) + this.heldBytes;
   }
+  /**
+   * The socket frames go to directly, which may be corked; undefined when frames go through the
+   * response (HTTP/2), whose own buffering must not be held back.
+   */
+  private get socket(): Socket | undefined {
+    return this.sink === this.response ? undefined : (this.sink as Socket | undefined);
+  }
 
   /** Unsubscribes `events` (the handler's stream) when the connection retires; at once if it has. */
   bindHandlerEvents(events: Unsubscribable): void {
@@ -202,6 +209,19 @@ export class SseConnection {
     return this.enqueue(frame);
   }
 
+  /**
+   * Until `uncork()`, what is written gathers in the socket and leaves in one system call, not
+   * one per frame: for a backend that hands several frames over at once. Counted, like the
+   * socket's own: every `cork()` needs its `uncork()`.
+   */
+  cork(): void {
+    this.socket?.cork();
+  }
+
+  uncork(): void {
+    this.socket?.uncork();
+  }
+
   /** From now until `resumeLive()`, live frames wait (bounded) while history is replayed. */
   holdLive(): void {
     this.held ??= [];
@@ -218,13 +238,12 @@ export class SseConnection {
     const now = Date.now();
     // Corked, the replay and the held frames leave in a few large writes instead of one system
     // call and one packet per event (`send()` keeps the corked bytes below the high-water mark).
-    const socket = this.sink === this.response ? undefined : this.sink;
-    socket?.cork();
+    this.cork();
     for (const frame of replayed) this.write(frame, now);
     if (after !== undefined && Object.keys(after).length > 0)
       this.replayed = new Map(Object.entries(after));
     for (const frame of held) this.write(frame, now);
-    socket?.uncork();
+    this.uncork();
   }
 
   /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
@@ -286,16 +305,15 @@ export class SseConnection {
   private send(frame: OutboundFrame, now: number): void {
     const sink = this.sink as Socket | ServerResponse;
     const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
-    // A corked socket (see `resumeLive()`) reports bytes it merely holds back as backpressure:
-    // what it holds goes out first when this frame would reach the high-water mark, so only a
-    // client that really stops reading makes the connection queue (or drop) anything.
-    const flush =
-      sink !== this.response &&
-      sink.writableCorked > 0 &&
-      sink.writableLength + bytes.length >= sink.writableHighWaterMark;
-    if (flush) sink.uncork();
+    // A corked socket (see `cork()`) reports bytes it merely holds back as backpressure: what it
+    // holds goes out first when this frame would reach the high-water mark, so only a client
+    // that really stops reading makes the connection queue (or drop) anything. Corks nest
+    // (a replay inside a backend's batch), so every level is lifted, then restored.
+    const corks = this.socket?.writableCorked ?? 0;
+    const flush = corks > 0 && sink.writableLength + bytes.length >= sink.writableHighWaterMark;
+    for (let i = 0; flush && i < corks; i++) sink.uncork();
     const accepted = sink.write(bytes);
-    if (flush) sink.cork();
+    for (let i = 0; flush && i < corks; i++) sink.cork();
     if (!accepted && !this.paused) {
       this.paused = true;
       sink.once('drain', (this.onDrain ??= () => this.drain()));
@@ -311,11 +329,14 @@ export class SseConnection {
     this.paused = false;
     if (this.state !== 'open') return;
     const now = Date.now();
+    // What waited leaves in one system call, not one per frame.
+    this.cork();
     while (!this.paused) {
       const frame = this.queue?.shift();
-      if (!frame) return;
+      if (!frame) break;
       this.send(frame, now);
     }
+    this.uncork();
   }
 
   private enqueue(frame: OutboundFrame): boolean {
