@@ -1,6 +1,8 @@
 import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the id, not a byte order mark; dropping it would
+// read back a different id than the one the server wrote.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * True when a client that received `id` can send it back as `Last-Event-ID` and the server
