@@ -68,6 +68,21 @@ describe.each(ADAPTERS)('composition with Nest decorators on %s', (adapter) => {
     await stream.ended;
   });
 
+  it('answers 500 when a header set before the stream cannot be sent, and keeps no connection', async () => {
+    running = await startApp(CompositionAppModule, adapter);
+    const stream = await openRawStream(`${running.url}/compose/unsendable-header`);
+    expect(stream.status).toBe(500);
+    expect(stream.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(await readBody(stream))).toMatchObject({ statusCode: 500 });
+    expect(running.app.get(ConnectionRegistry).count()).toBe(0);
+    const head = await fetch(`${running.url}/compose/unsendable-header`, { method: 'HEAD' });
+    expect(head.status).toBe(500);
+    // The app still serves streams.
+    const next = await openRawStream(`${running.url}/compose/with-header`);
+    expect(next.status).toBe(200);
+    await next.ended;
+  });
+
   it('joins the channel a function picks from the request, and 404s when it picks none', async () => {
     running = await startApp(CompositionAppModule, adapter);
     const stream = await openRawStream(`${running.url}/compose/by-header`, { 'x-tenant': 'acme' });

@@ -3,6 +3,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
   createServer,
   request,
+  type ClientRequest,
   type IncomingMessage,
   type Server,
   type ServerResponse,
@@ -34,11 +35,11 @@ interface Pair {
   readonly closed: Promise<void>;
 }
 
-/**
- * An open `SseConnection` on a real HTTP response over loopback, and the client reading it:
- * what the client parses is what the connection wrote, in the order it reached the socket.
- */
-async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise<Pair> {
+/** A connection not yet opened, on the server's response to a request the client sent. */
+async function connect(
+  server: Server,
+  maxBufferedBytes: number,
+): Promise<{ connection: SseConnection; response: ServerResponse; client: ClientRequest }> {
   const responses = new Promise<ServerResponse>((resolve) =>
     server.once('request', (_request, response: ServerResponse) => resolve(response)),
   );
@@ -65,6 +66,15 @@ async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise
     },
     host,
   );
+  return { connection, response, client };
+}
+
+/**
+ * An open `SseConnection` on a real HTTP response over loopback, and the client reading it:
+ * what the client parses is what the connection wrote, in the order it reached the socket.
+ */
+async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise<Pair> {
+  const { connection, client } = await connect(server, maxBufferedBytes);
   connection.open({ 'content-type': 'text/event-stream' }, undefined);
   const incoming = await new Promise<IncomingMessage>((resolve) =>
     client.once('response', resolve),
@@ -103,22 +113,30 @@ async function openPair(server: Server, maxBufferedBytes = 1024 * 1024): Promise
   };
 }
 
-describe('SseConnection replay hold', () => {
+/** A loopback HTTP server for each test of the calling `describe`, closed after it. */
+function serverPerTest(): () => Server {
   let server: Server;
-  const pairs: Pair[] = [];
-  const start = async (maxBufferedBytes?: number): Promise<Pair> => {
-    const pair = await openPair(server, maxBufferedBytes);
-    pairs.push(pair);
-    return pair;
-  };
   beforeEach(async () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
   afterEach(async () => {
-    for (const pair of pairs.splice(0)) pair.connection.destroy('client');
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  });
+  return () => server;
+}
+
+describe('SseConnection replay hold', () => {
+  const server = serverPerTest();
+  const pairs: Pair[] = [];
+  const start = async (maxBufferedBytes?: number): Promise<Pair> => {
+    const pair = await openPair(server(), maxBufferedBytes);
+    pairs.push(pair);
+    return pair;
+  };
+  afterEach(() => {
+    for (const pair of pairs.splice(0)) pair.connection.destroy('client');
   });
 
   it('holds live frames while history is read, then writes the replay and the held frames it did not cover, in order', async () => {
@@ -200,5 +218,28 @@ describe('SseConnection replay hold', () => {
     expect(connection.bufferedBytes).toBe(0);
     await closed;
     expect(events).toEqual([]);
+  });
+});
+
+describe('SseConnection open', () => {
+  const server = serverPerTest();
+
+  it('stays connecting, its socket uncorked, when Node refuses a header, so the error reply goes out', async () => {
+    const { connection, response, client } = await connect(server(), 1024);
+    // U+20AC has no latin1 byte; Fastify passes such a header through until it is written.
+    expect(() => connection.open({ 'x-price': '5 \u20ac' }, undefined)).toThrow(
+      'Invalid character in header content ["x-price"]',
+    );
+    expect(connection.state).toBe('connecting');
+    expect(response.socket?.writableCorked).toBe(0);
+    connection.discard();
+    expect(connection.state).toBe('closed');
+    // What the framework does next: answer with an error on the same response.
+    response.writeHead(500, { 'content-length': '0' });
+    response.flushHeaders();
+    const incoming = await new Promise<IncomingMessage>((resolve) =>
+      client.once('response', resolve),
+    );
+    expect(incoming.statusCode).toBe(500);
   });
 });

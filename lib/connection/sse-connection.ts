@@ -169,24 +169,34 @@ export class SseConnection {
     else this.handlerEvents = events;
   }
 
-  /** Sends the status line and headers, then the preamble, in one packet. */
+  /**
+   * Sends the status line and headers, then the preamble, in one packet. If Node refuses the
+   * headers (`writeHead()` throws, e.g. ERR_INVALID_CHAR), nothing was sent and the connection
+   * is still connecting: `discard()` it and let the framework answer.
+   */
   open(headers: OutgoingHttpHeaders, preamble: OutboundFrame | undefined): void {
     if (this.state !== 'connecting') return;
-    this.state = 'open';
-    const socket = this.response.socket;
-    socket?.setNoDelay(true);
+    const response = this.response;
+    response.socket?.setNoDelay(true);
     // Corked, so the headers and the preamble leave in one packet although they are two writes.
     // Written on their own, the headers go out as a string, which flattens the copy Node keeps
     // in the response for the life of the stream: written with the preamble's Buffer, it would
     // stay a tree of some 20 concatenated strings, about 700 bytes per connection.
+    // HTTP/1.x only: an HTTP/2 response's `socket` stands for the session's, shared by streams.
+    const socket = response.req?.httpVersionMajor === 1 ? response.socket : null;
     socket?.cork();
-    this.response.writeHead(200, headers);
-    this.response.flushHeaders();
-    const direct = writableSocket(this.response);
-    this.sink = direct ?? this.response;
-    this.chunked = direct !== undefined && this.response.chunkedEncoding;
-    if (preamble) this.send(preamble, Date.now());
-    socket?.uncork();
+    try {
+      response.writeHead(200, headers);
+      this.state = 'open';
+      response.flushHeaders();
+      const direct = writableSocket(response);
+      this.sink = direct ?? response;
+      this.chunked = direct !== undefined && response.chunkedEncoding;
+      if (preamble) this.send(preamble, Date.now());
+    } finally {
+      // Also when writeHead() threw: the framework's error response goes out on this socket.
+      socket?.uncork();
+    }
   }
 
   /**

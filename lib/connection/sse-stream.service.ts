@@ -168,11 +168,18 @@ export class SseStreamService {
     // The client may have left while an async handler was running.
     if (!connection.isReachable) return connection.discard();
     const headers = this.headersFor(exchange);
-    if (exchange.rawRequest.method === 'HEAD') {
-      exchange.rawResponse.writeHead(200, headers).end();
-      return connection.discard();
+    const head = exchange.rawRequest.method === 'HEAD';
+    try {
+      if (head) exchange.rawResponse.writeHead(200, headers).end();
+      else connection.open(headers, this.preamble);
+    } catch (error) {
+      // Node refused a header (ERR_INVALID_CHAR): the framework still owns the response and
+      // answers with an error, which must not carry the header again.
+      exchange.dropUnsendableHeaders();
+      throw error;
     }
-    connection.open(headers, this.preamble);
+    exchange.takeOver();
+    if (head) return connection.discard();
     this.pool.opened(connection);
     const replayLast =
       lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
@@ -219,7 +226,7 @@ export class SseStreamService {
     const response = exchange.rawResponse;
     // Checked first: removing a header that is not there still costs Node a property delete.
     for (const name of DROPPED_HEADERS) if (response.hasHeader(name)) response.removeHeader(name);
-    const held = exchange.takeOver();
+    const held = exchange.heldHeaders();
     if (held === undefined || Object.keys(held).length === 0) return own;
     const headers: OutgoingHttpHeaders = { ...held, ...own };
     for (const name of DROPPED_HEADERS) delete headers[name];

@@ -1,4 +1,10 @@
-import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  ServerResponse,
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 
 /** The framework's request/response pair reduced to what a stream needs, Express or Fastify. */
 export interface HttpExchange {
@@ -7,12 +13,21 @@ export interface HttpExchange {
   readonly rawRequest: IncomingMessage;
   readonly rawResponse: ServerResponse;
   /**
-   * Takes the response over from the framework, so it neither sends nor closes it, and returns
-   * the headers the framework or its middleware set apart from the response (CORS,
+   * The headers the framework or its middleware set apart from the response (CORS,
    * `@Header()` on Fastify), which must still be sent; undefined where they are on the
    * response already (Express).
    */
-  takeOver(): OutgoingHttpHeaders | undefined;
+  heldHeaders(): OutgoingHttpHeaders | undefined;
+  /**
+   * Takes the response over from the framework, so it neither sends nor closes it: once the
+   * headers are out, not before, so the framework can still answer if writing them fails.
+   */
+  takeOver(): void;
+  /**
+   * Removes from the held headers those Node refuses to write (a character above U+00FF, say),
+   * so the framework's error response for the failed stream can go out.
+   */
+  dropUnsendableHeaders(): void;
 }
 
 /** The fields of an Express or Fastify request that the library reads. */
@@ -29,6 +44,7 @@ interface FastifyReplyLike {
   readonly request: FastifyRequestLike;
   hijack(): unknown;
   getHeaders(): OutgoingHttpHeaders;
+  removeHeader(name: string): unknown;
 }
 
 interface FastifyRequestLike extends FrameworkRequest {
@@ -44,30 +60,74 @@ const isFastifyReply = (res: unknown): res is FastifyReplyLike =>
 /** The exchange of a framework response: Fastify's reply knows its request, Express's `res.req`. */
 export function toHttpExchange(res: unknown): HttpExchange {
   // Tested first: Express's response has a long prototype chain to search for a `hijack` it lacks.
-  if (!(res instanceof ServerResponse) && isFastifyReply(res)) {
-    const request = res.request;
-    return {
-      request,
-      rawRequest: request.raw,
-      rawResponse: res.raw,
-      takeOver: () => {
-        // Fastify would otherwise answer for the route when the handler's promise settles.
-        res.hijack();
-        return res.getHeaders();
-      },
-    };
-  }
+  if (!(res instanceof ServerResponse) && isFastifyReply(res)) return new FastifyExchange(res);
   // Express's req/res are Node's own objects, extended.
-  const rawResponse = res as ServerResponse & { req: ExpressRequestLike };
-  return {
-    request: rawResponse.req,
-    rawRequest: rawResponse.req,
-    rawResponse,
-    takeOver: () => {
-      // Express keeps its router's continuation on the request for as long as the request
-      // lives (about 0.8 KB with what it holds); a stream never goes back to the router.
-      rawResponse.req.next = undefined;
-      return undefined;
-    },
-  };
+  return new ExpressExchange(res as ServerResponse & { req: ExpressRequestLike });
+}
+
+/** Classes rather than object literals: one allocation per connect, no closures. */
+class FastifyExchange implements HttpExchange {
+  readonly request: FastifyRequestLike;
+
+  constructor(private readonly reply: FastifyReplyLike) {
+    this.request = reply.request;
+  }
+
+  get rawRequest(): IncomingMessage {
+    return this.request.raw;
+  }
+
+  get rawResponse(): ServerResponse {
+    return this.reply.raw;
+  }
+
+  heldHeaders(): OutgoingHttpHeaders {
+    return this.reply.getHeaders();
+  }
+
+  takeOver(): void {
+    // Fastify would otherwise answer for the route when the handler's promise settles.
+    this.reply.hijack();
+  }
+
+  dropUnsendableHeaders(): void {
+    // Fastify checks header values only when it writes them: it would fail on its error
+    // response too, leaving the request unanswered and the error uncaught.
+    for (const [name, value] of Object.entries(this.reply.getHeaders())) {
+      try {
+        validateHeaderName(name);
+        if (value !== undefined)
+          for (const item of Array.isArray(value) ? value : [value])
+            validateHeaderValue(name, String(item));
+      } catch {
+        this.reply.removeHeader(name);
+      }
+    }
+  }
+}
+
+class ExpressExchange implements HttpExchange {
+  constructor(readonly rawResponse: ServerResponse & { req: ExpressRequestLike }) {}
+
+  get request(): ExpressRequestLike {
+    return this.rawResponse.req;
+  }
+
+  get rawRequest(): IncomingMessage {
+    return this.rawResponse.req;
+  }
+
+  heldHeaders(): undefined {
+    return undefined;
+  }
+
+  takeOver(): void {
+    // Express keeps its router's continuation on the request for as long as the request
+    // lives (about 0.8 KB with what it holds); a stream never goes back to the router.
+    this.rawResponse.req.next = undefined;
+  }
+
+  dropUnsendableHeaders(): void {
+    // Nothing held: Node checked each header when Express set it on the response.
+  }
 }
