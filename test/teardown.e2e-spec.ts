@@ -55,6 +55,22 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
     expect(counter.active).toBe(0);
   });
 
+  it('never starts the async generator of a stream a connected listener ended at once', async () => {
+    running = await startApp(lifecycleModule(), adapter);
+    const counter = running.app.get(StreamCounter);
+    const registry = running.app.get(ConnectionRegistry);
+    registry.events$.subscribe((event) => {
+      if (event.type === 'connected') registry.disconnect(event.connection.id);
+    });
+    const stream = await openRawStream(`${running.url}/life/generator`);
+    await stream.ended;
+    await waitUntil(
+      () => registry.count({ state: 'closing' }) === 0 && registry.count() === 0,
+      () => `${registry.list({ state: 'closing' }).length} still closing`,
+    );
+    expect(counter.generatorsStarted).toBe(0);
+  });
+
   it.each(['generator', 'upstream'])(
     'returns the async generator of /life/%s when the client disconnects, so its finally block runs',
     async (route) => {

@@ -181,6 +181,9 @@ export class SseStreamService {
     exchange.takeOver();
     if (head) return connection.discard();
     this.pool.opened(connection);
+    // A `connected` listener may have ended the stream already: retired, it must not join a
+    // channel (it would never leave again), read history or start the handler's stream.
+    if (connection.state !== 'open') return;
     const replayLast =
       lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
     // Without channels there is no history: a Last-Event-ID only matters to the handler.
@@ -189,7 +192,7 @@ export class SseStreamService {
     if (nothingToReplay) return this.goLive(connection, source);
     // Live events published while history is read wait, then those already replayed are skipped.
     connection.holdLive();
-    this.join(connection);
+    this.hub.join(connection);
     this.backend
       .replay({ channels: connection.channels, lastEventId, last: replayLast })
       .catch((error: unknown): SseReplayResult => {
@@ -212,13 +215,8 @@ export class SseStreamService {
   }
 
   private goLive(connection: SseConnection, source: Observable<unknown> | undefined): void {
-    this.join(connection);
+    this.hub.join(connection);
     if (source) this.pipeHandlerEvents(connection, source);
-  }
-
-  private join(connection: SseConnection): void {
-    // A `connected` listener may have ended it already: retired, it would never leave again.
-    if (connection.state === 'open') this.hub.join(connection);
   }
 
   private headersFor(exchange: HttpExchange): OutgoingHttpHeaders {
