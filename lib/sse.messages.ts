@@ -40,6 +40,10 @@ export const SseMessages = {
     `This server has reached its limit of ${limit} event streams`,
   maxConnectionsPerUserReached: (limit: number) => `You already have ${limit} open event streams`,
   shuttingDown: () => 'The server is shutting down',
+  /** What a `BroadcastService` call was about, as `SseShutdownError` names it. */
+  operationOn: (operation: string, target: string) =>
+    operation === 'publish' ? `publish to "${target}"` : `${operation}("${target}")`,
+  shutdownRefused: (operation: string) => `SseModule is shutting down: ${operation} was not sent`,
   replayFailed: (connectionId: string) =>
     `SSE stream ${connectionId}: history could not be read; the client was sent a reset event`,
 

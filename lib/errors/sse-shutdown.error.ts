@@ -1,3 +1,5 @@
+import { SseMessages } from '../sse.messages.js';
+
 /**
  * A publish or send arrived after the application began shutting down, or was still validating
  * its payload when shutdown stopped waiting for it (`shutdownTimeoutMs`); nothing was sent.
@@ -5,7 +7,8 @@
 export class SseShutdownError extends Error {
   override readonly name = 'SseShutdownError';
 
+  /** `operation`: what was not sent, e.g. `publish to "rooms/42"`. */
   constructor(readonly operation: string) {
-    super(`SseModule is shutting down: ${operation} was not sent`);
+    super(SseMessages.shutdownRefused(operation));
   }
 }

@@ -14,6 +14,7 @@ import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js'
 import { SseShutdownError } from '../errors/sse-shutdown.error.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
 import { SSE_BACKEND } from '../sse.constants.js';
+import { SseMessages } from '../sse.messages.js';
 import { encodeEvent } from '../wire/event-encoder.js';
 
 /** What `BroadcastService` does, as named in `SseShutdownError` messages. */
@@ -54,26 +55,29 @@ export class SseLifecycle
   }
 
   /**
-   * Starts an operation that shutdown waits for; every `begin()` is followed by one `settle()`.
-   * Throws {@link SseShutdownError} once shutdown has begun.
+   * Runs `run` as an operation that shutdown waits for (up to `shutdownTimeoutMs`), whether it
+   * succeeds or fails. Rejects with {@link SseShutdownError}, without running it, once shutdown
+   * has begun.
    */
-  begin(operation: SseOperation, target: string): void {
-    if (this.phase !== 'running') throw new SseShutdownError(describe(operation, target));
+  async track<T>(operation: SseOperation, target: string, run: () => Promise<T>): Promise<T> {
+    if (this.phase !== 'running')
+      throw new SseShutdownError(SseMessages.operationOn(operation, target));
     this.inFlight++;
+    try {
+      return await run();
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.onSettled?.();
+    }
   }
 
   /**
-   * Throws {@link SseShutdownError} if shutdown stopped waiting for an operation started with
-   * `begin()`: the streams are ending, so sending now would reach no one, or only some.
+   * Throws {@link SseShutdownError} if shutdown stopped waiting for an operation under `track()`:
+   * the streams are ending, so sending now would reach no one, or only some.
    */
   assertDeliverable(operation: SseOperation, target: string): void {
-    if (this.phase === 'ending') throw new SseShutdownError(describe(operation, target));
-  }
-
-  /** Ends an operation started with `begin()`, whether it succeeded or failed. */
-  settle(): void {
-    this.inFlight--;
-    if (this.inFlight === 0) this.onSettled?.();
+    if (this.phase === 'ending')
+      throw new SseShutdownError(SseMessages.operationOn(operation, target));
   }
 
   /** The module's hooks run before those of the modules importing it: no publish comes first. */
@@ -135,8 +139,4 @@ export class SseLifecycle
       );
     });
   }
-}
-
-function describe(operation: SseOperation, target: string): string {
-  return operation === 'publish' ? `publish to "${target}"` : `${operation}("${target}")`;
 }

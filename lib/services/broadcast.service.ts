@@ -43,13 +43,12 @@ export class BroadcastService {
    * shutdown event, unless it is still validating after `shutdownTimeoutMs`: then it rejects
    * with `SseShutdownError` and sends nothing.
    */
-  async publish<T>(
+  publish<T>(
     channel: string,
     event: SseEvent<T> | T,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
-    this.lifecycle.begin('publish', channel);
-    try {
+    return this.lifecycle.track('publish', channel, async () => {
       const name = checkedChannelName(channel);
       const sseEvent = toSseEvent(event);
       const validation = this.rules.validate(name, sseEvent.data);
@@ -58,7 +57,7 @@ export class BroadcastService {
         // Shutdown waits for this publish, but only up to shutdownTimeoutMs.
         this.lifecycle.assertDeliverable('publish', channel);
       }
-      return await this.backend.publish({
+      return this.backend.publish({
         channel: name,
         event: prepareEvent(sseEvent),
         id: sseEvent.id === undefined ? undefined : checkedId(sseEvent.id),
@@ -66,9 +65,7 @@ export class BroadcastService {
         conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
         historySize: this.rules.historySize(name),
       });
-    } finally {
-      this.lifecycle.settle();
-    }
+    });
   }
 
   /**
@@ -76,25 +73,19 @@ export class BroadcastService {
    * It gets no id unless you give one: an id would become the client's `Last-Event-ID` and
    * break its channel replay. Resolves `{ delivered: 0 }` when the connection is gone.
    */
-  async sendTo<T>(connectionId: string, event: SseEvent<T> | T): Promise<SendResult> {
-    this.lifecycle.begin('sendTo', connectionId);
-    try {
+  sendTo<T>(connectionId: string, event: SseEvent<T> | T): Promise<SendResult> {
+    return this.lifecycle.track('sendTo', connectionId, async () => {
       const [prepared, id] = this.prepareTargeted(event);
       return { delivered: await this.backend.sendToConnection(connectionId, prepared, id) };
-    } finally {
-      this.lifecycle.settle();
-    }
+    });
   }
 
   /** Sends `event` to every connection of a user; like `sendTo()`, without an id by default. */
-  async sendToUser<T>(userId: string, event: SseEvent<T> | T): Promise<SendResult> {
-    this.lifecycle.begin('sendToUser', userId);
-    try {
+  sendToUser<T>(userId: string, event: SseEvent<T> | T): Promise<SendResult> {
+    return this.lifecycle.track('sendToUser', userId, async () => {
       const [prepared, id] = this.prepareTargeted(event);
       return { delivered: await this.backend.sendToUser(userId, prepared, id) };
-    } finally {
-      this.lifecycle.settle();
-    }
+    });
   }
 
   /**
@@ -113,15 +104,12 @@ export class BroadcastService {
    * Ends a channel for good: its open streams get `finalEvent` (kept in history) and end, and
    * for `finished.ttlMs` new requests for it are answered 204, so browsers stop reconnecting.
    */
-  async finish<T>(channel: string, finalEvent?: SseEvent<T> | T): Promise<{ ended: number }> {
-    this.lifecycle.begin('finish', channel);
-    try {
+  finish<T>(channel: string, finalEvent?: SseEvent<T> | T): Promise<{ ended: number }> {
+    return this.lifecycle.track('finish', channel, async () => {
       const name = checkedChannelName(channel);
       const prepared = finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent));
       return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
-    } finally {
-      this.lifecycle.settle();
-    }
+    });
   }
 
   private prepareTargeted<T>(event: SseEvent<T> | T): [PreparedEvent, string | undefined] {
