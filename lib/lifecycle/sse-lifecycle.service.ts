@@ -110,33 +110,34 @@ export class SseLifecycle
 
   private settled(deadline: number): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.onSettled = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    return untilDeadline(deadline, (done) => {
       this.onSettled = done;
+      return () => (this.onSettled = undefined);
     });
   }
 
   private flushed(deadline: number): Promise<void> {
     if (this.pool.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const stopListening = this.pool.onSizeChange((present) => {
-        if (present > 0) return;
-        clearTimeout(timer);
-        stopListening();
-        resolve();
-      });
-      const timer = setTimeout(
-        () => {
-          stopListening();
-          resolve();
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-    });
+    return untilDeadline(deadline, (done) =>
+      this.pool.onSizeChange((present) => {
+        if (present === 0) done();
+      }),
+    );
   }
+}
+
+/**
+ * Resolves when `listen` calls `done`, or at `deadline` if that comes first. `listen` returns
+ * how to stop listening, which happens either way.
+ */
+function untilDeadline(deadline: number, listen: (done: () => void) => () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stopListening();
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    const stopListening = listen(done);
+  });
 }
