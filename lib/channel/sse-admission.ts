@@ -9,8 +9,11 @@ export interface SseAdmission {
   readonly connection: SseConnection;
   /** Aborted when the response is over: the client left, or the stream ended. */
   readonly signal: AbortSignal;
-  /** Starts the stream with what the handler returned. */
-  open(result: unknown): void;
+  /**
+   * Starts the stream with what the handler returned; `resolved` when `result` is what its
+   * Promise resolved to.
+   */
+  open(result: unknown, resolved: boolean): void;
   /** Releases the reservation if the stream never opened (handler failed, client left). */
   abandon(): void;
 }

@@ -5,22 +5,21 @@ import { SseMessages } from '../sse.messages.js';
  * What a handler returned, as an Observable of values to send, or undefined when it returned
  * nothing (the stream then carries only channel events). Throws for anything else, before the
  * stream opens, so the client gets a 500 rather than a stream that never says why it is empty.
+ * `resolved`: `result` is what the handler's Promise resolved to, which the message then says.
  */
-export function handlerSource(result: unknown, route: string): Observable<unknown> | undefined {
+export function handlerSource(
+  result: unknown,
+  route: string,
+  resolved: boolean,
+): Observable<unknown> | undefined {
   if (result === undefined || result === null) return undefined;
   if (isObservable(result)) return result;
   if (isAsyncIterable(result)) return fromAsyncIterable(result);
-  throw new TypeError(SseMessages.handlerReturnedUnsupported(route, result));
-}
-
-/**
- * What a handler's Promise resolved to, checked like `handlerSource()` checks a returned value,
- * so a Promise of a plain value fails with a message that says it was a Promise.
- */
-export function resolvedHandlerResult(resolved: unknown, route: string): unknown {
-  if (resolved === undefined || resolved === null) return resolved;
-  if (isObservable(resolved) || isAsyncIterable(resolved)) return resolved;
-  throw new TypeError(SseMessages.handlerResolvedUnsupported(route, resolved));
+  throw new TypeError(
+    resolved
+      ? SseMessages.handlerResolvedUnsupported(route, result)
+      : SseMessages.handlerReturnedUnsupported(route, result),
+  );
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -129,11 +129,14 @@ export class SseStreamService {
    * Starts the stream of an admission with what its handler returned (`SseAdmission.open()`);
    * anything thrown before the stream is open leaves the response to the framework.
    */
-  openStream(admission: Admission, result: unknown): void {
+  openStream(admission: Admission, result: unknown, resolved: boolean): void {
     const { connection } = admission;
-    if (connection.state !== 'connecting') return;
     try {
-      this.open(admission.route, admission.exchange, connection, admission.lastEventId, result);
+      // Checked first: a handler returning what cannot be streamed fails (and is logged) even
+      // if its client has left meanwhile.
+      const source = handlerSource(result, admission.route.name, resolved);
+      if (connection.state !== 'connecting') return;
+      this.open(admission.route, admission.exchange, connection, admission.lastEventId, source);
     } catch (error) {
       connection.discard();
       throw error;
@@ -162,9 +165,8 @@ export class SseStreamService {
     exchange: HttpExchange,
     connection: SseConnection,
     lastEventId: string | undefined,
-    result: unknown,
+    source: Observable<unknown> | undefined,
   ): void {
-    const source = handlerSource(result, route.name);
     // The client may have left while an async handler was running.
     if (!connection.isReachable) return connection.discard();
     const headers = this.headersFor(exchange);
@@ -294,8 +296,8 @@ class Admission implements SseAdmission {
     return (this.abort ??= abortOnClose(this.exchange.rawResponse)).signal;
   }
 
-  open(result: unknown): void {
-    this.streams.openStream(this, result);
+  open(result: unknown, resolved: boolean): void {
+    this.streams.openStream(this, result, resolved);
   }
 
   abandon(): void {

@@ -3,7 +3,6 @@ import type { SseChannelMetadata } from '../channel/sse-channel-metadata.accesso
 import { trimSlashes } from '../channel/sse-channel-metadata.accessor.js';
 import { handlerParamsOf, type SseHandlerParam } from '../channel/sse-handler-params.js';
 import { SseStreamsPipe } from '../channel/sse-streams.pipe.js';
-import { resolvedHandlerResult } from '../connection/handler-source.js';
 import { SseStreamService } from '../connection/sse-stream.service.js';
 import type { SseChannelOptions, SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SSE_CHANNEL_METADATA } from '../sse.constants.js';
@@ -88,9 +87,8 @@ function streamingHandler(
       }
       const returned = original.apply(this, args);
       // A value that is not a Promise opens the stream at once, without a microtask turn.
-      admission.open(
-        isThenable(returned) ? resolvedHandlerResult(await returned, route) : returned,
-      );
+      if (isThenable(returned)) admission.open(await returned, true);
+      else admission.open(returned, false);
     } catch (error) {
       admission.abandon();
       throw error;
