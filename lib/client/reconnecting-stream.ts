@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
+import { isAscii } from './ascii.js';
 import { reconnectDelay } from './backoff.js';
 import { httpError, isEventStream } from './check-response.js';
 import { PARSE_ERROR_DATA_LIMIT } from './client.constants.js';
@@ -356,11 +357,6 @@ function headerValue(id: string): string {
   let bytes = '';
   for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte);
   return bytes;
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 /** Weight of a message in the queue bound: its data, which dominates its size. */

@@ -1,3 +1,4 @@
+import { isAscii } from '../client/ascii.js';
 import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
 
 // ignoreBOM: a leading U+FEFF is part of the id, not a byte order mark; dropping it would
@@ -53,9 +54,4 @@ export function lastEventIdFromHeader(value: string): string | undefined {
     }
   }
   return isResumableId(id) ? id : undefined;
-}
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
