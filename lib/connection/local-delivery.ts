@@ -7,21 +7,19 @@ import type {
 import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool, type ConnectionFilter } from './connection-pool.js';
 import type { OutboundFrame } from './outbound-frame.js';
-import type { SseConnection } from './sse-connection.js';
-
-interface CorkedBatch {
-  readonly connections: SseConnection[];
-  readonly channels: Set<string>;
-}
 
 /** The module's side of the backend contract: frames in, written to this process's sockets. */
 @Injectable()
 export class LocalDelivery implements SseLocalDelivery {
   /**
-   * During a `batch()`, the connections it corked, to uncork at its end, and their channels:
-   * at most the members of the channels the batch delivers to. Undefined outside a batch.
+   * During a `batch()`, the channels whose members it corked (at most the channels it delivers
+   * to); undefined outside a batch. Each member is corked once per such channel and uncorked
+   * once per such channel at the end, which balances because membership cannot grow during a
+   * batch (a connection joins only when its stream opens, never from a delivery) and shrinks
+   * only when a connection retires, which ends its response (`end()` fully uncorks the socket)
+   * or destroys it at once.
    */
-  private corked: CorkedBatch | undefined;
+  private corked: Set<string> | undefined;
 
   constructor(
     private readonly hub: ChannelHub,
@@ -30,26 +28,23 @@ export class LocalDelivery implements SseLocalDelivery {
 
   toChannel(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number {
     const corked = this.corked;
-    if (corked !== undefined && !corked.channels.has(channel)) {
-      corked.channels.add(channel);
-      for (const connection of this.hub.members(channel) ?? []) {
-        connection.cork();
-        corked.connections.push(connection);
-      }
+    if (corked !== undefined && !corked.has(channel)) {
+      corked.add(channel);
+      for (const connection of this.hub.members(channel) ?? []) connection.cork();
     }
     return this.hub.deliver(channel, frame, exclude);
   }
 
   batch<T>(deliver: () => T): T {
     if (this.corked !== undefined) return deliver();
-    const corked: CorkedBatch = { connections: [], channels: new Set() };
+    const corked = new Set<string>();
     this.corked = corked;
     try {
       return deliver();
     } finally {
       this.corked = undefined;
-      // A connection ended meanwhile has flushed (end) or dropped (destroy) what it had.
-      for (const connection of corked.connections) connection.uncork();
+      for (const channel of corked)
+        for (const connection of this.hub.members(channel) ?? []) connection.uncork();
     }
   }
 
