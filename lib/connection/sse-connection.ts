@@ -317,8 +317,9 @@ export class SseConnection {
     const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
     // A corked socket (see `cork()`) reports bytes it merely holds back as backpressure: what it
     // holds goes out first when this frame would reach the high-water mark, so only a client
-    // that really stops reading makes the connection queue (or drop) anything. Corks nest
-    // (a replay inside a backend's batch), so every level is lifted, then restored.
+    // that really stops reading makes the connection queue (or drop) anything. Cork levels
+    // add up (a batch corks a connection once per channel of it that the batch delivers to),
+    // so every level is lifted, then restored.
     const corks = this.socket?.writableCorked ?? 0;
     const flush = corks > 0 && sink.writableLength + bytes.length >= sink.writableHighWaterMark;
     for (let i = 0; flush && i < corks; i++) sink.uncork();
