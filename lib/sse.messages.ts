@@ -20,7 +20,7 @@ export const SseMessages = {
   fieldNotString: (field: string, value: unknown) =>
     `SSE event field "${field}" must be a string (got ${show(value)})`,
   idNotResumable: (value: string, maxLength: number) =>
-    `SSE event field "id" must be 1 to ${maxLength} characters without control characters, unpaired surrogates or a leading or trailing space, so that a client can send it back as Last-Event-ID (got ${show(value)})`,
+    `SSE event field "id" must be 1 to ${maxLength} UTF-16 code units long (its string length) without control characters, unpaired surrogates or a leading or trailing space, so that a client can send it back as Last-Event-ID (got ${show(value)})`,
   retryInvalid: (value: unknown) =>
     `SSE event field "retry" must be an integer number of milliseconds >= 0 (got ${show(value)})`,
   dataMissing: () => 'SSE event field "data" is required (undefined cannot be sent)',

@@ -72,7 +72,7 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
 
   it.each([
     ['empty', ''],
-    ['longer than 128 characters', 'x'.repeat(129)],
+    ['longer than 128 UTF-16 code units', 'x'.repeat(129)],
     ['with a leading space, which the header would lose', ' x'],
     ['with a control character, which Node refuses in a header', 'a\x01b'],
     ['with an unpaired surrogate, which has no UTF-8 form', 'a\ud800'],
@@ -82,7 +82,7 @@ describe.each(ADAPTERS)('BroadcastService on %s', (adapter) => {
     const [welcome] = await stream.waitFor((events) => events.length === 1);
     const connectionId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
     const rule =
-      'SSE event field "id" must be 1 to 128 characters without control characters, unpaired surrogates or a leading or trailing space, so that a client can send it back as Last-Event-ID';
+      'SSE event field "id" must be 1 to 128 UTF-16 code units long (its string length) without control characters, unpaired surrogates or a leading or trailing space, so that a client can send it back as Last-Event-ID';
     for (const attempt of [
       broadcast.publish('rooms/1', { id: badId, data: 'no' }),
       broadcast.sendTo(connectionId, { id: badId, data: 'no' }),

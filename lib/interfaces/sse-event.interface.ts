@@ -3,8 +3,9 @@
  *
  * `data` is required: strings are sent as they are (line breaks become several `data:` lines),
  * anything else is JSON-encoded. `event` must not contain CR, LF or NUL. `id` must be one the
- * client can send back as `Last-Event-ID` intact: 1 to 128 characters, no control characters,
- * no unpaired surrogates, no leading or trailing space. `retry` is an integer number of
+ * client can send back as `Last-Event-ID` intact: 1 to 128 UTF-16 code units long (`id.length`;
+ * an emoji counts 2), no control characters, no unpaired surrogates, no leading or trailing
+ * space. `retry` is an integer number of
  * milliseconds >= 0.
  *
  * @example

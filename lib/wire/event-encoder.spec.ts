@@ -86,12 +86,13 @@ describe('encodeEvent', () => {
     ['with a trailing space', 'a '],
     ['with an unpaired high surrogate', 'a\ud83d'],
     ['with an unpaired low surrogate', '\ude00a'],
-    ['longer than 128 characters', 'x'.repeat(129)],
+    ['longer than 128 UTF-16 code units', 'x'.repeat(129)],
+    ['of 65 emoji, 130 UTF-16 code units', '😀'.repeat(65)],
   ])('rejects an id %s, which could not come back as Last-Event-ID', (_, id) => {
     const attempt = () => encodeEvent({ data: 'x', id });
     expect(attempt).toThrow(SseEventError);
     expect(attempt).toThrow(
-      'SSE event field "id" must be 1 to 128 characters without control characters, unpaired surrogates or a leading or trailing space',
+      'SSE event field "id" must be 1 to 128 UTF-16 code units long (its string length) without control characters, unpaired surrogates or a leading or trailing space',
     );
     try {
       attempt();
@@ -102,6 +103,7 @@ describe('encodeEvent', () => {
 
   it.each([
     ['of 128 characters', 'x'.repeat(128)],
+    ['of 64 emoji, 128 UTF-16 code units', '😀'.repeat(64)],
     ['with inner spaces', 'order 7 of 9'],
     ['outside ASCII', 'café-😀'],
     ['with a C1 control character, which HTTP carries as UTF-8', 'a\u0085b'],
@@ -247,6 +249,8 @@ describe('event ids and Last-Event-ID (property)', () => {
     expect(lastEventIdFromHeader('caf\xe9')).toBeUndefined();
     expect(lastEventIdFromHeader(asHeaderBytes('😀'.repeat(64)))).toBe('😀'.repeat(64));
     expect(lastEventIdFromHeader(asHeaderBytes('😀'.repeat(65)))).toBeUndefined();
+    // The longest id in UTF-8: 128 characters of three bytes each.
+    expect(lastEventIdFromHeader(asHeaderBytes('€'.repeat(128)))).toBe('€'.repeat(128));
     expect(lastEventIdFromHeader('x'.repeat(100_000))).toBeUndefined();
   });
 });

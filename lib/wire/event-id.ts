@@ -15,7 +15,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *   field, and Node's HTTP parser answers 400 to the others;
  * - a leading or trailing space: header values are trimmed;
  * - an unpaired surrogate: it has no UTF-8 form, so it arrives as U+FFFD;
- * - longer than {@link MAX_EVENT_ID_LENGTH}: the server does not read ids that long.
+ * - longer than {@link MAX_EVENT_ID_LENGTH} UTF-16 code units: the server does not read ids
+ *   that long.
  *
  * Other characters are fine: clients send non-ASCII ids as their UTF-8 bytes (as `EventSource`
  * and this library's client do), and {@link lastEventIdFromHeader} decodes them.
@@ -43,8 +44,9 @@ export function isResumableId(id: string): boolean {
  * this server wrote) or for an id that breaks {@link isResumableId}.
  */
 export function lastEventIdFromHeader(value: string): string | undefined {
-  // Four bytes per character at most: anything longer cannot decode to an acceptable id.
-  if (value.length > MAX_EVENT_ID_LENGTH * 4) return undefined;
+  // UTF-8 takes at most three bytes per UTF-16 code unit (four for a surrogate pair): anything
+  // longer cannot decode to an acceptable id.
+  if (value.length > MAX_EVENT_ID_LENGTH * 3) return undefined;
   let id = value;
   if (!isAscii(value)) {
     try {
