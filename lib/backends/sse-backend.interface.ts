@@ -22,6 +22,12 @@ export interface SseLocalDelivery {
    * Runs `deliver`, in which the backend hands over several frames at once (the messages of
    * one read from its transport): what `toChannel()` writes to one socket in it leaves in one
    * system call rather than one per frame. Returns what `deliver` returns.
+   *
+   * @example
+   * // The messages of one read from the transport: each socket is written once.
+   * const delivered = delivery.batch(() =>
+   *   messages.map((message) => delivery.toChannel(message.channel, message.frame)),
+   * );
    */
   batch<T>(deliver: () => T): T;
   /** Writes `frame` to one local connection; returns 1, or 0 if it is not here. */
@@ -34,6 +40,10 @@ export interface SseLocalDelivery {
    * Ends the channel's local streams with `reason` (after what they have queued), the channel
    * itself going on: for a backend that cannot deliver their next events in order, `'resync'`
    * sends their clients back with `Last-Event-ID`. Returns how many.
+   *
+   * @example
+   * // Events of 'rooms/42' were lost while the transport was down: its clients resume.
+   * const ended = delivery.disconnectChannel('rooms/42', 'resync');
    */
   disconnectChannel(channel: string, reason: SseCloseReason): number;
   /** This process's connections and totals, for cluster-wide views. */
