@@ -37,38 +37,34 @@ describe.each(ADAPTERS)('teardown on %s', (adapter) => {
     expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
   });
 
-  it('leaves no membership or subscription behind when a connected listener ends the stream at once', async () => {
-    running = await startApp(lifecycleModule(), adapter);
-    const counter = running.app.get(StreamCounter);
+  /**
+   * Requests `path` with a `connected` listener that ends each stream at once, while it opens
+   * (before it has joined its channel or subscribed its handler), and waits until it is gone.
+   */
+  async function openEndedByListener(path: string): Promise<void> {
     const registry = running.app.get(ConnectionRegistry);
-    // Runs while the stream opens, before it has joined its channel or subscribed its handler.
     registry.events$.subscribe((event) => {
       if (event.type === 'connected') registry.disconnect(event.connection.id);
     });
-    const stream = await openRawStream(`${running.url}/life/forever/1`);
+    const stream = await openRawStream(`${running.url}${path}`);
     await stream.ended;
     await waitUntil(
       () => registry.count({ state: 'closing' }) === 0 && registry.count() === 0,
       () => `${registry.list({ state: 'closing' }).length} still closing`,
     );
+  }
+
+  it('leaves no membership or subscription behind when a connected listener ends the stream at once', async () => {
+    running = await startApp(lifecycleModule(), adapter);
+    await openEndedByListener('/life/forever/1');
     expect(running.app.get(ChannelHub).memberCounts().size).toBe(0);
-    expect(counter.active).toBe(0);
+    expect(running.app.get(StreamCounter).active).toBe(0);
   });
 
   it('never starts the async generator of a stream a connected listener ended at once', async () => {
     running = await startApp(lifecycleModule(), adapter);
-    const counter = running.app.get(StreamCounter);
-    const registry = running.app.get(ConnectionRegistry);
-    registry.events$.subscribe((event) => {
-      if (event.type === 'connected') registry.disconnect(event.connection.id);
-    });
-    const stream = await openRawStream(`${running.url}/life/generator`);
-    await stream.ended;
-    await waitUntil(
-      () => registry.count({ state: 'closing' }) === 0 && registry.count() === 0,
-      () => `${registry.list({ state: 'closing' }).length} still closing`,
-    );
-    expect(counter.generatorsStarted).toBe(0);
+    await openEndedByListener('/life/generator');
+    expect(running.app.get(StreamCounter).generatorsStarted).toBe(0);
   });
 
   it.each(['generator', 'upstream'])(
