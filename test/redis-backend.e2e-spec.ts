@@ -20,6 +20,7 @@ import {
 } from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
+import { redisSuite } from './support/redis-suite.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
 
@@ -296,39 +297,18 @@ describe.each(['memory', 'redis'] as const)('history after finish() on the %s ba
 });
 
 describe('RedisBackend configuration', () => {
-  let redis: RedisServer;
-  const apps: RunningApp[] = [];
-  const streams: RawStream[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis?.dispose());
-  afterEach(async () => {
-    for (const stream of streams.splice(0)) stream.close();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-
-  const start = async (module: Parameters<typeof startApp>[0]) => {
-    const running = await startApp(module, 'express');
-    apps.push(running);
-    return running;
-  };
-  const open = async (running: RunningApp, path: string) => {
-    const stream = await openRawStream(`${running.url}${path}`);
-    streams.push(stream);
-    await opened(stream);
-    return stream;
-  };
+  const suite = redisSuite();
+  const { open } = suite;
+  const start = (module: Parameters<typeof suite.startApp>[0]) => suite.startApp(module);
 
   it('keeps apps with different key prefixes on one Redis apart: publishes, history, counts', async () => {
     // Only these two apps' keys, whatever ran before.
-    redis.cli('FLUSHALL');
+    suite.redis.cli('FLUSHALL');
     const one = await start(
-      hubModule({ backend: new RedisBackend({ url: redis.url, keyPrefix: 'one:' }) }),
+      hubModule({ backend: new RedisBackend({ url: suite.redis.url, keyPrefix: 'one:' }) }),
     );
     const two = await start(
-      hubModule({ backend: new RedisBackend({ url: redis.url, keyPrefix: 'two:' }) }),
+      hubModule({ backend: new RedisBackend({ url: suite.redis.url, keyPrefix: 'two:' }) }),
     );
     const onOne = await open(one, '/hub/rooms/shared');
     const onTwo = await open(two, '/hub/rooms/shared');
@@ -340,8 +320,8 @@ describe('RedisBackend configuration', () => {
     expect(datas(onOne)).toEqual(['for one']);
     expect(datas(onTwo)).toEqual(['for two']);
     // Every key and pub/sub channel either app uses is under its prefix.
-    const keys = redis.cli('--scan').trim().split('\n');
-    const channels = redis.cli('PUBSUB', 'CHANNELS').trim().split('\n');
+    const keys = suite.redis.cli('--scan').trim().split('\n');
+    const channels = suite.redis.cli('PUBSUB', 'CHANNELS').trim().split('\n');
     expect(keys.length).toBeGreaterThan(0);
     expect(channels.length).toBeGreaterThan(0);
     expect([...keys, ...channels].filter((name) => !/^(one|two):/.test(name))).toEqual([]);
@@ -361,31 +341,38 @@ describe('RedisBackend configuration', () => {
 
   it('passes the redis options through to ioredis, under what the URL says', async () => {
     const backend = new RedisBackend({
-      url: redis.url,
+      url: suite.redis.url,
       keyPrefix: 'pass:',
       redis: { connectionName: 'sse-pass', db: 3 },
     });
     const running = await start(hubModule({ backend }));
     await running.app.get(BroadcastService).publish('rooms/pass', 'stored');
-    const named = redis
+    const named = suite.redis
       .cli('CLIENT', 'LIST')
       .split('\n')
       .filter((line) => line.includes(' name=sse-pass '));
     // The command connection and the subscriber.
     expect(named).toHaveLength(2);
     expect(named.every((line) => line.includes(' db=3 '))).toBe(true);
-    expect(redis.cli('-n', '3', 'EXISTS', 'pass:h:rooms/pass').trim()).toBe('1');
+    expect(suite.redis.cli('-n', '3', 'EXISTS', 'pass:h:rooms/pass').trim()).toBe('1');
     // A database in the URL wins, as ioredis has it.
-    const url = new RedisBackend({ url: `${redis.url}/5`, keyPrefix: 'url:', redis: { db: 3 } });
+    const url = new RedisBackend({
+      url: `${suite.redis.url}/5`,
+      keyPrefix: 'url:',
+      redis: { db: 3 },
+    });
     const fromUrl = await start(hubModule({ backend: url }));
     await fromUrl.app.get(BroadcastService).publish('rooms/pass', 'stored');
-    expect(redis.cli('-n', '5', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('1');
-    expect(redis.cli('-n', '3', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('0');
+    expect(suite.redis.cli('-n', '5', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('1');
+    expect(suite.redis.cli('-n', '3', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('0');
   });
 
   it('runs from SseModule.forRootAsync() with a RedisBackend its factory builds', async () => {
     const REDIS_URL = 'REDIS_URL';
-    @Module({ providers: [{ provide: REDIS_URL, useValue: redis.url }], exports: [REDIS_URL] })
+    @Module({
+      providers: [{ provide: REDIS_URL, useValue: suite.redis.url }],
+      exports: [REDIS_URL],
+    })
     class ConfigModule {}
     @Module({
       imports: [
@@ -407,6 +394,6 @@ describe('RedisBackend configuration', () => {
     const [event] = await stream.waitFor((events) => events.length === 1);
     expect(event).toMatchObject({ id, data: 'via factory' });
     // A Redis stream id, and the event stored in Redis under the factory's prefix.
-    expect(redis.cli('XRANGE', 'async:h:rooms/async', id, id)).toContain('via factory');
+    expect(suite.redis.cli('XRANGE', 'async:h:rooms/async', id, id)).toContain('via factory');
   });
 });

@@ -1,53 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type {
-  SseClusterStats,
-  SseConnectionInfo,
-  SseHistoryEntry,
-  PublishResult,
-} from '../lib/index.js';
-import { startInstance, type Instance } from './support/instances.js';
-import { startRedis, type RedisServer } from './support/redis-server.js';
-import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
+import { describe, expect, it } from '@jest/globals';
+import type { SseClusterStats, SseConnectionInfo, SseHistoryEntry } from '../lib/index.js';
+import type { Instance } from './support/instances.js';
+import { redisSuite } from './support/redis-suite.js';
+import { openRawStream, type RawStream } from './support/sse-clients.js';
 
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
 describe('Redis backend across app instances in separate processes', () => {
-  let redis: RedisServer;
-  let instances: Instance[] = [];
-  const streams: RawStream[] = [];
+  const suite = redisSuite();
+  const { open, publish } = suite;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis?.dispose());
-  afterEach(async () => {
-    for (const stream of streams.splice(0)) stream.close();
-    await Promise.all(instances.map((instance) => instance.stop()));
-    instances = [];
-  });
-
-  const start = async (count: number, env: Record<string, string> = {}) => {
-    instances = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        startInstance({ REDIS_URL: redis.url, ADAPTER: i % 2 ? 'fastify' : 'express', ...env }),
-      ),
+  const start = (count: number, env: Record<string, string> = {}) =>
+    suite.startInstances(
+      Array.from({ length: count }, (_, i) => ({ ADAPTER: i % 2 ? 'fastify' : 'express', ...env })),
     );
-    return instances;
-  };
-  const open = async (instance: Instance, path: string, headers: Record<string, string> = {}) => {
-    const stream = await openRawStream(`${instance.url}${path}`, headers);
-    streams.push(stream);
-    await opened(stream);
-    return stream;
-  };
-  const publish = async (instance: Instance, channel: string, event: unknown) => {
-    const { status, body } = await instance.post<PublishResult>('/control/publish', {
-      channel,
-      event,
-    });
-    expect(status).toBe(201);
-    return body;
-  };
 
   it('delivers a publish on one instance to subscribers on every instance, with one id', async () => {
     const [a, b, c] = await start(3);

@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -13,8 +12,9 @@ import {
 import { RedisBackend } from '../lib/redis/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { CapturedLogs, startApp } from './support/app.js';
-import { startInstance, type Instance } from './support/instances.js';
+import type { Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
+import { redisSuite } from './support/redis-suite.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
 
@@ -55,34 +55,16 @@ const publishWhenBack = async (instance: Instance, channel: string, data: string
 };
 
 describe('Redis outages', () => {
-  let redis: RedisServer;
-  let instances: Instance[] = [];
-  const streams: RawStream[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis({ persist: true });
-  });
-  afterAll(() => redis?.dispose());
-  afterEach(async () => {
-    for (const stream of streams.splice(0)) stream.close();
-    await Promise.all(instances.map((instance) => instance.stop()));
-    instances = [];
-  });
-
-  const open = async (instance: Instance, path: string, headers: Record<string, string> = {}) => {
-    const stream = await openRawStream(`${instance.url}${path}`, headers);
-    streams.push(stream);
-    await opened(stream);
-    return stream;
-  };
+  const suite = redisSuite({ persist: true });
+  const { open } = suite;
   const publish = publishOnce;
+  const startPair = () =>
+    suite.startInstances([{ ADAPTER: 'express' }, { ADAPTER: 'fastify' }]) as Promise<
+      [Instance, Instance]
+    >;
 
   it('fails publishes clearly while Redis is down, keeps streams alive, and recovers after a restart', async () => {
-    instances = await Promise.all([
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'express' }),
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'fastify' }),
-    ]);
-    const [a, b] = instances as [Instance, Instance];
+    const [a, b] = await startPair();
     const stays = await open(b, '/hub/rooms/o');
     const leaves = await open(b, '/hub/rooms/o');
     await publishWhenBack(a, 'rooms/o', 'before');
@@ -90,7 +72,7 @@ describe('Redis outages', () => {
     await leaves.waitFor((events) => events.length === 1);
     leaves.close();
 
-    await redis.stop();
+    await suite.redis.stop();
     const failed = await publish(a, 'rooms/o', 'lost');
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({
@@ -105,7 +87,7 @@ describe('Redis outages', () => {
     expect(stays.chunks.filter((c) => c.text === ':\n\n').length).toBeGreaterThan(beatsBefore + 1);
     expect(stays.response.destroyed).toBe(false);
 
-    await redis.start();
+    await suite.redis.start();
     await publishWhenBack(a, 'rooms/o', 'after');
     // The instance resubscribed: the connected client gets it without reconnecting.
     await stays.waitFor((events) => events.length === 2, 10_000);
@@ -118,16 +100,12 @@ describe('Redis outages', () => {
   });
 
   it('rejects sends that need Redis while it is down, and still delivers sendTo() to a local connection', async () => {
-    instances = await Promise.all([
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'express' }),
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'fastify' }),
-    ]);
-    const [a, b] = instances as [Instance, Instance];
+    const [a, b] = await startPair();
     const greeted = await open(b, '/hub/greet/out', { 'x-user': 'ada' });
     const [welcome] = await greeted.waitFor((events) => events.length === 1);
     const connectionId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
     type Sent = { delivered?: number; name?: string; message?: string };
-    await redis.stop();
+    await suite.redis.stop();
     try {
       const toRemote = await a.post<Sent>('/control/send-to', {
         connectionId,
@@ -159,21 +137,20 @@ describe('Redis outages', () => {
       await greeted.waitFor((events) => events.length === 2);
       expect(datas(greeted).slice(1)).toEqual(['local']);
     } finally {
-      await redis.start();
+      await suite.redis.start();
     }
   });
 
   it('delivers what was published while one instance had lost its subscription, once, in order', async () => {
-    instances = await Promise.all([
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'express' }),
-      startInstance({ REDIS_URL: redis.url, ADAPTER: 'express' }),
-    ]);
-    const [a, b] = instances as [Instance, Instance];
+    const [a, b] = (await suite.startInstances([
+      { ADAPTER: 'express' },
+      { ADAPTER: 'express' },
+    ])) as [Instance, Instance];
     const onB = await open(b, '/hub/rooms/gap');
     await publishWhenBack(a, 'rooms/gap', '0');
     await onB.waitFor((events) => events.length === 1);
     // Cut every pub/sub connection; the command connections (so publishing) keep working.
-    execFileSync('redis-cli', ['-p', String(redis.port), 'CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    suite.redis.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
     for (let i = 1; i <= 20; i++) {
       const result = await publish(a, 'rooms/gap', String(i));
       expect(result.status).toBe(201);
@@ -190,52 +167,24 @@ describe('Redis outages', () => {
  * them live: what its clients get, they get from the catch-up.
  */
 describe('Redis catch-up after a lost subscription', () => {
-  let redis: RedisServer;
-  let instances: Instance[] = [];
-  const streams: RawStream[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis?.dispose());
-  afterEach(async () => {
-    for (const stream of streams.splice(0)) stream.close();
-    await Promise.all(instances.map((instance) => instance.stop()));
-    instances = [];
-  });
+  const suite = redisSuite();
+  const { open } = suite;
 
   /** A publisher `a` and an instance `b` whose connections are named 'b'; `env` for both. */
-  const start = async (
-    server: RedisServer,
+  const start = (
     env: Record<string, string> = {},
     onlyB: Record<string, string> = {},
-  ) => {
-    instances = await Promise.all([
-      startInstance({ REDIS_URL: server.url, ADAPTER: 'express', ...env }),
-      startInstance({
-        REDIS_URL: server.url,
-        ADAPTER: 'fastify',
-        REDIS_NAME: 'b',
-        ...env,
-        ...onlyB,
-      }),
-    ]);
-    return instances as [Instance, Instance];
-  };
-  const open = async (instance: Instance, path: string, headers: Record<string, string> = {}) => {
-    const stream = await openRawStream(`${instance.url}${path}`, headers);
-    streams.push(stream);
-    await opened(stream);
-    return stream;
-  };
-  const publish = async (instance: Instance, channel: string, data: string) => {
-    const { status, body } = await instance.post<PublishResult>('/control/publish', {
-      channel,
-      event: { data },
-    });
-    expect(status).toBe(201);
-    return body;
-  };
+    server = suite.redis,
+  ) =>
+    suite.startInstances(
+      [
+        { ADAPTER: 'express', ...env },
+        { ADAPTER: 'fastify', REDIS_NAME: 'b', ...env, ...onlyB },
+      ],
+      server,
+    ) as Promise<[Instance, Instance]>;
+  const publish = (instance: Instance, channel: string, data: string) =>
+    suite.publish(instance, channel, { data });
   const history = async (instance: Instance, channel: string) =>
     (await instance.get<SseHistoryEntry[]>(`/control/history?channel=${channel}&limit=10000`)).body;
   /**
@@ -259,10 +208,10 @@ describe('Redis catch-up after a lost subscription', () => {
     }
   };
   /** Runs `offline` while `b` is frozen and its subscription is closed. */
-  const whileCutOff = async (server: RedisServer, b: Instance, offline: () => Promise<void>) => {
+  const whileCutOff = async (b: Instance, offline: () => Promise<void>) => {
     b.pause();
     try {
-      expect(server.killSubscribers('b')).toBe(1);
+      expect(suite.redis.killSubscribers('b')).toBe(1);
       await offline();
     } finally {
       b.resume();
@@ -270,9 +219,9 @@ describe('Redis catch-up after a lost subscription', () => {
   };
 
   it('delivers the missed events of a channel that had none before the cut', async () => {
-    const [a, b] = await start(redis);
+    const [a, b] = await start();
     const fresh = await open(b, '/hub/rooms/fresh');
-    await whileCutOff(redis, b, async () => {
+    await whileCutOff(b, async () => {
       for (const data of ['1', '2', '3']) await publish(a, 'rooms/fresh', data);
     });
     await fresh.waitFor((events) => events.length === 3, 10_000);
@@ -288,7 +237,7 @@ describe('Redis catch-up after a lost subscription', () => {
   it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {
     const volatile = await startRedis();
     try {
-      const [a, b] = await start(volatile);
+      const [a, b] = await start({}, {}, volatile);
       const warm = await open(b, '/hub/rooms/warm');
       const fresh = await open(b, '/hub/rooms/new');
       for (const data of ['w1', 'w2', 'w3']) await publish(a, 'rooms/warm', data);
@@ -306,18 +255,17 @@ describe('Redis catch-up after a lost subscription', () => {
       expect(datas(fresh)).toEqual(['1', '2']);
       expect(datas(warm)).toEqual(['w1', 'w2', 'w3']);
     } finally {
-      await Promise.all(instances.map((instance) => instance.stop()));
-      instances = [];
+      await suite.stopInstances();
       await volatile.dispose();
     }
   });
 
   it('finishes the local streams of a channel finished during the cut, after its final event', async () => {
-    const [a, b] = await start(redis);
+    const [a, b] = await start();
     const job = await open(b, '/hub/jobs/cut');
     await publish(a, 'jobs/cut', 'working');
     await job.waitFor((events) => events.length === 1);
-    await whileCutOff(redis, b, async () => {
+    await whileCutOff(b, async () => {
       const { status } = await a.post('/control/finish', {
         channel: 'jobs/cut',
         event: { event: 'done', data: 'ok' },
@@ -337,11 +285,11 @@ describe('Redis catch-up after a lost subscription', () => {
   });
 
   it('ends the streams of a channel whose missed events history no longer holds, so their clients get a reset', async () => {
-    const [a, b] = await start(redis, { HISTORY_SIZE: '3' });
+    const [a, b] = await start({ HISTORY_SIZE: '3' });
     const trimmed = await open(b, '/hub/rooms/trim');
     await publish(a, 'rooms/trim', 'seen');
     const [seen] = await trimmed.waitFor((events) => events.length === 1);
-    await whileCutOff(redis, b, async () => {
+    await whileCutOff(b, async () => {
       for (let i = 1; i <= 5; i++) await publish(a, 'rooms/trim', `missed ${i}`);
     });
     await within(trimmed.ended, 10_000, 'the stream on b to end');
@@ -359,7 +307,7 @@ describe('Redis catch-up after a lost subscription', () => {
   });
 
   it('past catchUpBufferBytes, ends the streams of the channels concerned; their reconnects miss nothing', async () => {
-    const [a, b] = await start(redis, {}, { CATCH_UP_BUFFER_BYTES: '0' });
+    const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
     const busy = await open(b, '/hub/rooms/busy');
     let publishing = true;
     let sent = 0;
@@ -375,7 +323,7 @@ describe('Redis catch-up after a lost subscription', () => {
     try {
       await busy.waitFor((events) => events.length >= 10);
       for (let cut = 0; cut < 20 && busy.response.readable; cut++) {
-        redis.killSubscribers('b');
+        suite.redis.killSubscribers('b');
         await Promise.race([busy.ended, sleep(1_000)]);
       }
       await within(busy.ended, 10_000, 'the stream on b to end');
