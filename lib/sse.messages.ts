@@ -64,6 +64,8 @@ export const SseMessages = {
     `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
   redisCatchUpOverflow: (maxBytes: number) =>
     `Redis catch-up after a lost subscription: more than catchUpBufferBytes (${maxBytes}) of messages arrived meanwhile; the local streams of the channels concerned end, and their clients replay with Last-Event-ID when they reconnect`,
+  redisCatchUpUnordered: (maxBytes: number) =>
+    `Redis catch-up after a lost subscription: streams on several channels missed more than catchUpBufferBytes (${maxBytes}) of events, too many to deliver in publish order; those streams end, and their clients replay with Last-Event-ID when they reconnect`,
   redisCatchUpEvicted: (channel: string) =>
     `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed; they end, and their clients get a reset event when they reconnect`,
   redisCatchUpEnded: (streams: number, channels: number) =>

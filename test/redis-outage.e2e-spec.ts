@@ -234,6 +234,59 @@ describe('Redis catch-up after a lost subscription', () => {
     expect(datas(fresh)).toEqual(['1', '2', '3', '4']);
   });
 
+  it('delivers the missed events of a stream on two channels in publish order, so it can resume after any of them', async () => {
+    const [a, b] = await start();
+    const both = await open(b, '/hub/both');
+    const order = ['a1', 'b1', 'a2', 'b2', 'a3', 'b3'];
+    await whileCutOff(b, async () => {
+      for (const data of order) await publish(a, data.slice(0, 1), data);
+    });
+    await both.waitFor((events) => events.length >= order.length, 10_000);
+    // Replay across channels resumes after the client's event in the global sequence, so that
+    // is the order the stream must have given them in.
+    expect(datas(both)).toEqual(order);
+    for (let seen = 1; seen < order.length; seen++) {
+      const resumed = await open(b, '/hub/both', {
+        'last-event-id': both.events[seen - 1]?.id as string,
+      });
+      await resumed.waitFor((events) => events.length >= order.length - seen, 10_000);
+      expect(datas(resumed)).toEqual(order.slice(seen));
+      resumed.close();
+    }
+  });
+
+  it('past catchUpBufferBytes of missed events, ends the streams on several channels, which resume in order, and catches up the others', async () => {
+    const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '200' });
+    const pair = await open(b, '/hub/pair');
+    const alone = await open(b, '/hub/rooms/alone');
+    await publish(a, 'rooms/shared', 'before');
+    const [before] = await pair.waitFor((events) => events.length === 1);
+    const order: string[] = [];
+    const lone: string[] = [];
+    // Some 30 bytes each: more than 200 bytes in all.
+    await whileCutOff(b, async () => {
+      for (let i = 1; i <= 4; i++) {
+        for (const channel of ['rooms/shared', 'flood']) {
+          await publish(a, channel, `${channel} ${i}`);
+          order.push(`${channel} ${i}`);
+        }
+        await publish(a, 'rooms/alone', `alone ${i}`);
+        lone.push(`alone ${i}`);
+      }
+    });
+    await within(pair.ended, 10_000, 'the stream on two channels to end');
+    expect(datas(pair)).toEqual(['before']);
+    await logged(b, 'streams on several channels missed more than catchUpBufferBytes (200)');
+    expect((await disconnectReasons(b, 'flood')).events).toEqual(['resync']);
+    // A stream on one channel needs no order across channels: it is caught up.
+    await alone.waitFor((events) => events.length >= lone.length, 10_000);
+    expect(datas(alone)).toEqual(lone);
+    expect(alone.response.readable).toBe(true);
+    const resumed = await open(b, '/hub/pair', { 'last-event-id': before?.id as string });
+    await resumed.waitFor((events) => events.length >= order.length, 10_000);
+    expect(datas(resumed)).toEqual(order);
+  });
+
   it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {
     const volatile = await startRedis();
     try {

@@ -69,16 +69,47 @@ interface CatchUp {
   readonly held: HeldMessages;
   /** Per channel, the newest position the catch-up delivered; the bus may bring those again. */
   readonly delivered: Map<string, string>;
-  /** Channels read completely in the current pass. */
+  /** Channels whose missed events the current pass delivered. */
   readonly read: Set<string>;
   /** Channels whose history no longer holds every missed event. */
   readonly evicted: Set<string>;
+  /**
+   * Channels that share a local stream with another channel and missed more than a pass can
+   * hold: their events could not be delivered in publish order across channels.
+   */
+  readonly unordered: Set<string>;
   /** Channels finished meanwhile: their streams end once caught up. */
   readonly finished: Set<string>;
   /** Publishes of ours waiting when the subscription came back. */
   readonly waitingBefore: readonly string[];
   /** The sequence of the newest event the catch-up delivered. */
   sequence: number;
+  /**
+   * The sequence of the first event the bus brought during the current pass: the bus has
+   * every later event, in order, so the pass leaves them to the held messages.
+   */
+  liveFrom: number | undefined;
+}
+
+/** A missed event a catch-up read from a stream, framed for its channel's subscribers. */
+interface MissedEvent {
+  readonly sequence: number;
+  readonly frame: OutboundFrame & { readonly channel: string; readonly position: string };
+}
+
+/** What a catch-up pass read of one channel. */
+interface ChannelRead {
+  readonly channel: string;
+  /** Its missed events, oldest first; undefined if they did not all fit the pass's bound. */
+  readonly missed: readonly MissedEvent[] | undefined;
+  /** The newest entry not missed (seen on the bus, or caught up), if the stream holds one. */
+  readonly boundary: string | undefined;
+}
+
+/** Bytes of missed events one pass holds, across channels, up to `catchUpBufferBytes`. */
+interface PassBudget {
+  bytes: number;
+  overflowed: boolean;
 }
 
 /**
@@ -552,6 +583,8 @@ export class RedisBackend implements SseBackend {
     const { header } = message;
     // List requests and answers have no order to keep with events.
     if (header.k === 'q' || header.k === 'a') return this.handle(message);
+    if ((header.k === 'e' || header.k === 'f') && header.g !== undefined)
+      catchUp.liveFrom ??= header.g;
     if (catchUp.held.hold(message, buffer.length)) return;
     // Past the bound. A targeted send carries no id a client could replay it from: early is
     // better than lost. A dropped event of ours reached no one here.
@@ -620,11 +653,13 @@ export class RedisBackend implements SseBackend {
 
   /**
    * After the subscription was lost and came back: delivers what the local subscribers missed
-   * meanwhile, read from each of their channels' streams after the last event seen on the bus.
-   * Bus messages arriving during the catch-up are held (bounded) and handled after it, those the
-   * catch-up already delivered skipped, so connected clients see no gap and no duplicate without
-   * reconnecting. Local streams whose missed events cannot all be delivered (history trimmed
-   * past them, held messages over `catchUpBufferBytes`, Redis unreadable) are ended, so their
+   * meanwhile, read from each of their channels' streams after the last event seen on the bus,
+   * in publish order across channels. Bus messages arriving during the catch-up are held
+   * (bounded) and handled after it, those the catch-up already delivered skipped, so connected
+   * clients see no gap and no duplicate without reconnecting. A pass whose reads fail delivers
+   * nothing, and is tried again. Local streams whose missed events cannot all be delivered in
+   * order (history trimmed past them, held messages over `catchUpBufferBytes`, more missed
+   * events than it across the channels of a stream, Redis unreadable) are ended, so their
    * clients replay with `Last-Event-ID`, or learn of the gap with a `reset`.
    */
   private async runCatchUp(): Promise<void> {
@@ -633,9 +668,11 @@ export class RedisBackend implements SseBackend {
       delivered: new Map(),
       read: new Set(),
       evicted: new Set(),
+      unordered: new Set(),
       finished: new Set(),
       waitingBefore: this.own.pending(),
       sequence: this.seenSequence,
+      liveFrom: undefined,
     };
     this.catchUp = catchUp;
     let failure: Error | undefined;
@@ -663,33 +700,49 @@ export class RedisBackend implements SseBackend {
   private async catchUpPass(catchUp: CatchUp): Promise<void> {
     const { subscriber, commands } = this.attached ?? {};
     if (!subscriber || !commands) throw new Error(SseMessages.redisNotAttached());
+    catchUp.liveFrom = undefined;
     // Confirms the subscription is active again before reading: whatever is published later
     // arrives on the bus (and is held), so nothing falls in between.
     await subscriber.subscribe(this.keys.bus, this.keys.instance(this.instanceId));
-    const channels = Object.keys(this.context.delivery.snapshot().channels);
+    const channels = Object.keys(this.context.delivery.snapshot().channels).filter(
+      (channel) => !catchUp.evicted.has(channel) && !catchUp.unordered.has(channel),
+    );
+    const budget: PassBudget = { bytes: 0, overflowed: false };
+    const reads: ChannelRead[] = [];
     for (let start = 0; start < channels.length; start += CATCH_UP_BATCH) {
       const batch = channels.slice(start, start + CATCH_UP_BATCH);
       const finished = await commands.mget(...batch.map((channel) => this.keys.finished(channel)));
-      await Promise.all(
-        batch.map(async (channel, index) => {
-          await this.catchUpChannel(catchUp, channel);
-          if (finished[index] !== null) catchUp.finished.add(channel);
-          catchUp.read.add(channel);
-        }),
+      for (const [index, channel] of batch.entries())
+        if (finished[index] !== null) catchUp.finished.add(channel);
+      // Settled, not raced: a read still running must not change the pass after it failed.
+      const settled = await Promise.allSettled(
+        batch.map((channel) => this.readMissed(catchUp, budget, channel)),
       );
+      for (const result of settled) {
+        if (result.status === 'rejected') throw result.reason;
+        reads.push(result.value);
+      }
     }
     // Its answer comes after every message published before the reads ended: from here on,
-    // nothing the bus brings can be something the catch-up read.
+    // nothing the bus brings can be something the catch-up read, and `liveFrom` is known.
     await subscriber.ping();
+    if (budget.overflowed) await this.deliverEachChannel(catchUp, reads);
+    else this.deliverInOrder(catchUp, reads);
   }
 
-  /** Delivers the channel's events with a sequence above the last one seen, oldest first. */
-  private async catchUpChannel(catchUp: CatchUp, channel: string): Promise<void> {
+  /**
+   * The channel's events with a sequence above the last one seen, newest first down to one
+   * seen or caught up before, kept while the pass's missed events fit `catchUpBufferBytes`.
+   */
+  private async readMissed(
+    catchUp: CatchUp,
+    budget: PassBudget,
+    channel: string,
+  ): Promise<ChannelRead> {
     const key = this.keys.history(channel);
-    // Newest first, until an event seen before: for a short loss, within the first page.
-    const missed: StreamEntry[] = [];
+    const missed: MissedEvent[] = [];
     let complete = true;
-    let seen: string | undefined;
+    let boundary: string | undefined;
     let end = '+';
     scan: for (;;) {
       const page = (await this.commands.xrevrange(
@@ -700,26 +753,81 @@ export class RedisBackend implements SseBackend {
         CATCH_UP_PAGE,
       )) as StreamEntry[];
       for (const entry of page) {
-        if (sequenceOf(entry) <= this.seenSequence) {
-          seen = entry[0];
+        if (sequenceOf(entry) <= this.seenSequence || caughtUp(catchUp, channel, entry[0])) {
+          boundary = entry[0];
           break scan;
         }
-        if (missed.length < CATCH_UP_PAGE) missed.push(entry);
-        else complete = false;
+        // Past the bound the scan goes on, for the boundary only.
+        complete &&= !budget.overflowed;
+        if (!complete) continue;
+        const event = missedEvent(channel, entry);
+        budget.bytes += event.frame.bytes.length;
+        if (budget.bytes <= this.options.catchUpBufferBytes) {
+          missed.push(event);
+        } else {
+          budget.overflowed = true;
+          complete = false;
+        }
       }
       if (page.length < CATCH_UP_PAGE) break;
       end = `(${(page.at(-1) as StreamEntry)[0]}`;
     }
-    if (missed.length === 0) return;
+    const none = complete && missed.length === 0;
     // No event seen here is left in the stream: missed ones may have been trimmed too, and
     // delivering the rest would move the clients' Last-Event-ID past the gap.
-    if (seen === undefined && (await this.historyTrimmed(key))) {
+    if (!none && boundary === undefined && (await this.historyTrimmed(key))) {
       catchUp.evicted.add(channel);
-      return;
+      return { channel, missed: [], boundary };
     }
-    if (complete) return this.deliverMissed(catchUp, channel, missed.reverse());
-    // More than a page: read forward from the last event seen, a page at a time.
-    let start = seen === undefined ? '-' : `(${seen}`;
+    return { channel, missed: complete ? missed.reverse() : undefined, boundary };
+  }
+
+  /**
+   * Delivers the pass's missed events of all channels merged in publish order (the global
+   * sequence), the order a replay of several channels has: a client on several channels
+   * then resumes after its `Last-Event-ID` with nothing skipped. Events from `liveFrom` on are
+   * left to the held messages, which have all of them in that order.
+   */
+  private deliverInOrder(catchUp: CatchUp, reads: readonly ChannelRead[]): void {
+    const merged = reads.flatMap((read) => read.missed ?? []);
+    merged.sort((a, b) => a.sequence - b.sequence);
+    const liveFrom = catchUp.liveFrom ?? Infinity;
+    for (const event of merged) {
+      if (event.sequence >= liveFrom) break;
+      this.deliverMissed(catchUp, event);
+    }
+    for (const read of reads) catchUp.read.add(read.channel);
+  }
+
+  /**
+   * Past the bound, the missed events cannot be merged. A channel none of whose local streams
+   * has another channel needs its own order only: it gets its events one page at a time. The
+   * streams of a channel shared with another one end instead (see `unordered`).
+   */
+  private async deliverEachChannel(catchUp: CatchUp, reads: readonly ChannelRead[]): Promise<void> {
+    const shared = new Set<string>();
+    for (const { channels } of this.context.delivery.list({}))
+      if (channels.length > 1) for (const channel of channels) shared.add(channel);
+    for (const { channel, missed, boundary } of reads) {
+      if (missed?.length === 0) {
+        catchUp.read.add(channel);
+        continue;
+      }
+      if (shared.has(channel)) catchUp.unordered.add(channel);
+      else if (missed) for (const event of missed) this.deliverMissed(catchUp, event);
+      else await this.deliverForward(catchUp, channel, boundary);
+      catchUp.read.add(channel);
+    }
+  }
+
+  /** Reads the channel's stream after `boundary` (from its start without one) and delivers it. */
+  private async deliverForward(
+    catchUp: CatchUp,
+    channel: string,
+    boundary: string | undefined,
+  ): Promise<void> {
+    const key = this.keys.history(channel);
+    let start = boundary === undefined ? '-' : `(${boundary}`;
     for (;;) {
       const page = (await this.commands.xrange(
         key,
@@ -728,27 +836,19 @@ export class RedisBackend implements SseBackend {
         'COUNT',
         CATCH_UP_PAGE,
       )) as StreamEntry[];
-      this.deliverMissed(catchUp, channel, page);
+      for (const entry of page) this.deliverMissed(catchUp, missedEvent(channel, entry));
       if (page.length < CATCH_UP_PAGE) return;
       start = `(${(page.at(-1) as StreamEntry)[0]}`;
     }
   }
 
-  private deliverMissed(catchUp: CatchUp, channel: string, entries: readonly StreamEntry[]): void {
-    const before = catchUp.delivered.get(channel);
-    for (const entry of entries) {
-      const [position] = entry;
-      if (before !== undefined && comparePositions(position, before) <= 0) continue;
-      const delivered = this.context.delivery.toChannel(channel, {
-        bytes: Buffer.from(entryFrame(entry)),
-        isEvent: true,
-        channel,
-        position,
-      });
-      catchUp.delivered.set(channel, position);
-      catchUp.sequence = Math.max(catchUp.sequence, sequenceOf(entry));
-      this.own.settleWaiting(position, delivered);
-    }
+  private deliverMissed(catchUp: CatchUp, { sequence, frame }: MissedEvent): void {
+    const { channel, position } = frame;
+    if (caughtUp(catchUp, channel, position)) return;
+    const delivered = this.context.delivery.toChannel(channel, frame);
+    catchUp.delivered.set(channel, position);
+    catchUp.sequence = Math.max(catchUp.sequence, sequence);
+    this.own.settleWaiting(position, delivered);
   }
 
   /**
@@ -767,9 +867,11 @@ export class RedisBackend implements SseBackend {
 
   private completeCatchUp(catchUp: CatchUp, failure: Error | undefined): void {
     const delivery = this.context.delivery;
-    const ending = new Set<string>(catchUp.evicted);
+    const ending = new Set<string>([...catchUp.evicted, ...catchUp.unordered]);
     for (const channel of catchUp.evicted)
       this.logger.warn(SseMessages.redisCatchUpEvicted(channel));
+    if (catchUp.unordered.size > 0)
+      this.logger.warn(SseMessages.redisCatchUpUnordered(this.options.catchUpBufferBytes));
     const local = Object.keys(delivery.snapshot().channels);
     if (failure !== undefined) {
       this.logger.warn(SseMessages.redisCatchUpFailed(failure.message));
@@ -783,8 +885,7 @@ export class RedisBackend implements SseBackend {
     for (const message of catchUp.held.take()) {
       const { header } = message;
       if (header.k === 'e') {
-        const last = catchUp.delivered.get(header.c);
-        const duplicate = last !== undefined && comparePositions(header.p, last) <= 0;
+        const duplicate = caughtUp(catchUp, header.c, header.p);
         // Not delivered to streams about to end: their clients must resume before the gap.
         if (duplicate || ending.has(header.c)) {
           this.noteSeen(header.g);
@@ -793,9 +894,8 @@ export class RedisBackend implements SseBackend {
         }
       }
       if (header.k === 'f' && header.p !== undefined) {
-        const last = catchUp.delivered.get(header.c);
         // The final event was caught up already: end the streams without sending it again.
-        if (last !== undefined && comparePositions(header.p, last) <= 0) {
+        if (caughtUp(catchUp, header.c, header.p)) {
           const ended = delivery.finishChannel(header.c, undefined);
           if (header.o === this.instanceId) this.own.settle(header.p, ended);
           continue;
@@ -848,6 +948,18 @@ export class RedisBackend implements SseBackend {
 function entryFrame(entry: StreamEntry): string {
   const [, fields] = entry;
   return `${fields[3] ?? ''}id: ${eventIdOf(entry)}\n${fields[5] ?? ''}`;
+}
+
+/** Whether the catch-up already delivered the channel's event at `position`. */
+function caughtUp(catchUp: CatchUp, channel: string, position: string): boolean {
+  const last = catchUp.delivered.get(channel);
+  return last !== undefined && comparePositions(position, last) <= 0;
+}
+
+function missedEvent(channel: string, entry: StreamEntry): MissedEvent {
+  const [position] = entry;
+  const bytes = Buffer.from(entryFrame(entry));
+  return { sequence: sequenceOf(entry), frame: { bytes, isEvent: true, channel, position } };
 }
 
 function sequenceOf([, fields]: StreamEntry): number {
