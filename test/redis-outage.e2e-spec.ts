@@ -218,6 +218,31 @@ describe('Redis catch-up after a lost subscription', () => {
     }
   };
 
+  /**
+   * Has `b` open a stream on `channel` whose history key then holds a string: every read of it
+   * fails, so a catch-up of `b` goes on trying (holding what the bus brings) until `release()`.
+   */
+  const stall = async (b: Instance, room: string) => {
+    await open(b, `/hub/rooms/${room}`);
+    const key = `sse:h:rooms/${room}`;
+    suite.redis.cli('SET', key, 'not a stream');
+    const failedReads = () =>
+      Number(
+        /cmdstat_xrevrange:.*failed_calls=(\d+)/.exec(
+          suite.redis.cli('INFO', 'commandstats'),
+        )?.[1] ?? 0,
+      );
+    const before = failedReads();
+    return {
+      /** Resolves once a catch-up of `b` has failed to read it. */
+      failing: async () => {
+        for (const deadline = Date.now() + 10_000; failedReads() === before; await sleep(50))
+          if (Date.now() > deadline) throw new Error(`no catch-up of ${b.url} read ${key}`);
+      },
+      release: () => suite.redis.cli('DEL', key),
+    };
+  };
+
   it('delivers the missed events of a channel that had none before the cut', async () => {
     const [a, b] = await start();
     const fresh = await open(b, '/hub/rooms/fresh');
@@ -357,6 +382,49 @@ describe('Redis catch-up after a lost subscription', () => {
     const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
     const [reset] = await resumed.waitFor((events) => events.length === 1);
     expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
+  });
+
+  it('ends with resync, without its final event, a stream with a gap whose channel is finished during the catch-up', async () => {
+    const [a, b] = await start({ HISTORY_SIZE: '3' });
+    const job = await open(b, '/hub/jobs/gap');
+    await publish(a, 'jobs/gap', 'seen');
+    await job.waitFor((events) => events.length === 1);
+    const stuck = await stall(b, 'stuck');
+    await whileCutOff(b, async () => {
+      for (let i = 1; i <= 5; i++) await publish(a, 'jobs/gap', `missed ${i}`);
+    });
+    await stuck.failing();
+    // b holds what the bus brings while it tries again: this finish among it.
+    const { status } = await a.post('/control/finish', {
+      channel: 'jobs/gap',
+      event: { event: 'done', data: 'ok' },
+    });
+    expect(status).toBe(201);
+    stuck.release();
+    await within(job.ended, 10_000, 'the stream on b to end');
+    expect(datas(job)).toEqual(['seen']);
+    expect(await disconnectReasons(b, 'jobs/gap')).toEqual({
+      events: ['resync'],
+      stats: { resync: 1 },
+    });
+  });
+
+  it('ends with resync a stream with a gap whose channel was finished during the cut', async () => {
+    const [a, b] = await start({ HISTORY_SIZE: '3' });
+    const job = await open(b, '/hub/jobs/cut-gap');
+    await publish(a, 'jobs/cut-gap', 'seen');
+    await job.waitFor((events) => events.length === 1);
+    await whileCutOff(b, async () => {
+      for (let i = 1; i <= 5; i++) await publish(a, 'jobs/cut-gap', `missed ${i}`);
+      const { status } = await a.post('/control/finish', { channel: 'jobs/cut-gap' });
+      expect(status).toBe(201);
+    });
+    await within(job.ended, 10_000, 'the stream on b to end');
+    expect(datas(job)).toEqual(['seen']);
+    expect(await disconnectReasons(b, 'jobs/cut-gap')).toEqual({
+      events: ['resync'],
+      stats: { resync: 1 },
+    });
   });
 
   it('past catchUpBufferBytes, ends the streams of the channels concerned; their reconnects miss nothing', async () => {

@@ -893,9 +893,15 @@ export class RedisBackend implements SseBackend {
           continue;
         }
       }
-      if (header.k === 'f' && header.p !== undefined) {
+      if (header.k === 'f') {
+        // Nor finished: a client told its stream is over would never learn of the gap.
+        if (ending.has(header.c)) {
+          this.noteSeen(header.g);
+          if (header.o === this.instanceId && header.p !== undefined) this.own.settle(header.p, 0);
+          continue;
+        }
         // The final event was caught up already: end the streams without sending it again.
-        if (caughtUp(catchUp, header.c, header.p)) {
+        if (header.p !== undefined && caughtUp(catchUp, header.c, header.p)) {
           const ended = delivery.finishChannel(header.c, undefined);
           if (header.o === this.instanceId) this.own.settle(header.p, ended);
           continue;
@@ -904,7 +910,8 @@ export class RedisBackend implements SseBackend {
       this.handle(message);
     }
     this.noteSeen(catchUp.sequence);
-    for (const channel of catchUp.finished) delivery.finishChannel(channel, undefined);
+    for (const channel of catchUp.finished)
+      if (!ending.has(channel)) delivery.finishChannel(channel, undefined);
     let streams = 0;
     let channels = 0;
     // Not finished: their clients come back with Last-Event-ID and replay from the streams.
