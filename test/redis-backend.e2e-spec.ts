@@ -110,6 +110,26 @@ describe('Redis backend semantics', () => {
     both.close();
   });
 
+  it('gives each of concurrent publishes to two channels its own count, though their ids coincide', async () => {
+    await start();
+    const streams = await Promise.all(
+      ['m1', 'm2', 'm2'].map((room) => openRawStream(`${running.url}/hub/rooms/${room}`)),
+    );
+    await Promise.all(streams.map((stream) => opened(stream)));
+    const ids = new Set<string>();
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.all([
+        broadcast.publish('rooms/m1', round),
+        broadcast.publish('rooms/m2', round),
+      ]);
+      expect(results.map((result) => result.delivered)).toEqual([1, 2]);
+      if (results[0]?.id === results[1]?.id) ids.add(results[0]?.id as string);
+    }
+    // Stream ids are per channel: publishes in one millisecond share one.
+    expect(ids.size).toBeGreaterThan(0);
+    for (const stream of streams) stream.close();
+  });
+
   it('reports local deliveries, honours exclude, and sends to a local connection directly', async () => {
     await start();
     const sender = await openRawStream(`${running.url}/hub/greet/x`);

@@ -6,7 +6,8 @@ const MAX_ENTRIES = 10_000;
 /**
  * How many local connections took the events this instance published. Every instance delivers
  * from the bus, the publisher included, so a publish learns its count only when its own event
- * comes back. Both maps are bounded: past `maxEntries`, the oldest waiting publish reports 0 at
+ * comes back. An event is known by its channel and position: stream ids are per channel, so
+ * publishes to two channels in one millisecond get the same one. Both maps are bounded: past `maxEntries`, the oldest waiting publish reports 0 at
  * once (as one whose event never comes back does after `timeoutMs`), and the oldest early count
  * is forgotten.
  */
@@ -24,40 +25,45 @@ export class OwnDeliveries {
     private readonly maxEntries = MAX_ENTRIES,
   ) {}
 
-  /** Resolves with the local delivery count of the event at `position` once it is known. */
-  wait(position: string): Promise<number> {
-    const seen = this.early.get(position);
+  /** Resolves with the local delivery count of the channel's event at `position` once known. */
+  wait(channel: string, position: string): Promise<number> {
+    const key = keyOf(channel, position);
+    const seen = this.early.get(key);
     if (seen !== undefined) {
-      this.early.delete(position);
+      this.early.delete(key);
       return Promise.resolve(seen);
     }
     return new Promise((resolve) => {
-      this.waiting.set(position, { resolve, deadline: Date.now() + this.timeoutMs });
+      this.waiting.set(key, { resolve, deadline: Date.now() + this.timeoutMs });
       if (this.waiting.size > this.maxEntries) this.resolveOldest();
       this.sweepTimer ??= setInterval(() => this.sweep(), Math.min(1_000, this.timeoutMs)).unref();
     });
   }
 
-  /** Our event at `position` reached `delivered` local connections. */
-  settle(position: string, delivered: number): void {
-    if (this.settleWaiting(position, delivered)) return;
-    this.early.set(position, delivered);
+  /** Our event at `position` of `channel` reached `delivered` local connections. */
+  settle(channel: string, position: string, delivered: number): void {
+    if (this.settleWaiting(channel, position, delivered)) return;
+    this.early.set(keyOf(channel, position), delivered);
     if (this.early.size > this.maxEntries)
       this.early.delete(this.early.keys().next().value as string);
   }
 
   /** Like `settle()`, for a delivery that may not be ours: ignored unless a publish waits for it. */
-  settleWaiting(position: string, delivered: number): boolean {
-    const waiter = this.waiting.get(position);
+  settleWaiting(channel: string, position: string, delivered: number): boolean {
+    const key = keyOf(channel, position);
+    const waiter = this.waiting.get(key);
     if (!waiter) return false;
-    this.waiting.delete(position);
+    this.waiting.delete(key);
     waiter.resolve(delivered);
     return true;
   }
 
-  /** Positions publishes wait for now. */
-  pending(): string[] {
-    return [...this.waiting.keys()];
+  /** The events publishes wait for now, as `[channel, position]`. */
+  pending(): Array<[string, string]> {
+    return [...this.waiting.keys()].map((key) => {
+      const space = key.indexOf(' ');
+      return [key.slice(space + 1), key.slice(0, space)];
+    });
   }
 
   /** Every waiting publish reports 0; for shutdown. */
@@ -69,20 +75,20 @@ export class OwnDeliveries {
   }
 
   private resolveOldest(): void {
-    const [position, waiter] = this.waiting.entries().next().value as [
+    const [key, waiter] = this.waiting.entries().next().value as [
       string,
       { resolve: (delivered: number) => void },
     ];
-    this.waiting.delete(position);
+    this.waiting.delete(key);
     waiter.resolve(0);
   }
 
   /** Publishes whose event never came back (our subscription was down) report 0 deliveries. */
   private sweep(): void {
     const now = Date.now();
-    for (const [position, waiter] of this.waiting) {
+    for (const [key, waiter] of this.waiting) {
       if (waiter.deadline > now) continue;
-      this.waiting.delete(position);
+      this.waiting.delete(key);
       waiter.resolve(0);
     }
     if (this.waiting.size === 0) this.stopSweeping();
@@ -92,4 +98,9 @@ export class OwnDeliveries {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
+}
+
+/** A position holds no space: the first one ends it. */
+function keyOf(channel: string, position: string): string {
+  return `${position} ${channel}`;
 }

@@ -81,7 +81,7 @@ interface CatchUp {
   /** Channels finished meanwhile: their streams end once caught up. */
   readonly finished: Set<string>;
   /** Publishes of ours waiting when the subscription came back. */
-  readonly waitingBefore: readonly string[];
+  readonly waitingBefore: ReadonlyArray<readonly [string, string]>;
   /** The sequence of the newest event the catch-up delivered. */
   sequence: number;
   /**
@@ -211,7 +211,7 @@ export class RedisBackend implements SseBackend {
     const position = await this.run(`publish to "${channel}"`, () =>
       this.script(channel, request.event, request.id, request.historySize, header, 0),
     );
-    return { id: request.id ?? position, delivered: await this.own.wait(position) };
+    return { id: request.id ?? position, delivered: await this.own.wait(channel, position) };
   }
 
   async sendToConnection(
@@ -309,7 +309,7 @@ export class RedisBackend implements SseBackend {
       const position = await this.run(operation, () =>
         this.script(channel, lastEvent, undefined, -1, header, ttlMs),
       );
-      return this.own.wait(position);
+      return this.own.wait(channel, position);
     }
     const message = encodeBusMessage({ k: 'f', c: channel, o: this.instanceId });
     await this.run(operation, () =>
@@ -589,7 +589,8 @@ export class RedisBackend implements SseBackend {
     // Past the bound. A targeted send carries no id a client could replay it from: early is
     // better than lost. A dropped event of ours reached no one here.
     if (header.k === 'c' || header.k === 'u') this.handle(message);
-    else if (header.k === 'e' && header.o === this.instanceId) this.own.settle(header.p, 0);
+    else if (header.k === 'e' && header.o === this.instanceId)
+      this.own.settle(header.c, header.p, 0);
   }
 
   private handle({ header, frame }: BusMessage): void {
@@ -609,7 +610,7 @@ export class RedisBackend implements SseBackend {
           outbound,
           header.x.length > 0 ? new Set(header.x) : undefined,
         );
-        if (header.o === this.instanceId) this.own.settle(header.p, delivered);
+        if (header.o === this.instanceId) this.own.settle(header.c, header.p, delivered);
         return;
       }
       case 'f': {
@@ -621,7 +622,7 @@ export class RedisBackend implements SseBackend {
             : undefined;
         const ended = delivery.finishChannel(header.c, last);
         if (header.o === this.instanceId && header.p !== undefined)
-          this.own.settle(header.p, ended);
+          this.own.settle(header.c, header.p, ended);
         return;
       }
       case 'c':
@@ -848,7 +849,7 @@ export class RedisBackend implements SseBackend {
     const delivered = this.context.delivery.toChannel(channel, frame);
     catchUp.delivered.set(channel, position);
     catchUp.sequence = Math.max(catchUp.sequence, sequence);
-    this.own.settleWaiting(position, delivered);
+    this.own.settleWaiting(channel, position, delivered);
   }
 
   /**
@@ -889,7 +890,7 @@ export class RedisBackend implements SseBackend {
         // Not delivered to streams about to end: their clients must resume before the gap.
         if (duplicate || ending.has(header.c)) {
           this.noteSeen(header.g);
-          if (header.o === this.instanceId && !duplicate) this.own.settle(header.p, 0);
+          if (header.o === this.instanceId && !duplicate) this.own.settle(header.c, header.p, 0);
           continue;
         }
       }
@@ -897,13 +898,14 @@ export class RedisBackend implements SseBackend {
         // Nor finished: a client told its stream is over would never learn of the gap.
         if (ending.has(header.c)) {
           this.noteSeen(header.g);
-          if (header.o === this.instanceId && header.p !== undefined) this.own.settle(header.p, 0);
+          if (header.o === this.instanceId && header.p !== undefined)
+            this.own.settle(header.c, header.p, 0);
           continue;
         }
         // The final event was caught up already: end the streams without sending it again.
         if (header.p !== undefined && caughtUp(catchUp, header.c, header.p)) {
           const ended = delivery.finishChannel(header.c, undefined);
-          if (header.o === this.instanceId) this.own.settle(header.p, ended);
+          if (header.o === this.instanceId) this.own.settle(header.c, header.p, ended);
           continue;
         }
       }
@@ -923,7 +925,8 @@ export class RedisBackend implements SseBackend {
     if (streams > 0) this.logger.warn(SseMessages.redisCatchUpEnded(streams, channels));
     // Publishes of ours whose event reached no local subscriber while the subscription was
     // down will never hear back from the bus: nothing was delivered here.
-    for (const position of catchUp.waitingBefore) this.own.settleWaiting(position, 0);
+    for (const [channel, position] of catchUp.waitingBefore)
+      this.own.settleWaiting(channel, position, 0);
   }
 
   private async answer(to: string, request: string, filter: ConnectionFilter): Promise<void> {
