@@ -427,6 +427,40 @@ describe('Redis catch-up after a lost subscription', () => {
     });
   });
 
+  it('past catchUpBufferBytes, keeps the streams of channels that lost nothing, however many others did', async () => {
+    const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
+    const kept = await open(b, '/hub/rooms/kept');
+    const stuck = await stall(b, 'stalled');
+    expect(suite.redis.killSubscribers('b')).toBe(1);
+    await stuck.failing();
+    // More channels than a catch-up tells apart lose events to the bound: none subscribed on b.
+    const crowd = await a.post('/control/publish-many', {
+      prefix: 'crowd/',
+      count: 10_001,
+      event: { data: 'x' },
+    });
+    expect(crowd).toEqual({ status: 201, body: { published: 10_001 } });
+    stuck.release();
+    await logged(b, 'more than catchUpBufferBytes (0) of messages arrived meanwhile');
+    await publish(a, 'rooms/kept', 'after');
+    await Promise.race([kept.ended, kept.waitFor((events) => events.length >= 1, 10_000)]);
+    expect(kept.response.readable).toBe(true);
+    expect(datas(kept)).toEqual(['after']);
+  });
+
+  it('past catchUpBufferBytes, ends with resync a stream subscribed to during the catch-up', async () => {
+    const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
+    const stuck = await stall(b, 'stalled-too');
+    expect(suite.redis.killSubscribers('b')).toBe(1);
+    await stuck.failing();
+    // Its channel was not among those the catch-up started with, whose drops it tells apart.
+    const joiner = await open(b, '/hub/rooms/joiner');
+    await publish(a, 'rooms/joiner', 'dropped');
+    stuck.release();
+    await within(joiner.ended, 10_000, 'the stream opened during the catch-up to end');
+    expect((await disconnectReasons(b, 'rooms/joiner')).events).toEqual(['resync']);
+  });
+
   it('past catchUpBufferBytes, ends the streams of the channels concerned; their reconnects miss nothing', async () => {
     const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
     const busy = await open(b, '/hub/rooms/busy');

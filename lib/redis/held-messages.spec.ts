@@ -9,7 +9,7 @@ const event = (channel: string, position: string) => ({
 
 describe('HeldMessages', () => {
   it('keeps messages in arrival order while they fit the bound', () => {
-    const held = new HeldMessages(100);
+    const held = new HeldMessages(100, () => true);
     expect(held.hold(event('a', '1-0'), 50)).toBe(true);
     expect(held.hold(event('b', '2-0'), 50)).toBe(true);
     expect(held.hasOverflowed).toBe(false);
@@ -18,7 +18,7 @@ describe('HeldMessages', () => {
   });
 
   it('keeps nothing more once one message did not fit, and names the channels that lost events', () => {
-    const held = new HeldMessages(100);
+    const held = new HeldMessages(100, () => true);
     held.hold(event('a', '1-0'), 60);
     expect(held.hold(event('b', '2-0'), 60)).toBe(false);
     // It would fit now, but it must not overtake the dropped one.
@@ -29,8 +29,15 @@ describe('HeldMessages', () => {
   });
 
   it('reports every channel as affected past 10,000 channels with dropped events', () => {
-    const held = new HeldMessages(0);
+    const held = new HeldMessages(0, () => true);
     for (let i = 0; i <= 10_000; i++) held.hold(event(`c${i}`, `${i}-0`), 1);
     expect(held.dropped()).toBe('all');
+  });
+
+  it('names only the channels it is told are local, however many others lost events', () => {
+    const held = new HeldMessages(0, (channel) => channel === 'here');
+    for (let i = 0; i <= 10_000; i++) held.hold(event(`c${i}`, `${i}-0`), 1);
+    held.hold(event('here', '10001-0'), 1);
+    expect([...(held.dropped() as Set<string>)]).toEqual(['here']);
   });
 });

@@ -13,8 +13,9 @@ const MAX_DROPPED_CHANNELS = 10_000;
  * Bus messages that arrive while a catch-up reads the streams, kept in arrival order to be
  * handled after it, up to `maxBytes` (wire size). Once a message does not fit, nothing more is
  * kept until the catch-up ends: a later event of a channel must not reach its clients ahead of a
- * dropped one, or their `Last-Event-ID` would skip it. The channels of dropped events are
- * remembered (up to 10,000, then "all") so that their local streams can be ended and their
+ * dropped one, or their `Last-Event-ID` would skip it. The channels of dropped events that
+ * `isLocal` accepts (those with local subscribers: only their streams lost anything) are
+ * remembered, up to 10,000, then "all", so that their local streams can be ended and their
  * clients replay from the streams when they reconnect.
  */
 export class HeldMessages {
@@ -24,7 +25,10 @@ export class HeldMessages {
   private readonly droppedChannels = new Set<string>();
   private droppedTooMany = false;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly isLocal: (channel: string) => boolean,
+  ) {}
 
   /** Keeps `message` of `size` bytes, or drops it (false) once the bound has been reached. */
   hold(message: BusMessage, size: number): boolean {
@@ -35,7 +39,7 @@ export class HeldMessages {
     }
     this.overflowed = true;
     const { header } = message;
-    if (header.k === 'e' || header.k === 'f') {
+    if ((header.k === 'e' || header.k === 'f') && this.isLocal(header.c)) {
       if (this.droppedChannels.size < MAX_DROPPED_CHANNELS) this.droppedChannels.add(header.c);
       else this.droppedTooMany = true;
     }

@@ -66,6 +66,11 @@ const CATCH_UP_RETRY_MS = 200;
  * subscribers; its held messages are bounded by `catchUpBufferBytes`.
  */
 interface CatchUp {
+  /**
+   * Channels that had local subscribers when the catch-up started: only their dropped messages
+   * are told apart, so, if any were dropped, the streams of any other channel end too.
+   */
+  readonly channels: Set<string>;
   readonly held: HeldMessages;
   /** Per channel, the newest position the catch-up delivered; the bus may bring those again. */
   readonly delivered: Map<string, string>;
@@ -664,8 +669,10 @@ export class RedisBackend implements SseBackend {
    * clients replay with `Last-Event-ID`, or learn of the gap with a `reset`.
    */
   private async runCatchUp(): Promise<void> {
+    const channels = new Set(Object.keys(this.context.delivery.snapshot().channels));
     const catchUp: CatchUp = {
-      held: new HeldMessages(this.options.catchUpBufferBytes),
+      channels,
+      held: new HeldMessages(this.options.catchUpBufferBytes, (channel) => channels.has(channel)),
       delivered: new Map(),
       read: new Set(),
       evicted: new Set(),
@@ -882,6 +889,9 @@ export class RedisBackend implements SseBackend {
       this.logger.warn(SseMessages.redisCatchUpOverflow(this.options.catchUpBufferBytes));
       const dropped = catchUp.held.dropped();
       for (const channel of dropped === 'all' ? local : dropped) ending.add(channel);
+      // Subscribed to meanwhile: what was dropped of theirs was not told apart. (A drop is
+      // not the moment to ask which channels have local subscribers: that costs a snapshot.)
+      for (const channel of local) if (!catchUp.channels.has(channel)) ending.add(channel);
     }
     for (const message of catchUp.held.take()) {
       const { header } = message;

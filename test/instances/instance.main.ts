@@ -78,6 +78,16 @@ class ControlController {
     );
   }
 
+  /** Publishes `event` once to each of `count` channels `<prefix><n>`, all at once. */
+  @Post('publish-many')
+  publishMany(@Body() body: { prefix: string; count: number; event: SseEvent }) {
+    return answer(async () => {
+      const channels = Array.from({ length: body.count }, (_, n) => `${body.prefix}${n}`);
+      await Promise.all(channels.map((channel) => this.broadcast.publish(channel, body.event)));
+      return { published: channels.length };
+    });
+  }
+
   @Post('send-to')
   sendTo(@Body() body: { connectionId: string; event: SseEvent }) {
     return answer(() => this.broadcast.sendTo(body.connectionId, body.event));
