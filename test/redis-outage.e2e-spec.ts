@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -310,6 +311,26 @@ describe('Redis catch-up after a lost subscription', () => {
     const resumed = await open(b, '/hub/pair', { 'last-event-id': before?.id as string });
     await resumed.waitFor((events) => events.length >= order.length, 10_000);
     expect(datas(resumed)).toEqual(order);
+  });
+
+  it('writes the missed events to a stream in a few system calls, not one per event', async () => {
+    const [a, b] = await start();
+    const busy = await open(b, '/hub/rooms/writes');
+    const MISSED = 500;
+    // Write system calls of the instance so far (Linux).
+    const writes = () =>
+      Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${b.process.pid}/io`, 'utf8'))?.[1]);
+    let before = 0;
+    await whileCutOff(b, async () => {
+      for (let i = 0; i < MISSED; i += 50)
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) => publish(a, 'rooms/writes', String(i + j))),
+        );
+      before = writes();
+    });
+    await busy.waitFor((events) => events.length >= MISSED, 10_000);
+    // Reconnecting, the reads, heartbeats and log lines take some dozens.
+    expect(writes() - before).toBeLessThan(MISSED / 2);
   });
 
   it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {

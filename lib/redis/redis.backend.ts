@@ -800,10 +800,13 @@ export class RedisBackend implements SseBackend {
     const merged = reads.flatMap((read) => read.missed ?? []);
     merged.sort((a, b) => a.sequence - b.sequence);
     const liveFrom = catchUp.liveFrom ?? Infinity;
-    for (const event of merged) {
-      if (event.sequence >= liveFrom) break;
-      this.deliverMissed(catchUp, event);
-    }
+    // In one batch, as a read of the bus: each socket takes all of its frames in one write.
+    this.context.delivery.batch(() => {
+      for (const event of merged) {
+        if (event.sequence >= liveFrom) break;
+        this.deliverMissed(catchUp, event);
+      }
+    });
     for (const read of reads) catchUp.read.add(read.channel);
   }
 
@@ -822,7 +825,7 @@ export class RedisBackend implements SseBackend {
         continue;
       }
       if (shared.has(channel)) catchUp.unordered.add(channel);
-      else if (missed) for (const event of missed) this.deliverMissed(catchUp, event);
+      else if (missed) this.deliverEach(catchUp, missed);
       else await this.deliverForward(catchUp, channel, boundary);
       catchUp.read.add(channel);
     }
@@ -844,10 +847,19 @@ export class RedisBackend implements SseBackend {
         'COUNT',
         CATCH_UP_PAGE,
       )) as StreamEntry[];
-      for (const entry of page) this.deliverMissed(catchUp, missedEvent(channel, entry));
+      this.deliverEach(
+        catchUp,
+        page.map((entry) => missedEvent(channel, entry)),
+      );
       if (page.length < CATCH_UP_PAGE) return;
       start = `(${(page.at(-1) as StreamEntry)[0]}`;
     }
+  }
+
+  private deliverEach(catchUp: CatchUp, events: readonly MissedEvent[]): void {
+    this.context.delivery.batch(() => {
+      for (const event of events) this.deliverMissed(catchUp, event);
+    });
   }
 
   private deliverMissed(catchUp: CatchUp, { sequence, frame }: MissedEvent): void {
@@ -893,6 +905,29 @@ export class RedisBackend implements SseBackend {
       // not the moment to ask which channels have local subscribers: that costs a snapshot.)
       for (const channel of local) if (!catchUp.channels.has(channel)) ending.add(channel);
     }
+    // Up to catchUpBufferBytes of frames: in one batch, each socket takes them in a few writes.
+    delivery.batch(() => this.handleHeld(catchUp, ending));
+    this.noteSeen(catchUp.sequence);
+    for (const channel of catchUp.finished)
+      if (!ending.has(channel)) delivery.finishChannel(channel, undefined);
+    let streams = 0;
+    let channels = 0;
+    // Not finished: their clients come back with Last-Event-ID and replay from the streams.
+    for (const channel of ending) {
+      const ended = delivery.disconnectChannel(channel, 'resync');
+      streams += ended;
+      if (ended > 0) channels++;
+    }
+    if (streams > 0) this.logger.warn(SseMessages.redisCatchUpEnded(streams, channels));
+    // Publishes of ours whose event reached no local subscriber while the subscription was
+    // down will never hear back from the bus: nothing was delivered here.
+    for (const [channel, position] of catchUp.waitingBefore)
+      this.own.settleWaiting(channel, position, 0);
+  }
+
+  /** The messages held during the catch-up, less those it delivered or must not deliver. */
+  private handleHeld(catchUp: CatchUp, ending: ReadonlySet<string>): void {
+    const delivery = this.context.delivery;
     for (const message of catchUp.held.take()) {
       const { header } = message;
       if (header.k === 'e') {
@@ -921,22 +956,6 @@ export class RedisBackend implements SseBackend {
       }
       this.handle(message);
     }
-    this.noteSeen(catchUp.sequence);
-    for (const channel of catchUp.finished)
-      if (!ending.has(channel)) delivery.finishChannel(channel, undefined);
-    let streams = 0;
-    let channels = 0;
-    // Not finished: their clients come back with Last-Event-ID and replay from the streams.
-    for (const channel of ending) {
-      const ended = delivery.disconnectChannel(channel, 'resync');
-      streams += ended;
-      if (ended > 0) channels++;
-    }
-    if (streams > 0) this.logger.warn(SseMessages.redisCatchUpEnded(streams, channels));
-    // Publishes of ours whose event reached no local subscriber while the subscription was
-    // down will never hear back from the bus: nothing was delivered here.
-    for (const [channel, position] of catchUp.waitingBefore)
-      this.own.settleWaiting(channel, position, 0);
   }
 
   private async answer(to: string, request: string, filter: ConnectionFilter): Promise<void> {
