@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
 import {
   BroadcastService,
   SseModule,
@@ -331,6 +332,35 @@ describe('Redis catch-up after a lost subscription', () => {
     await busy.waitFor((events) => events.length >= MISSED, 10_000);
     // Reconnecting, the reads, heartbeats and log lines take some dozens.
     expect(writes() - before).toBeLessThan(MISSED / 2);
+  });
+
+  it('after a short loss, reads a few entries of a long history, not a page of hundreds', async () => {
+    const [a, b] = await start();
+    const long = await open(b, '/hub/rooms/long');
+    for (let i = 0; i < 1_000; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, j) => publish(a, 'rooms/long', `${i + j}`)));
+    await long.waitFor((events) => events.length >= 1_000, 10_000);
+    const client = new Redis(suite.redis.url);
+    // monitor() opens a connection of its own, in monitor mode.
+    const monitor = await client.monitor();
+    const counts: number[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const [command, key, , , , count] = args;
+      if (command?.toLowerCase() === 'xrevrange' && key === 'sse:h:rooms/long')
+        counts.push(Number(count));
+    });
+    try {
+      await whileCutOff(b, () => publish(a, 'rooms/long', 'missed').then(() => undefined));
+      await long.waitFor((events) => events.length >= 1_001, 10_000);
+      await waitUntil(
+        () => counts.length > 0,
+        () => 'no XREVRANGE of the catch-up',
+      );
+      expect(Math.max(...counts)).toBeLessThanOrEqual(16);
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
   });
 
   it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {

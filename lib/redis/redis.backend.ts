@@ -52,9 +52,10 @@ interface ScriptedRedis extends Redis {
 }
 
 const STREAM_ID = /^\d+-\d+$/;
-const SCAN_BATCH = 500;
-/** Stream entries one catch-up read returns at most. */
-const CATCH_UP_PAGE = 500;
+/** Entries of the first page a newest-first read takes: a short loss, a recent id, fit in it. */
+const FIRST_PAGE = 16;
+/** Stream entries one read returns at most; newest-first pages double up to it. */
+const PAGE = 500;
 /** Channels a catch-up reads at once (their commands share the connection's pipeline). */
 const CATCH_UP_BATCH = 16;
 /** Tries of a catch-up whose reads fail (the command connection may come back after the other). */
@@ -554,24 +555,27 @@ export class RedisBackend implements SseBackend {
       }
       return { reason: 'unknown-id' };
     }
-    // An id the publisher chose: look for it, newest first, in bounded batches.
-    for (const channel of channels) {
-      let end = '+';
-      for (;;) {
-        const batch = (await this.commands.xrevrange(
-          this.keys.history(channel),
-          end,
-          '-',
-          'COUNT',
-          SCAN_BATCH,
-        )) as StreamEntry[];
-        const hit = batch.find((entry) => entry[1][1] === id);
+    // An id the publisher chose: look for it, newest first, in bounded pages.
+    for (const channel of channels)
+      for await (const page of this.pagesNewestFirst(this.keys.history(channel))) {
+        const hit = page.find((entry) => entry[1][1] === id);
         if (hit) return { channel, entry: hit };
-        if (batch.length < SCAN_BATCH) break;
-        end = `(${(batch.at(-1) as StreamEntry)[0]}`;
       }
-    }
     return { reason: 'unknown-id' };
+  }
+
+  /**
+   * The stream's entries newest first, a page at a time: 16, then twice as many each time, up
+   * to 500, so what is near the end costs a small read and what is far a few large ones.
+   */
+  private async *pagesNewestFirst(key: string): AsyncGenerator<StreamEntry[]> {
+    let end = '+';
+    for (let count = FIRST_PAGE; ; count = Math.min(count * 2, PAGE)) {
+      const page = (await this.commands.xrevrange(key, end, '-', 'COUNT', count)) as StreamEntry[];
+      yield page;
+      if (page.length < count) return;
+      end = `(${(page.at(-1) as StreamEntry)[0]}`;
+    }
   }
 
   /** Takes one message from the bus or this instance's channel; a bad one is logged, never thrown. */
@@ -751,15 +755,7 @@ export class RedisBackend implements SseBackend {
     const missed: MissedEvent[] = [];
     let complete = true;
     let boundary: string | undefined;
-    let end = '+';
-    scan: for (;;) {
-      const page = (await this.commands.xrevrange(
-        key,
-        end,
-        '-',
-        'COUNT',
-        CATCH_UP_PAGE,
-      )) as StreamEntry[];
+    scan: for await (const page of this.pagesNewestFirst(key)) {
       for (const entry of page) {
         if (sequenceOf(entry) <= this.seenSequence || caughtUp(catchUp, channel, entry[0])) {
           boundary = entry[0];
@@ -777,8 +773,6 @@ export class RedisBackend implements SseBackend {
           complete = false;
         }
       }
-      if (page.length < CATCH_UP_PAGE) break;
-      end = `(${(page.at(-1) as StreamEntry)[0]}`;
     }
     const none = complete && missed.length === 0;
     // No event seen here is left in the stream: missed ones may have been trimmed too, and
@@ -840,18 +834,12 @@ export class RedisBackend implements SseBackend {
     const key = this.keys.history(channel);
     let start = boundary === undefined ? '-' : `(${boundary}`;
     for (;;) {
-      const page = (await this.commands.xrange(
-        key,
-        start,
-        '+',
-        'COUNT',
-        CATCH_UP_PAGE,
-      )) as StreamEntry[];
+      const page = (await this.commands.xrange(key, start, '+', 'COUNT', PAGE)) as StreamEntry[];
       this.deliverEach(
         catchUp,
         page.map((entry) => missedEvent(channel, entry)),
       );
-      if (page.length < CATCH_UP_PAGE) return;
+      if (page.length < PAGE) return;
       start = `(${(page.at(-1) as StreamEntry)[0]}`;
     }
   }
