@@ -245,6 +245,33 @@ describe('Redis catch-up after a lost subscription', () => {
     };
   };
 
+  /** Instances keeping 3 events of history, and a stream of `path` on b that got one event. */
+  const shortHistory = async (path: string, channel: string) => {
+    const [a, b] = await start({ HISTORY_SIZE: '3' });
+    const stream = await open(b, path);
+    await publish(a, channel, 'seen');
+    const [seen] = await stream.waitFor((events) => events.length === 1);
+    return { a, b, stream, seen };
+  };
+  /**
+   * The stream of `channel` on b ends with nothing after the event it had seen (its client's
+   * Last-Event-ID stays before the gap), and not as `finished`: b counts it as a resync.
+   */
+  const endsForResync = async (b: Instance, stream: RawStream, channel: string) => {
+    await within(stream.ended, 10_000, `the stream of "${channel}" on b to end`);
+    expect(datas(stream)).toEqual(['seen']);
+    expect(await disconnectReasons(b, channel)).toEqual({
+      events: ['resync'],
+      stats: { resync: 1 },
+    });
+  };
+  /** While b is cut off, publishes five events to `channel`, more than its history keeps. */
+  const missFive = (a: Instance, b: Instance, channel: string, andThen = async () => {}) =>
+    whileCutOff(b, async () => {
+      for (let i = 1; i <= 5; i++) await publish(a, channel, `missed ${i}`);
+      await andThen();
+    });
+
   it('delivers the missed events of a channel that had none before the cut', async () => {
     const [a, b] = await start();
     const fresh = await open(b, '/hub/rooms/fresh');
@@ -414,36 +441,20 @@ describe('Redis catch-up after a lost subscription', () => {
   });
 
   it('ends the streams of a channel whose missed events history no longer holds, so their clients get a reset', async () => {
-    const [a, b] = await start({ HISTORY_SIZE: '3' });
-    const trimmed = await open(b, '/hub/rooms/trim');
-    await publish(a, 'rooms/trim', 'seen');
-    const [seen] = await trimmed.waitFor((events) => events.length === 1);
-    await whileCutOff(b, async () => {
-      for (let i = 1; i <= 5; i++) await publish(a, 'rooms/trim', `missed ${i}`);
-    });
-    await within(trimmed.ended, 10_000, 'the stream on b to end');
-    // Nothing after the gap: the client's Last-Event-ID stays before it.
-    expect(datas(trimmed)).toEqual(['seen']);
-    await logged(b, 'the history of "rooms/trim" no longer holds every event');
+    const { a, b, stream: trimmed, seen } = await shortHistory('/hub/rooms/trim', 'rooms/trim');
+    await missFive(a, b, 'rooms/trim');
     // Not `finished`: the channel goes on, its clients are to come back and resync.
-    expect(await disconnectReasons(b, 'rooms/trim')).toEqual({
-      events: ['resync'],
-      stats: { resync: 1 },
-    });
+    await endsForResync(b, trimmed, 'rooms/trim');
+    await logged(b, 'the history of "rooms/trim" no longer holds every event');
     const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
     const [reset] = await resumed.waitFor((events) => events.length === 1);
     expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
   });
 
   it('ends with resync, without its final event, a stream with a gap whose channel is finished during the catch-up', async () => {
-    const [a, b] = await start({ HISTORY_SIZE: '3' });
-    const job = await open(b, '/hub/jobs/gap');
-    await publish(a, 'jobs/gap', 'seen');
-    await job.waitFor((events) => events.length === 1);
+    const { a, b, stream: job } = await shortHistory('/hub/jobs/gap', 'jobs/gap');
     const stuck = await stall(b, 'stuck');
-    await whileCutOff(b, async () => {
-      for (let i = 1; i <= 5; i++) await publish(a, 'jobs/gap', `missed ${i}`);
-    });
+    await missFive(a, b, 'jobs/gap');
     await stuck.failing();
     // b holds what the bus brings while it tries again: this finish among it.
     const { status } = await a.post('/control/finish', {
@@ -452,30 +463,16 @@ describe('Redis catch-up after a lost subscription', () => {
     });
     expect(status).toBe(201);
     stuck.release();
-    await within(job.ended, 10_000, 'the stream on b to end');
-    expect(datas(job)).toEqual(['seen']);
-    expect(await disconnectReasons(b, 'jobs/gap')).toEqual({
-      events: ['resync'],
-      stats: { resync: 1 },
-    });
+    await endsForResync(b, job, 'jobs/gap');
   });
 
   it('ends with resync a stream with a gap whose channel was finished during the cut', async () => {
-    const [a, b] = await start({ HISTORY_SIZE: '3' });
-    const job = await open(b, '/hub/jobs/cut-gap');
-    await publish(a, 'jobs/cut-gap', 'seen');
-    await job.waitFor((events) => events.length === 1);
-    await whileCutOff(b, async () => {
-      for (let i = 1; i <= 5; i++) await publish(a, 'jobs/cut-gap', `missed ${i}`);
+    const { a, b, stream: job } = await shortHistory('/hub/jobs/cut-gap', 'jobs/cut-gap');
+    await missFive(a, b, 'jobs/cut-gap', async () => {
       const { status } = await a.post('/control/finish', { channel: 'jobs/cut-gap' });
       expect(status).toBe(201);
     });
-    await within(job.ended, 10_000, 'the stream on b to end');
-    expect(datas(job)).toEqual(['seen']);
-    expect(await disconnectReasons(b, 'jobs/cut-gap')).toEqual({
-      events: ['resync'],
-      stats: { resync: 1 },
-    });
+    await endsForResync(b, job, 'jobs/cut-gap');
   });
 
   it('past catchUpBufferBytes, keeps the streams of channels that lost nothing, however many others did', async () => {
