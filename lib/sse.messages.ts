@@ -44,6 +44,8 @@ export const SseMessages = {
   operationOn: (operation: string, target: string) =>
     operation === 'publish' ? `publish to "${target}"` : `${operation}("${target}")`,
   shutdownRefused: (operation: string) => `SseModule is shutting down: ${operation} was not sent`,
+  shutdownBeforeAnswer: (operation: string) =>
+    `SseModule shut down before the backend answered: ${operation} may or may not have been carried out`,
   replayFailed: (connectionId: string) =>
     `SSE stream ${connectionId}: history could not be read; the client was sent a reset event`,
 

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import {
   BroadcastService,
   SseModule,
+  SseShutdownError,
   type PublishResult,
   type SseHistoryEntry,
   type SseRegistryStats,
@@ -160,6 +161,43 @@ describe('Redis outages', () => {
     await onB.waitFor((events) => events.length === 21, 10_000);
     await sleep(300);
     expect(datas(onB)).toEqual(Array.from({ length: 21 }, (_, i) => String(i)));
+  });
+
+  it('closes within shutdownTimeoutMs while Redis holds a publish, which rejects saying its outcome is unknown', async () => {
+    const backend = () => new RedisBackend({ url: suite.redis.url, keyPrefix: 'late:' });
+    const staying = await suite.startApp(hubModule({ backend: backend() }), 'fastify');
+    const leaving = await startApp(
+      hubModule({ backend: backend(), shutdownTimeoutMs: 300 }),
+      'express',
+    );
+    const onStaying = await open(staying, '/hub/rooms/late');
+    const onLeaving = await open(leaving, '/hub/rooms/late');
+    // Redis holds every write command (the publish script among them) for 3 s; the
+    // subscriptions, which send no commands, keep receiving.
+    suite.redis.cli('CLIENT', 'PAUSE', '3000', 'WRITE');
+    const late = leaving.app.get(BroadcastService).publish('rooms/late', 'late');
+    const failure = late.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const closing = Date.now();
+    await leaving.close();
+    // shutdownTimeoutMs, and closing the HTTP server.
+    expect(Date.now() - closing).toBeLessThan(1_000);
+    await onLeaving.ended;
+    // The shutdown event, and not the held publish.
+    expect(datas(onLeaving)).toEqual(['server shutting down']);
+    const error = await within(failure, 1_000, 'the held publish to fail');
+    expect(error).toBeInstanceOf(SseShutdownError);
+    expect(error).toMatchObject({ operation: 'publish to "rooms/late"', outcomeUnknown: true });
+    expect((error as Error).message).toBe(
+      'SseModule shut down before the backend answered: publish to "rooms/late" may or may not have been carried out',
+    );
+    // The other instance's stream is untouched, and gets what is published once Redis is back.
+    suite.redis.cli('CLIENT', 'UNPAUSE');
+    await staying.app.get(BroadcastService).publish('rooms/late', 'after');
+    await onStaying.waitFor((events) => events.at(-1)?.data === 'after', 5_000);
+    expect(onStaying.response.destroyed).toBe(false);
   });
 });
 

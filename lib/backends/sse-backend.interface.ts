@@ -124,6 +124,10 @@ export interface SseBackend {
   clusterStats(): Promise<SseClusterStats>;
   /** Connections of every live instance matching `filter`. */
   clusterList(filter: ConnectionFilter): Promise<SseConnectionInfo[]>;
-  /** Called once when the module stops. */
-  close(): Promise<void>;
+  /**
+   * Called once when the module stops, after the streams have ended. `signal` aborts when
+   * `shutdownTimeoutMs` has run out: stop waiting on the transport then, so `app.close()` is not
+   * held by a server that does not answer.
+   */
+  close(signal?: AbortSignal): Promise<void>;
 }

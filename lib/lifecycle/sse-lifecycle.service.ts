@@ -25,8 +25,9 @@ export type SseOperation = 'publish' | 'sendTo' | 'sendToUser' | 'finish';
  * publishes made while other modules shut down still go out; then new publishes and streams are
  * refused, operations already under way (a publish whose payload is being validated) complete,
  * every open stream gets the shutdown event and ends, and streams that do not flush are dropped,
- * so the HTTP server can close. `shutdownTimeoutMs` bounds the whole of it: an operation still
- * validating when the wait ends rejects with {@link SseShutdownError} instead of sending.
+ * so the HTTP server can close; then the backend closes. `shutdownTimeoutMs` bounds the whole of
+ * it: an operation still validating when the wait ends rejects with {@link SseShutdownError}
+ * instead of sending, and the backend stops waiting on its transport.
  */
 @Injectable()
 export class SseLifecycle
@@ -36,6 +37,8 @@ export class SseLifecycle
   private phase: 'running' | 'draining' | 'ending' = 'running';
   private inFlight = 0;
   private onSettled: (() => void) | undefined;
+  /** When `shutdownTimeoutMs` runs out, from the start of shutdown. */
+  private deadline = 0;
   private readonly shutdownFrame: OutboundFrame | undefined;
 
   constructor(
@@ -92,18 +95,24 @@ export class SseLifecycle
 
   async beforeApplicationShutdown(): Promise<void> {
     this.phase = 'draining';
-    const deadline = Date.now() + this.options.shutdownTimeoutMs;
+    this.deadline = Date.now() + this.options.shutdownTimeoutMs;
     // Operations under way deliver to the still-open streams, before the shutdown event.
-    await this.settled(deadline);
+    await this.settled(this.deadline);
     this.phase = 'ending';
     for (const connection of [...this.pool.values()])
       connection.end('shutdown', this.shutdownFrame);
-    await this.flushed(deadline);
+    await this.flushed(this.deadline);
     for (const connection of [...this.pool.values()]) connection.destroy('shutdown');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.backend.close();
+    const outOfTime = new AbortController();
+    const timer = setTimeout(() => outOfTime.abort(), Math.max(0, this.deadline - Date.now()));
+    try {
+      await this.backend.close(outOfTime.signal);
+    } finally {
+      clearTimeout(timer);
+    }
     // Subscribers of ConnectionRegistry.events$ learn that no more events will come.
     this.pool.events$.complete();
   }

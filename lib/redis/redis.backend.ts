@@ -11,6 +11,7 @@ import type {
 import type { ConnectionFilter } from '../connection/connection-pool.js';
 import { comparePositions, type OutboundFrame } from '../connection/outbound-frame.js';
 import { SseBackendUnavailableError } from '../errors/sse-backend-unavailable.error.js';
+import { SseShutdownError } from '../errors/sse-shutdown.error.js';
 import { SseUnknownEventIdError } from '../errors/sse-unknown-event-id.error.js';
 import type { SseHistoryEntry } from '../interfaces/history.interface.js';
 import type { PublishResult } from '../interfaces/publish.interface.js';
@@ -157,6 +158,8 @@ export class RedisBackend implements SseBackend {
   private catchUp: CatchUp | undefined;
   private catchingUp: Promise<void> | undefined;
   private outage = false;
+  /** close() has disconnected from Redis, abandoning the commands that had no answer yet. */
+  private abandoned = false;
   /**
    * Bus messages of the subscriber's current read, handled together a microtask later, once
    * ioredis has parsed the whole read: their frames then leave each socket in one write instead
@@ -196,6 +199,7 @@ export class RedisBackend implements SseBackend {
       throw failure.reason;
     }
     this.attached = { context, commands, subscriber };
+    this.abandoned = false;
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
       if (this.inbox.push(message) === 1) queueMicrotask(this.takeInbox);
     });
@@ -375,20 +379,24 @@ export class RedisBackend implements SseBackend {
     return [...local, ...answers.flat().map(revive)];
   }
 
-  async close(): Promise<void> {
+  async close(signal?: AbortSignal): Promise<void> {
     clearInterval(this.presenceTimer);
     this.own.clear();
     this.catchUp = undefined;
     const attached = this.attached;
     if (!attached) return;
     this.attached = undefined;
-    // Leave at once rather than when the report expires; best effort if Redis is down.
-    await attached.commands
+    // Leave at once rather than when the report expires; best effort if Redis is down. A Redis
+    // that does not answer (the report then expires) must not hold app.close() past its time.
+    const left = attached.commands
       .multi()
       .del(this.keys.presence(attached.context.instanceId))
       .zrem(this.keys.instances, attached.context.instanceId)
       .exec()
       .catch(() => undefined);
+    await untilAborted(left, signal);
+    // Commands still waiting for an answer now fail with "Connection is closed".
+    this.abandoned = true;
     attached.subscriber.disconnect();
     attached.commands.disconnect();
   }
@@ -496,6 +504,8 @@ export class RedisBackend implements SseBackend {
       return await action();
     } catch (error) {
       if (error instanceof SseUnknownEventIdError) throw error;
+      // Sent, but close() cut the connection before Redis answered: Redis may have run it.
+      if (this.abandoned) throw new SseShutdownError(operation, true);
       throw new SseBackendUnavailableError(operation, error);
     }
   }
@@ -1021,4 +1031,18 @@ function revive(info: SseConnectionInfo): SseConnectionInfo {
     connectedAt: new Date(raw.connectedAt),
     lastEventAt: raw.lastEventAt === undefined ? undefined : new Date(raw.lastEventAt),
   };
+}
+
+/** Resolves when `work` settles, or when `signal` aborts if that comes first. */
+function untilAborted(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work.then(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void work.then(done);
+  });
 }

@@ -41,7 +41,8 @@ export class BroadcastService {
    * Once `app.close()` has begun it rejects with `SseShutdownError`. A publish already under way
    * (its payload being validated) is waited for and reaches the open streams before their
    * shutdown event, unless it is still validating after `shutdownTimeoutMs`: then it rejects
-   * with `SseShutdownError` and sends nothing.
+   * with `SseShutdownError` and sends nothing. One still waiting on Redis then rejects, once the
+   * connection closes, with `SseShutdownError` and `outcomeUnknown: true`.
    */
   publish<T>(
     channel: string,
