@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FEED_APP_SOURCE } from './support/feed-app-source.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -15,15 +16,7 @@ const { NestFactory } = require('@nestjs/core');
 const { SseModule, SseChannel, BroadcastService } = require('nestjs-sse-channels');
 const { connect } = require('nestjs-sse-channels/client');
 
-// What TypeScript emits for @SseChannel('feed') on a method without parameters.
-class FeedController { feed() {} }
-Reflect.defineMetadata('design:paramtypes', [], FeedController.prototype, 'feed');
-Object.defineProperty(FeedController.prototype, 'feed', Reflect.decorate([SseChannel('feed')],
-  FeedController.prototype, 'feed', Object.getOwnPropertyDescriptor(FeedController.prototype, 'feed')));
-Controller()(FeedController);
-class AppModule {}
-Module({ imports: [SseModule.forRoot()], controllers: [FeedController] })(AppModule);
-
+${FEED_APP_SOURCE}
 (async () => {
   const app = await NestFactory.create(AppModule, { logger: false });
   await app.listen(0, '127.0.0.1');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FEED_APP_SOURCE } from './support/feed-app-source.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hooks = new URL('./support/forbid-import.hooks.mjs', import.meta.url).href;
@@ -25,14 +26,7 @@ import { BroadcastService, SseChannel, SseModule } from 'nestjs-sse-channels';
 import { connect } from 'nestjs-sse-channels/client';
 import { createSseTestApp } from 'nestjs-sse-channels/testing';
 
-class FeedController { feed() {} }
-Reflect.defineMetadata('design:paramtypes', [], FeedController.prototype, 'feed');
-Object.defineProperty(FeedController.prototype, 'feed', Reflect.decorate([SseChannel('feed')],
-  FeedController.prototype, 'feed', Object.getOwnPropertyDescriptor(FeedController.prototype, 'feed')));
-Controller()(FeedController);
-class AppModule {}
-Module({ imports: [SseModule.forRoot()], controllers: [FeedController] })(AppModule);
-
+${FEED_APP_SOURCE}
 const app = await NestFactory.create(AppModule, { logger: false });
 await app.listen(0, '127.0.0.1');
 const stream = connect((await app.getUrl()) + '/feed');
