@@ -1,4 +1,4 @@
-import type { ServerKind } from './shared/protocol.js';
+import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
 
 /** Every socket of the benchmark is on the loopback interface. */
 export const HOST = '127.0.0.1';
@@ -30,15 +30,8 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'raw-http': 'raw node:http',
 };
 
-/** The order of the table's columns; ratios are to the last one. */
-export const SERVER_ORDER: readonly ServerKind[] = [
-  'library',
-  'library-fastify',
-  'nest-sse',
-  'nest-sse-fastify',
-  'better-sse',
-  'raw-http',
-];
+/** The order of the table's columns (that of the kinds); ratios are to the last one. */
+export const SERVER_ORDER: readonly ServerKind[] = SERVER_KINDS;
 export const BASELINE: ServerKind = 'raw-http';
 
 /** The servers running this library; each is judged against the targets on its own. */
