@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { FEED_APP_SOURCE } from './support/feed-app-source.js';
+import { FEED_APP_SOURCE, feedRoundTrip } from './support/feed-app-source.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,13 +18,7 @@ const { connect } = require('nestjs-sse-channels/client');
 
 ${FEED_APP_SOURCE}
 (async () => {
-  const app = await NestFactory.create(AppModule, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  const stream = connect((await app.getUrl()) + '/feed');
-  await stream.opened();
-  await app.get(BroadcastService).publish('feed', 'from commonjs');
-  for await (const message of stream) { console.log('received', message.data); break; }
-  await app.close();
+${feedRoundTrip('from commonjs')}
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { FEED_APP_SOURCE } from './support/feed-app-source.js';
+import { FEED_APP_SOURCE, feedRoundTrip } from './support/feed-app-source.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hooks = new URL('./support/forbid-import.hooks.mjs', import.meta.url).href;
@@ -27,13 +27,7 @@ import { connect } from 'nestjs-sse-channels/client';
 import { createSseTestApp } from 'nestjs-sse-channels/testing';
 
 ${FEED_APP_SOURCE}
-const app = await NestFactory.create(AppModule, { logger: false });
-await app.listen(0, '127.0.0.1');
-const stream = connect((await app.getUrl()) + '/feed');
-await stream.opened();
-await app.get(BroadcastService).publish('feed', 'from memory');
-for await (const message of stream) { console.log('received', message.data); break; }
-await app.close();
+${feedRoundTrip('from memory')}
 console.log('testing entry:', typeof createSseTestApp);
 const cache = Object.keys(createRequire(process.cwd() + '/').cache);
 console.log('ioredis modules loaded:', cache.filter((file) => file.includes('/node_modules/ioredis/')).length);
