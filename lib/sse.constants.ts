@@ -52,7 +52,8 @@ export const SSE_LIMITS = {
 export const MAX_CHANNEL_NAME_LENGTH = 200;
 
 /**
- * Longest event id, in UTF-16 code units: `publish()` refuses longer ids, and a longer
- * `Last-Event-ID` is ignored (never echoed or logged).
+ * Longest event id an application may choose (for a targeted or handler event), in UTF-16
+ * code units: longer ones are refused, and a longer `Last-Event-ID` that is not a stream's own
+ * id is ignored (never echoed or logged).
  */
 export const MAX_EVENT_ID_LENGTH = 128;

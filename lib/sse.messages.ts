@@ -24,6 +24,16 @@ export const SseMessages = {
   retryInvalid: (value: unknown) =>
     `SSE event field "retry" must be an integer number of milliseconds >= 0 (got ${show(value)})`,
   dataMissing: () => 'SSE event field "data" is required (undefined cannot be sent)',
+  notAnEvent: (sender: string, value: unknown) =>
+    `${sender} takes an event object { data, event?, retry?, comment? } (got ${show(value)}); to send a value as it is, wrap it: { data: value }`,
+  unknownEventKey: (sender: string, key: string) =>
+    `${sender} got an event object with the key "${key}": an event has only data, event (or type), id, retry and comment; to send an object with other keys, wrap it: { data: value }`,
+  idAssigned: (sender: string) =>
+    `${sender} assigns the id of a channel event itself (its position in the channel, which replays rely on); remove "id", or put your own identifier in data`,
+  typeAndEvent: (sender: string) =>
+    `${sender} got an event with both "event" and "type" (NestJS's MessageEvent name for it); give one`,
+  reservedEventName: (name: string) =>
+    `SSE event name ${show(name)} is in the "sse:" namespace, which the library keeps for its own events`,
   dataNotSerializable: (reason: string) => `SSE event "data" cannot be JSON-encoded: ${reason}`,
 
   invalidOptions: (details: string[]) =>
@@ -50,6 +60,8 @@ export const SseMessages = {
     `SSE stream ${connectionId}: history could not be read; the client was sent a reset event`,
 
   adminPath: (value: unknown) => `admin.path must be a non-empty string (got ${show(value)})`,
+  adminFilterInvalid: (parameter: string, expected: string, value: unknown) =>
+    `Query parameter "${parameter}" must be ${expected} (got ${show(value)})`,
   adminGuards: () =>
     'admin.guards must list at least one guard: the admin routes expose user ids and remote addresses',
 
@@ -94,10 +106,14 @@ export const SseMessages = {
     `@SseChannel() on ${route}: replayOnConnect must be an integer >= 0 (got ${show(value)})`,
   channelMissing: (route: string) =>
     `@SseChannel() on ${route} has neither a path nor options.channel, so there is no channel name to join`,
+  channelFinished: (channel: string) =>
+    `Channel "${channel}" was finished with finish(): nothing can be published to it until finished.ttlMs has passed`,
+  tooManyChannels: (count: number, max: number) =>
+    `This stream would join ${count} channels; a stream may join at most ${max}`,
   channelInvalid: (channel: unknown) =>
     `Invalid SSE channel name ${show(channel)}: expected 1 to 200 characters without control characters`,
   streamFailed: (connectionId: string, channels: readonly string[]) =>
     `SSE stream ${connectionId} (channels: ${channels.join(', ') || 'none'}) failed`,
-  encodeFailedForConnection: (connectionId: string) =>
-    `SSE stream ${connectionId}: an event returned by the handler could not be encoded`,
+  encodeFailedForConnection: (connectionId: string, route: string) =>
+    `SSE stream ${connectionId}: an event emitted by the handler ${route} could not be sent; the stream ends with sse:error`,
 } as const;

@@ -39,6 +39,26 @@ describe.each(ADAPTERS)('admin routes on %s', (adapter) => {
     stream.close();
   });
 
+  it.each([
+    ['state=bogus', 'state', 'one of connecting, open, closing, closed', '"bogus"'],
+    [
+      'state=open&state=closed',
+      'state',
+      'one of connecting, open, closing, closed',
+      '["open","closed"]',
+    ],
+    ['channel=', 'channel', 'a non-empty string', '""'],
+    ['userId=a&userId=b', 'userId', 'a non-empty string', '["a","b"]'],
+  ])('answers 400 naming the filter for connections?%s', async (query, parameter, rule, got) => {
+    running = await start();
+    const answer = await openRawStream(`${running.url}/admin/sse/connections?${query}`, ADMIN);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(await readBody(answer))).toMatchObject({
+      statusCode: 400,
+      message: `Query parameter "${parameter}" must be ${rule} (got ${got})`,
+    });
+  });
+
   it('streams stats as SSE, at once and then every interval', async () => {
     running = await start();
     const denied = await openRawStream(`${running.url}/admin/sse/stats/stream`);

@@ -55,10 +55,12 @@ describe.each(ADAPTERS)('connection churn on %s', (adapter) => {
       );
       await Promise.all(streams.map((s) => s.waitFor(() => s.raw().length > 0)));
       for (let c = 0; c < CHANNELS; c++) {
-        const { id } = await broadcast.publish(`forever/${c}`, batch);
+        const { id } = await broadcast.publish(`forever/${c}`, { data: batch });
         lastIds.set(`forever/${c}`, id);
       }
-      const { delivered } = await broadcast.sendToUser(`user-${done % USERS}`, 'to one user');
+      const { delivered } = await broadcast.sendToUser(`user-${done % USERS}`, {
+        data: 'to one user',
+      });
       expect(delivered).toBe(PARALLEL / USERS);
       await Promise.all(
         streams.map((s) => s.waitFor((events) => events.some((e) => e.data === batch))),

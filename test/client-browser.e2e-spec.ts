@@ -37,7 +37,9 @@ describe('client in a browser', () => {
     const { url, app } = await startLibraryServer();
     await browser.connect('news', `${url}/client/news`, {}, true);
     await browser.opened('news');
-    const first = await app.get(BroadcastService).publish('news', { text: 'hello browser' });
+    const first = await app
+      .get(BroadcastService)
+      .publish('news', { data: { text: 'hello browser' } });
     await app.get(BroadcastService).publish('news', { event: 'typed', data: [1, 2] });
     const messages = await browser.waitForCount('news', 2);
     expect(messages).toEqual([

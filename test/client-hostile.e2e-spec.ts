@@ -7,6 +7,7 @@ import {
   SseConnectionError,
   SseHttpError,
   SseParseError,
+  SseStreamError,
   type SseClientOptions,
   type SseStream,
   type SseStreamState,
@@ -344,6 +345,97 @@ describe('client against a hostile server', () => {
       const messages = await record(open('/comments', { heartbeatTimeoutMs: 150 })).waitForEnd();
       expect(messages.map((m) => m.data)).toEqual(['still here']);
       expect(server.requestsTo('/comments')).toHaveLength(2);
+    });
+  });
+
+  describe("the library's own events", () => {
+    it('keeps sse:position out of the messages, and resumes from its id', async () => {
+      server.route(
+        '/position',
+        sendAndEnd('retry: 5\n\nevent: sse:position\nid: 7-1\ndata:\n\n'),
+        sendAndEnd('id: 7-2\ndata: after\n\n'),
+        status(204),
+      );
+      const messages = await record(open('/position')).waitForEnd();
+      expect(messages.map((m) => [m.id, m.data])).toEqual([['7-2', 'after']]);
+      expect(server.requestsTo('/position').map((r) => r.headers['last-event-id'])).toEqual([
+        undefined,
+        '7-1',
+        '7-2',
+      ]);
+    });
+
+    it('hands onReset each sse:reset in its place among the messages, awaited, never as a message', async () => {
+      server.route(
+        '/reset',
+        sendAndEnd(
+          'id: 1-1\ndata: a\n\nevent: sse:reset\nid: 1-5\ndata: {"reason":"evicted"}\n\nid: 1-6\ndata: b\n\n',
+        ),
+        status(204),
+      );
+      const seen: string[] = [];
+      const stream = open('/reset', {
+        onReset: async (reset) => {
+          seen.push(`reset ${reset.reason} ${reset.lastEventId}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          seen.push('reloaded');
+        },
+      });
+      for await (const message of stream) {
+        seen.push(`message ${message.data}`);
+        if (message.data === 'a') expect(stream.lastEventId).toBe('1-1');
+      }
+      expect(seen).toEqual(['message a', 'reset evicted 1-5', 'reloaded', 'message b']);
+      expect(stream.lastEventId).toBe('1-6');
+    });
+
+    it('skips sse:reset without onReset, and resumes from its id', async () => {
+      server.route(
+        '/reset-quiet',
+        sendAndEnd('data: a\n\nevent: sse:reset\nid: 1-5\ndata: {"reason":"unknown-id"}\n\n'),
+        status(204),
+      );
+      const messages = await record(open('/reset-quiet')).waitForEnd();
+      expect(messages.map((m) => m.data)).toEqual(['a']);
+      expect(server.requestsTo('/reset-quiet')[1]?.headers['last-event-id']).toBe('1-5');
+    });
+
+    it('fails with SseStreamError, without reconnecting, when sse:error says retrying cannot help', async () => {
+      server.route(
+        '/revoked',
+        sendAndEnd(
+          'data: x\n\nevent: sse:error\ndata: {"message":"Forbidden","status":403,"retryable":false}\n\n',
+        ),
+      );
+      const recorded = record(open('/revoked'));
+      const error = (await recorded.waitForError()) as SseStreamError;
+      expect(recorded.received.map((m) => m.data)).toEqual(['x']);
+      expect(error).toBeInstanceOf(SseStreamError);
+      expect(error).toMatchObject({ status: 403, retryable: false });
+      expect(error.message).toMatch(/the server's stream failed \(403: "Forbidden"\)$/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.requestsTo('/revoked')).toHaveLength(1);
+    });
+
+    it('backs off after each retryable sse:error, and gives up after maxRetries with it as the cause', async () => {
+      server.route(
+        '/flaky',
+        sendAndEnd(
+          'event: sse:error\ndata: {"message":"Internal server error","status":500,"retryable":true}\n\n',
+        ),
+      );
+      const recorded = record(
+        open('/flaky', { retryMs: 40, backoff: { factor: 2, jitter: 0 }, maxRetries: 3 }),
+      );
+      const error = (await recorded.waitForError()) as SseConnectionError;
+      expect(error).toBeInstanceOf(SseConnectionError);
+      expect(error.cause).toBeInstanceOf(SseStreamError);
+      const at = server.requestsTo('/flaky').map((r) => r.at);
+      expect(at).toHaveLength(4);
+      // 40, 80, 160 ms: the handler is not rerun every retry as if the stream had worked.
+      const gaps = at.slice(1).map((time, i) => time - (at[i] as number));
+      expect(gaps[1] as number).toBeGreaterThanOrEqual(75);
+      expect(gaps[2] as number).toBeGreaterThanOrEqual(155);
     });
   });
 

@@ -38,7 +38,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     await stream.opened();
     const broadcast = running.app.get(BroadcastService);
     const first = await broadcast.publish('news', { event: 'chat', data: { text: 'hi' } });
-    const second = await broadcast.publish('news', { text: 'plain' });
+    const second = await broadcast.publish('news', { data: { text: 'plain' } });
     const messages = await recorded.waitForCount(2);
     expect(messages.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
       { event: 'chat', id: first.id, data: { text: 'hi' } },
@@ -83,11 +83,17 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     });
     const recorded = recordStream(stream);
     await stream.opened();
-    const before = [await broadcast.publish('news', 'a'), await broadcast.publish('news', 'b')];
+    const before = [
+      await broadcast.publish('news', { data: 'a' }),
+      await broadcast.publish('news', { data: 'b' }),
+    ];
     await recorded.waitForCount(2);
     expect(registry.disconnect({ channel: 'news' })).toBe(1);
     // Published while the client waits its 50 ms retry: only history can deliver these.
-    const during = [await broadcast.publish('news', 'c'), await broadcast.publish('news', 'd')];
+    const during = [
+      await broadcast.publish('news', { data: 'c' }),
+      await broadcast.publish('news', { data: 'd' }),
+    ];
     const messages = await recorded.waitForCount(4);
     expect(messages.map((m) => [m.id, m.data])).toEqual(
       [...before, ...during].map((result, i) => [result.id, 'abcd'[i]]),
@@ -131,7 +137,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     });
     const recorded = recordStream(stream);
     await stream.opened();
-    const { id } = await running.app.get(BroadcastService).publish('news', 'before');
+    const { id } = await running.app.get(BroadcastService).publish('news', { data: 'before' });
     await recorded.waitForCount(1);
     expect(registry.disconnect({ channel: 'news' })).toBe(1);
     await until(
@@ -160,7 +166,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     });
     const recorded = recordStream(stream);
     await stream.opened();
-    await running.app.get(BroadcastService).publish('private', 'for members');
+    await running.app.get(BroadcastService).publish('private', { data: 'for members' });
     expect((await recorded.waitFor(() => true)).data).toBe('for members');
   });
 
@@ -174,7 +180,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     );
     await stream.opened();
     expect(registry.count({ channel: 'news' })).toBe(1);
-    for (const n of [1, 2, 3]) await broadcast.publish('news', n);
+    for (const n of [1, 2, 3]) await broadcast.publish('news', { data: n });
     expect((await firstTwo) as Array<{ data: string }>).toMatchObject([
       { data: '1' },
       { data: '2' },
@@ -203,7 +209,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     // The preamble, then at least 12 heartbeats, each read on its own (or later, if merged).
     await watched.whenReads(13);
     expect(Date.now() - started).toBeGreaterThan(2 * 200);
-    await running.app.get(BroadcastService).publish('news', 'still here');
+    await running.app.get(BroadcastService).publish('news', { data: 'still here' });
     expect((await recorded.waitFor(() => true)).data).toBe('still here');
     expect(opens).toBe(1);
   });
@@ -248,11 +254,11 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     const left = firstValueFrom(
       registry.events$.pipe(filter((event) => event.type === 'disconnected')),
     );
-    await broadcast.publish('news', 'a');
+    await broadcast.publish('news', { data: 'a' });
     await recorded.waitForCount(1);
     expect(await left).toMatchObject({ connection: { id: silent?.id }, reason: 'client' });
     // Whether or not the new connection is open yet, Last-Event-ID and history bring it.
-    await broadcast.publish('news', 'b');
+    await broadcast.publish('news', { data: 'b' });
     expect((await recorded.waitForCount(2)).map((m) => m.data)).toEqual(['a', 'b']);
     expect(String(reasons[0])).toContain('nothing arrived for 300 ms');
   });
@@ -279,7 +285,7 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     const stream = open('/client/news').json();
     const recorded = recordStream(stream);
     await stream.opened();
-    const { id } = await running.app.get(BroadcastService).publish('news', 'plain text');
+    const { id } = await running.app.get(BroadcastService).publish('news', { data: 'plain text' });
     const error = (await recorded.waitForError()) as SseParseError;
     expect(error).toBeInstanceOf(SseParseError);
     expect([error.reason, error.event, error.id, error.data]).toEqual([
@@ -300,11 +306,11 @@ describe.each(ADAPTERS)('client against the library server on %s', (adapter) => 
     const first = open('/client/news');
     const recorded = recordStream(first);
     await first.opened();
-    await broadcast.publish('news', 'a');
+    await broadcast.publish('news', { data: 'a' });
     await recorded.waitForCount(1);
     first.close();
-    await broadcast.publish('news', 'b');
-    await broadcast.publish('news', 'c');
+    await broadcast.publish('news', { data: 'b' });
+    await broadcast.publish('news', { data: 'c' });
     const second = open('/client/news', { lastEventId: first.lastEventId });
     expect((await recordStream(second).waitForCount(2)).map((m) => m.data)).toEqual(['b', 'c']);
   });

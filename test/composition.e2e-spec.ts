@@ -117,7 +117,7 @@ describe.each(ADAPTERS)('tokens for EventSource on %s', (adapter) => {
     const received = new Promise<MessageEvent>((resolve) =>
       source?.addEventListener('message', resolve),
     );
-    await running.app.get(BroadcastService).publish(channel, 'hello');
+    await running.app.get(BroadcastService).publish(channel, { data: 'hello' });
     expect((await received).data).toBe('hello');
   }
 
@@ -219,7 +219,7 @@ describe.each(ADAPTERS)('compression on %s', (adapter) => {
     // Each event arrives as it is published, as plain text: nothing holds it for a gzip block.
     const broadcast = running.app.get(BroadcastService);
     for (const text of ['one', 'two']) {
-      await broadcast.publish('rooms/5', text);
+      await broadcast.publish('rooms/5', { data: text });
       await stream.waitFor((events) => events.at(-1)?.data === text);
     }
     expect(stream.raw()).toMatch(/data: one\n\n.*data: two\n\n$/s);

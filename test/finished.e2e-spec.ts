@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
-import { BroadcastService } from '../lib/index.js';
+import { BroadcastService, SseChannelFinishedError } from '../lib/index.js';
 import { hubModule, Jobs } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
 import { openRawStream } from './support/sse-clients.js';
@@ -20,6 +20,10 @@ describe.each(ADAPTERS)('finished streams on %s', (adapter) => {
     expect(raw.status).toBe(204);
     await raw.ended;
     expect(raw.raw()).toBe('');
+    // Nothing a body would carry: no ETag (Express computes one for the body it sends), no
+    // content type.
+    expect(raw.headers.etag).toBeUndefined();
+    expect(raw.headers['content-type']).toBeUndefined();
     source = new EventSource(`${running.url}/hub/jobs/7`);
     await new Promise((resolve) => source?.addEventListener('error', resolve));
     expect(source.readyState).toBe(EventSource.CLOSED);
@@ -39,9 +43,32 @@ describe.each(ADAPTERS)('finished streams on %s', (adapter) => {
       'last-event-id': stream.events[0]?.id as string,
     });
     expect(again.status).toBe(204);
+    expect(again.headers.etag).toBeUndefined();
     const other = await openRawStream(`${running.url}/hub/jobs/10`);
     expect(other.status).toBe(200);
     other.close();
+  });
+
+  it('refuses a publish to a finished channel, storing nothing, and accepts one once it is over', async () => {
+    running = await startApp(hubModule({ finished: { ttlMs: 1000 } }), adapter);
+    const broadcast = running.app.get(BroadcastService);
+    await broadcast.publish('jobs/2', { data: 'step' });
+    await broadcast.finish('jobs/2', { event: 'done', data: 'ok' });
+    const late = broadcast.publish('jobs/2', { data: 'too late' });
+    await expect(late).rejects.toThrow(SseChannelFinishedError);
+    await expect(late).rejects.toMatchObject({
+      code: 'SSE_CHANNEL_FINISHED',
+      channel: 'jobs/2',
+      message:
+        'Channel "jobs/2" was finished with finish(): nothing can be published to it until finished.ttlMs has passed',
+    });
+    expect((await broadcast.history('jobs/2')).map((e) => e.data)).toEqual(['step', 'ok']);
+    // Finishing it again renews it, and is no publish.
+    await expect(broadcast.finish('jobs/2')).resolves.toEqual({ ended: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await expect(broadcast.publish('jobs/2', { data: 'next run' })).resolves.toMatchObject({
+      delivered: 0,
+    });
   });
 
   it('answers 200 again once finished.ttlMs has passed', async () => {

@@ -33,13 +33,16 @@ describe.each(ADAPTERS)('heartbeat on %s', (adapter) => {
   });
 
   it('sends no heartbeat to a stream that receives events more often than the interval', async () => {
-    running = await startApp(lifecycleModule({ heartbeatIntervalMs: INTERVAL }), adapter);
+    // A longer interval than the other tests: only a stall of over 0.6 of it between two
+    // publishes (a loaded machine) could let a heartbeat in.
+    const interval = 6 * INTERVAL;
+    running = await startApp(lifecycleModule({ heartbeatIntervalMs: interval }), adapter);
     const stream = await openRawStream(`${running.url}/life/idle`);
     await stream.waitFor(() => stream.raw().includes('retry:'));
     const broadcast = running.app.get(BroadcastService);
     for (let i = 0; i < 10; i++) {
-      await broadcast.publish('idle', i);
-      await new Promise((resolve) => setTimeout(resolve, INTERVAL / 4));
+      await broadcast.publish('idle', { data: i });
+      await new Promise((resolve) => setTimeout(resolve, interval / 10));
     }
     await stream.waitFor((events) => events.length === 10);
     expect(stream.raw()).not.toContain(':\n\n');

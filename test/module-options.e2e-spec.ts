@@ -115,7 +115,7 @@ describe.each(ADAPTERS)('SseModule options on %s', (adapter) => {
     const { app, url } = await boot(SseModule.forRoot(), adapter);
     const stream = await openRawStream(`${url}/feature/news`);
     await stream.waitFor(() => stream.raw().includes('retry: 3000'));
-    await app.get(FeatureController).broadcast.publish('news', 'extra');
+    await app.get(FeatureController).broadcast.publish('news', { data: 'extra' });
     await stream.waitFor((events) => events[0]?.data === 'extra');
     stream.close();
   });

@@ -7,6 +7,7 @@ import {
   ConnectionRegistry,
   MemoryBackend,
   SseModule,
+  SseChannelFinishedError,
   SseUnknownEventIdError,
   type SseBackend,
 } from '../lib/index.js';
@@ -46,25 +47,23 @@ describe('Redis backend semantics', () => {
     broadcast = running.app.get(BroadcastService);
   };
 
-  it('assigns Redis stream ids, keeps caller ids, and returns bounded history', async () => {
+  it('assigns Redis stream ids and returns bounded history, with the data as published', async () => {
     await start({ history: { size: 3 } });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++)
       ids.push((await broadcast.publish('rooms/h', { event: 'n', data: i })).id);
     expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true);
-    expect((await broadcast.publish('rooms/h', { id: 'mine', data: 5 })).id).toBe('mine');
-    expect((await broadcast.history('rooms/h')).map((e) => [e.id, e.data])).toEqual([
-      [ids[3], '3'],
-      [ids[4], '4'],
-      ['mine', '5'],
+    ids.push((await broadcast.publish('rooms/h', { data: 'five' })).id);
+    expect((await broadcast.history('rooms/h')).map((e) => [e.id, e.event, e.data])).toEqual([
+      [ids[3], 'n', 3],
+      [ids[4], 'n', 4],
+      [ids[5], undefined, 'five'],
     ]);
     expect((await broadcast.history('rooms/h', { afterId: ids[3] })).map((e) => e.data)).toEqual([
-      '4',
-      '5',
+      4,
+      'five',
     ]);
-    expect((await broadcast.history('rooms/h', { afterId: 'mine' })).map((e) => e.data)).toEqual(
-      [],
-    );
+    expect(await broadcast.history('rooms/h', { afterId: ids[5] })).toEqual([]);
     await expect(broadcast.history('rooms/h', { afterId: ids[0] })).rejects.toThrow(
       SseUnknownEventIdError,
     );
@@ -72,39 +71,56 @@ describe('Redis backend semantics', () => {
     await expect(broadcast.history('rooms/h', { afterId: 'nope' })).rejects.toThrow(/unknown/);
   });
 
-  it('replays after a caller-given id and sends reset for an evicted one', async () => {
+  it('replays after an id, and sends a reset carrying the current position for an evicted one', async () => {
     await start({ history: { size: 3 } });
-    const { id: first } = await broadcast.publish('rooms/r', 'a');
-    await broadcast.publish('rooms/r', { id: 'custom', data: 'b' });
-    await broadcast.publish('rooms/r', 'c');
+    const { id: first } = await broadcast.publish('rooms/r', { data: 'a' });
+    const { id: second } = await broadcast.publish('rooms/r', { data: 'b' });
+    await broadcast.publish('rooms/r', { data: 'c' });
     const resumed = await openRawStream(`${running.url}/hub/rooms/r`, {
-      'last-event-id': 'custom',
+      'last-event-id': second,
     });
     await resumed.waitFor((events) => events.length === 1);
     expect(datas(resumed)).toEqual(['c']);
     resumed.close();
-    for (let i = 0; i < 3; i++) await broadcast.publish('rooms/r', `more ${i}`);
+    for (let i = 0; i < 3; i++) await broadcast.publish('rooms/r', { data: `more ${i}` });
+    const { id: newest } = (await broadcast.history('rooms/r', { limit: 1 }))[0] as { id: string };
     const evicted = await openRawStream(`${running.url}/hub/rooms/r`, { 'last-event-id': first });
     await evicted.waitFor((events) => events.length === 1);
     expect(evicted.events[0]).toEqual({
-      event: 'reset',
+      event: 'sse:reset',
       data: '{"reason":"evicted"}',
-      id: undefined,
+      id: newest,
     });
     evicted.close();
   });
 
-  it('replays the last N on first connect, and several channels in publish order', async () => {
+  it('refuses a publish to a finished channel in the same script, storing nothing', async () => {
     await start();
-    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', i);
+    await broadcast.publish('jobs/r', { data: 'step' });
+    await broadcast.finish('jobs/r', { event: 'done', data: 'ok' });
+    await expect(broadcast.publish('jobs/r', { data: 'late' })).rejects.toThrow(
+      SseChannelFinishedError,
+    );
+    expect((await broadcast.history('jobs/r')).map((e) => e.data)).toEqual(['step', 'ok']);
+  });
+
+  it('replays the last N on first connect, and several channels each from where the client was', async () => {
+    await start();
+    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', { data: i });
     const recent = await openRawStream(`${running.url}/hub/recent/p`);
     await recent.waitFor((events) => events.length === 3);
     expect(datas(recent)).toEqual(['3', '4', '5']);
     recent.close();
-    const { id } = await broadcast.publish('a', 'a1');
-    await broadcast.publish('b', 'b1');
-    await broadcast.publish('a', 'a2');
-    const both = await openRawStream(`${running.url}/hub/both`, { 'last-event-id': id });
+    const first = await openRawStream(`${running.url}/hub/both`);
+    await opened(first);
+    await broadcast.publish('a', { data: 'a1' });
+    await first.waitFor((events) => events.length === 1);
+    first.close();
+    await broadcast.publish('b', { data: 'b1' });
+    await broadcast.publish('a', { data: 'a2' });
+    const both = await openRawStream(`${running.url}/hub/both`, {
+      'last-event-id': first.lastEventId() as string,
+    });
     await both.waitFor((events) => events.length === 2);
     expect(datas(both)).toEqual(['b1', 'a2']);
     both.close();
@@ -119,8 +135,8 @@ describe('Redis backend semantics', () => {
     const ids = new Set<string>();
     for (let round = 0; round < 20; round++) {
       const results = await Promise.all([
-        broadcast.publish('rooms/m1', round),
-        broadcast.publish('rooms/m2', round),
+        broadcast.publish('rooms/m1', { data: round }),
+        broadcast.publish('rooms/m2', { data: round }),
       ]);
       expect(results.map((result) => result.delivered)).toEqual([1, 2]);
       if (results[0]?.id === results[1]?.id) ids.add(results[0]?.id as string);
@@ -137,11 +153,13 @@ describe('Redis backend semantics', () => {
     const [welcome] = await sender.waitFor((events) => events.length === 1);
     await other.waitFor((events) => events.length === 1);
     const senderId = JSON.parse(welcome?.data ?? '{}').connectionId as string;
-    expect(await broadcast.publish('rooms/x', 'all')).toMatchObject({ delivered: 2 });
-    expect(await broadcast.publish('rooms/x', 'others', { exclude: [senderId] })).toMatchObject({
+    expect(await broadcast.publish('rooms/x', { data: 'all' })).toMatchObject({ delivered: 2 });
+    expect(
+      await broadcast.publish('rooms/x', { data: 'others' }, { exclude: [senderId] }),
+    ).toMatchObject({
       delivered: 1,
     });
-    expect(await broadcast.sendTo(senderId, 'just you')).toEqual({ delivered: 1 });
+    expect(await broadcast.sendTo(senderId, { data: 'just you' })).toEqual({ delivered: 1 });
     await sender.waitFor((events) => events.length === 3);
     await other.waitFor((events) => events.length === 3);
     expect(datas(sender).slice(1)).toEqual(['all', 'just you']);
@@ -162,7 +180,7 @@ describe('Redis backend semantics', () => {
       'express',
     );
     broadcast = running.app.get(BroadcastService);
-    await broadcast.publish('rooms/age', 'old');
+    await broadcast.publish('rooms/age', { data: 'old' });
     const ttl = Number(
       execFileSync('redis-cli', [
         '-p',
@@ -174,7 +192,7 @@ describe('Redis backend semantics', () => {
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await broadcast.publish('rooms/age', 'new');
+    await broadcast.publish('rooms/age', { data: 'new' });
     expect((await broadcast.history('rooms/age')).map((e) => e.data)).toEqual(['new']);
   });
 
@@ -199,7 +217,7 @@ describe('Redis backend semantics', () => {
     const listener = await openRawStream(`${running.url}/hub/rooms/trips`);
     await opened(listener);
     // The first publish after Redis starts also loads the script (EVALSHA, then EVAL).
-    await broadcast.publish('rooms/trips', 'warm-up');
+    await broadcast.publish('rooms/trips', { data: 'warm-up' });
     const fence = new Redis(redis.url);
     // monitor() opens a connection of its own, in monitor mode.
     const monitor = await fence.monitor();
@@ -211,7 +229,7 @@ describe('Redis backend semantics', () => {
       const N = 60;
       for (let i = 0; i < N; i += 10) {
         const results = await Promise.all(
-          Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/trips', i + j)),
+          Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/trips', { data: i + j })),
         );
         expect(results.every((result) => result.delivered === 1)).toBe(true);
       }
@@ -226,7 +244,16 @@ describe('Redis backend semantics', () => {
       const inScript: Record<string, number> = {};
       for (const { command } of commands.filter((c) => c.fromScript))
         inScript[command] = (inScript[command] ?? 0) + 1;
-      expect(inScript).toEqual({ incr: N, xadd: N, pexpire: N, publish: N });
+      // The finished check, the entry before it (which every entry records), the sequence, the
+      // entry, its ttl, the bus.
+      expect(inScript).toEqual({
+        exists: N,
+        xrevrange: N,
+        incr: N,
+        xadd: N,
+        pexpire: N,
+        publish: N,
+      });
       await listener.waitFor((events) => events.length === N + 1);
     } finally {
       listener.close();
@@ -258,7 +285,7 @@ describe('Redis backend semantics', () => {
     // Publishes overlap (several in flight), like concurrent requests in an app.
     for (let i = 0; i < TOTAL; i += 10) {
       await Promise.all(
-        Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/flood', i + j)),
+        Array.from({ length: 10 }, (_, j) => broadcast.publish('rooms/flood', { data: i + j })),
       );
     }
     await client;
@@ -301,8 +328,8 @@ describe.each(['memory', 'redis'] as const)('history after finish() on the %s ba
 
   it('keeps the final event within the history size, with the events before it', async () => {
     const broadcast = await start();
-    for (const step of ['a', 'b', 'c', 'd']) await broadcast.publish('jobs/short', step);
-    for (const step of ['x', 'y']) await broadcast.publish('jobs/long', step);
+    for (const step of ['a', 'b', 'c', 'd']) await broadcast.publish('jobs/short', { data: step });
+    for (const step of ['x', 'y']) await broadcast.publish('jobs/long', { data: step });
     await broadcast.finish('jobs/short', { event: 'done', data: 'end' });
     await broadcast.finish('jobs/long', { event: 'done', data: 'end' });
     expect(await datas(broadcast, 'jobs/short')).toEqual(['c', 'd', 'end']);
@@ -332,10 +359,10 @@ describe('RedisBackend configuration', () => {
     );
     const onOne = await open(one, '/hub/rooms/shared');
     const onTwo = await open(two, '/hub/rooms/shared');
-    await one.app.get(BroadcastService).publish('rooms/shared', 'for one');
+    await one.app.get(BroadcastService).publish('rooms/shared', { data: 'for one' });
     await onOne.waitFor((events) => events.length === 1);
     // Had two listened to one's bus, that event would have come first on its connection.
-    await two.app.get(BroadcastService).publish('rooms/shared', 'for two');
+    await two.app.get(BroadcastService).publish('rooms/shared', { data: 'for two' });
     await onTwo.waitFor((events) => events.length === 1);
     expect(datas(onOne)).toEqual(['for one']);
     expect(datas(onTwo)).toEqual(['for two']);
@@ -366,7 +393,7 @@ describe('RedisBackend configuration', () => {
       redis: { connectionName: 'sse-pass', db: 3 },
     });
     const running = await start(hubModule({ backend }));
-    await running.app.get(BroadcastService).publish('rooms/pass', 'stored');
+    await running.app.get(BroadcastService).publish('rooms/pass', { data: 'stored' });
     const named = suite.redis
       .cli('CLIENT', 'LIST')
       .split('\n')
@@ -382,7 +409,7 @@ describe('RedisBackend configuration', () => {
       redis: { db: 3 },
     });
     const fromUrl = await start(hubModule({ backend: url }));
-    await fromUrl.app.get(BroadcastService).publish('rooms/pass', 'stored');
+    await fromUrl.app.get(BroadcastService).publish('rooms/pass', { data: 'stored' });
     expect(suite.redis.cli('-n', '5', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('1');
     expect(suite.redis.cli('-n', '3', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('0');
   });
@@ -410,7 +437,9 @@ describe('RedisBackend configuration', () => {
     class AsyncAppModule {}
     const running = await start(AsyncAppModule);
     const stream = await open(running, '/hub/rooms/async');
-    const { id } = await running.app.get(BroadcastService).publish('rooms/async', 'via factory');
+    const { id } = await running.app
+      .get(BroadcastService)
+      .publish('rooms/async', { data: 'via factory' });
     const [event] = await stream.waitFor((events) => events.length === 1);
     expect(event).toMatchObject({ id, data: 'via factory' });
     // A Redis stream id, and the event stored in Redis under the factory's prefix.

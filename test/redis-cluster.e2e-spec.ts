@@ -36,7 +36,7 @@ describe('Redis backend across app instances in separate processes', () => {
     const onB = await open(b as Instance, '/hub/rooms/order');
     await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        publish((i % 2 ? a : b) as Instance, 'rooms/order', String(i)),
+        publish((i % 2 ? a : b) as Instance, 'rooms/order', { data: String(i) }),
       ),
     );
     await onA.waitFor((events) => events.length === 60);
@@ -80,16 +80,16 @@ describe('Redis backend across app instances in separate processes', () => {
   it('replays on a different instance than the one the client left, with no gap and no duplicate', async () => {
     const [a, b] = await start(2);
     const first = await open(a as Instance, '/hub/rooms/move');
-    await publish(b as Instance, 'rooms/move', 'one');
+    await publish(b as Instance, 'rooms/move', { data: 'one' });
     await first.waitFor((events) => events.length === 1);
     first.close();
-    await publish(a as Instance, 'rooms/move', 'two');
-    await publish(b as Instance, 'rooms/move', 'three');
+    await publish(a as Instance, 'rooms/move', { data: 'two' });
+    await publish(b as Instance, 'rooms/move', { data: 'three' });
     const moved = await open(b as Instance, '/hub/rooms/move', {
       'last-event-id': first.events[0]?.id as string,
     });
     await moved.waitFor((events) => events.length === 2);
-    await publish(a as Instance, 'rooms/move', 'four');
+    await publish(a as Instance, 'rooms/move', { data: 'four' });
     await moved.waitFor((events) => events.length === 3);
     expect(datas(moved)).toEqual(['two', 'three', 'four']);
   });
@@ -119,7 +119,7 @@ describe('Redis backend across app instances in separate processes', () => {
     for (let i = 0; i < TOTAL; i += 20) {
       await Promise.all(
         Array.from({ length: 20 }, (_, j) => i + j).map((n) =>
-          publish((n % 2 ? a : b) as Instance, 'rooms/hop', String(n)),
+          publish((n % 2 ? a : b) as Instance, 'rooms/hop', { data: String(n) }),
         ),
       );
     }
@@ -248,11 +248,11 @@ describe('Redis backend across app instances in separate processes', () => {
   it('a client of a crashed instance resumes on another with what it missed', async () => {
     const [a, , c] = await start(3);
     const onC = await open(c as Instance, '/hub/rooms/crash');
-    await publish(a as Instance, 'rooms/crash', 'before');
+    await publish(a as Instance, 'rooms/crash', { data: 'before' });
     await onC.waitFor((events) => events.length === 1);
     await (c as Instance).crash();
     await onC.ended;
-    await publish(a as Instance, 'rooms/crash', 'while down');
+    await publish(a as Instance, 'rooms/crash', { data: 'while down' });
     const resumed = await open(a as Instance, '/hub/rooms/crash', {
       'last-event-id': onC.events[0]?.id as string,
     });
@@ -264,7 +264,7 @@ describe('Redis backend across app instances in separate processes', () => {
 /** The data of a channel's stored events, oldest first. */
 async function historyData(instance: Instance, channel: string, limit: number): Promise<string[]> {
   const query = `channel=${encodeURIComponent(channel)}&limit=${limit}`;
-  return (await instance.get<SseHistoryEntry[]>(`/control/history?${query}`)).body.map(
+  return (await instance.get<SseHistoryEntry<string>[]>(`/control/history?${query}`)).body.map(
     (entry) => entry.data,
   );
 }

@@ -175,7 +175,7 @@ describe('Redis outages', () => {
     // Redis holds every write command (the publish script among them) for 3 s; the
     // subscriptions, which send no commands, keep receiving.
     suite.redis.cli('CLIENT', 'PAUSE', '3000', 'WRITE');
-    const late = leaving.app.get(BroadcastService).publish('rooms/late', 'late');
+    const late = leaving.app.get(BroadcastService).publish('rooms/late', { data: 'late' });
     const failure = late.then(
       () => undefined,
       (error: unknown) => error,
@@ -195,7 +195,7 @@ describe('Redis outages', () => {
     );
     // The other instance's stream is untouched, and gets what is published once Redis is back.
     suite.redis.cli('CLIENT', 'UNPAUSE');
-    await staying.app.get(BroadcastService).publish('rooms/late', 'after');
+    await staying.app.get(BroadcastService).publish('rooms/late', { data: 'after' });
     await onStaying.waitFor((events) => events.at(-1)?.data === 'after', 5_000);
     expect(onStaying.response.destroyed).toBe(false);
   });
@@ -486,7 +486,7 @@ describe('Redis catch-up after a lost subscription', () => {
     await logged(b, 'the history of "rooms/trim" no longer holds every event');
     const resumed = await open(b, '/hub/rooms/trim', { 'last-event-id': seen?.id as string });
     const [reset] = await resumed.waitFor((events) => events.length === 1);
-    expect(reset).toMatchObject({ event: 'reset', data: '{"reason":"evicted"}' });
+    expect(reset).toMatchObject({ event: 'sse:reset', data: '{"reason":"evicted"}' });
   });
 
   it('ends with resync, without its final event, a stream with a gap whose channel is finished during the catch-up', async () => {
@@ -601,7 +601,7 @@ describe('RedisBackend over TLS', () => {
     try {
       const stream = await openRawStream(`${running.url}/hub/rooms/tls`);
       await opened(stream);
-      await running.app.get(BroadcastService).publish('rooms/tls', 'secure');
+      await running.app.get(BroadcastService).publish('rooms/tls', { data: 'secure' });
       await stream.waitFor((events) => events[0]?.data === 'secure');
       stream.close();
     } finally {

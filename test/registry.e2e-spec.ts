@@ -30,7 +30,7 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
     });
     await opened(stream);
     const before = Date.now();
-    await running.app.get(BroadcastService).publish('rooms/9', 'hello');
+    await running.app.get(BroadcastService).publish('rooms/9', { data: 'hello' });
     await stream.waitFor((events) => events.length === 1);
     const [info] = registry.list();
     expect(info).toMatchObject({
@@ -74,7 +74,7 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
     const a = await openRawStream(`${running.url}/hub/rooms/1`, { 'x-user': 'ada' });
     const b = await openRawStream(`${running.url}/hub/rooms/1`);
     await Promise.all([opened(a), opened(b)]);
-    await running.app.get(BroadcastService).publish('rooms/1', 'x');
+    await running.app.get(BroadcastService).publish('rooms/1', { data: 'x' });
     await a.waitFor((events) => events.length === 1);
     b.close();
     await waitUntil(
@@ -124,7 +124,7 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
     });
     await Promise.all([opened(bySub), opened(both)]);
     expect(registry.list().map((c) => c.userId)).toEqual(['jwt-7', 'ada']);
-    expect(await running.app.get(BroadcastService).sendToUser('jwt-7', 'hi')).toEqual({
+    expect(await running.app.get(BroadcastService).sendToUser('jwt-7', { data: 'hi' })).toEqual({
       delivered: 1,
     });
     await bySub.waitFor((events) => events.length === 1);
@@ -264,12 +264,12 @@ describe.each(ADAPTERS)('ConnectionRegistry on %s', (adapter) => {
     const stream = await openRawStream(`${running.url}/hub/rooms/d`);
     await opened(stream);
     const started = Date.now();
-    await broadcast.publish('rooms/d', 'before');
+    await broadcast.publish('rooms/d', { data: 'before' });
     await stream.ended;
     const lived = Date.now() - started;
     expect(lived).toBeGreaterThanOrEqual(900);
     expect(lived).toBeLessThan(1500);
-    await broadcast.publish('rooms/d', 'while away');
+    await broadcast.publish('rooms/d', { data: 'while away' });
     const again = await openRawStream(`${running.url}/hub/rooms/d`, {
       'last-event-id': stream.events[0]?.id as string,
     });

@@ -20,15 +20,15 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
     await start();
     const first = await openRawStream(`${running.url}/hub/rooms/r`);
     await opened(first);
-    await broadcast.publish('rooms/r', 'a');
+    await broadcast.publish('rooms/r', { data: 'a' });
     await first.waitFor((events) => events.length === 1);
     first.close();
     const lastId = first.events[0]?.id as string;
-    await broadcast.publish('rooms/r', 'b');
+    await broadcast.publish('rooms/r', { data: 'b' });
     await broadcast.publish('rooms/r', { event: 'edit', data: 'c' });
     const again = await openRawStream(`${running.url}/hub/rooms/r`, { 'last-event-id': lastId });
     await again.waitFor((events) => events.length === 2);
-    await broadcast.publish('rooms/r', 'd');
+    await broadcast.publish('rooms/r', { data: 'd' });
     await again.waitFor((events) => events.length === 3);
     expect(again.events.map((e) => [e.event, e.data])).toEqual([
       [undefined, 'b'],
@@ -40,8 +40,8 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
 
   it('accepts the id as a lastEventId query parameter for clients that cannot set headers', async () => {
     await start();
-    const { id } = await broadcast.publish('rooms/q', 'a');
-    await broadcast.publish('rooms/q', 'b');
+    const { id } = await broadcast.publish('rooms/q', { data: 'a' });
+    await broadcast.publish('rooms/q', { data: 'b' });
     const stream = await openRawStream(`${running.url}/hub/rooms/q?lastEventId=${id}`);
     await stream.waitFor((events) => events.length === 1);
     expect(datas(stream)).toEqual(['b']);
@@ -50,10 +50,10 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
 
   it('sends nothing extra when the client missed nothing', async () => {
     await start();
-    const { id } = await broadcast.publish('rooms/n', 'a');
+    const { id } = await broadcast.publish('rooms/n', { data: 'a' });
     const stream = await openRawStream(`${running.url}/hub/rooms/n`, { 'last-event-id': id });
     await opened(stream);
-    await broadcast.publish('rooms/n', 'live');
+    await broadcast.publish('rooms/n', { data: 'live' });
     await stream.waitFor((events) => events.length === 1);
     expect(datas(stream)).toEqual(['live']);
     stream.close();
@@ -64,20 +64,22 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
     ['an id evicted from history', 'EVICTED', 'evicted'],
   ])('sends a reset event for %s instead of a partial replay', async (_, given, reason) => {
     await start({ history: { size: 2 } });
-    const { id: oldest } = await broadcast.publish('rooms/e', 1);
-    for (let i = 2; i <= 4; i++) await broadcast.publish('rooms/e', i);
+    const { id: oldest } = await broadcast.publish('rooms/e', { data: 1 });
+    for (let i = 2; i <= 3; i++) await broadcast.publish('rooms/e', { data: i });
+    const { id: newest } = await broadcast.publish('rooms/e', { data: 4 });
     const lastEventId = given === 'EVICTED' ? oldest : given;
     const stream = await openRawStream(`${running.url}/hub/rooms/e`, {
       'last-event-id': lastEventId,
     });
     expect(stream.status).toBe(200);
     await stream.waitFor((events) => events.length === 1);
+    // With the channel's position, so a reconnect resumes from there, not from the same id.
     expect(stream.events[0]).toEqual({
-      event: 'reset',
+      event: 'sse:reset',
       data: JSON.stringify({ reason }),
-      id: undefined,
+      id: newest,
     });
-    await broadcast.publish('rooms/e', 'live');
+    await broadcast.publish('rooms/e', { data: 'live' });
     await stream.waitFor((events) => events.length === 2);
     expect(stream.events[1]?.data).toBe('live');
     stream.close();
@@ -85,8 +87,8 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
 
   it('ignores a malformed or oversized Last-Event-ID without echoing or logging it', async () => {
     await start({ replayOnConnect: 1 });
-    await broadcast.publish('rooms/m', 'latest');
-    const oversized = 'x'.repeat(500);
+    await broadcast.publish('rooms/m', { data: 'latest' });
+    const oversized = 'x'.repeat(3000);
     const big = await openRawStream(`${running.url}/hub/recent/m`, { 'last-event-id': oversized });
     const weird = await openRawStream(`${running.url}/hub/recent/m?lastEventId=%00%01evil`);
     for (const stream of [big, weird]) {
@@ -104,10 +106,10 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
 
   it('sends the last N events on a first connect with replayOnConnect', async () => {
     await start();
-    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', i);
+    for (let i = 1; i <= 5; i++) await broadcast.publish('rooms/p', { data: i });
     const stream = await openRawStream(`${running.url}/hub/recent/p`);
     await stream.waitFor((events) => events.length === 3);
-    await broadcast.publish('rooms/p', 6);
+    await broadcast.publish('rooms/p', { data: 6 });
     await stream.waitFor((events) => events.length === 4);
     expect(datas(stream)).toEqual(['3', '4', '5', '6']);
     stream.close();
@@ -120,20 +122,40 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
     });
     await stream.waitFor(() => stream.raw().includes('retry:'));
     const [info] = running.app.get(ConnectionRegistry).list();
-    await broadcast.sendTo(info?.id as string, 'direct');
+    await broadcast.sendTo(info?.id as string, { data: 'direct' });
     await stream.waitFor((events) => events.length === 1);
     expect(datas(stream)).toEqual(['direct']);
     stream.close();
   });
 
-  it('replays across all the channels of a connection in publish order', async () => {
+  it('replays across all the channels of a connection, each from where the client was in it', async () => {
     await start();
-    const { id } = await broadcast.publish('a', 'a1');
-    await broadcast.publish('b', 'b1');
-    await broadcast.publish('a', 'a2');
+    const first = await openRawStream(`${running.url}/hub/both`);
+    await opened(first);
+    await broadcast.publish('a', { data: 'a1' });
+    await broadcast.publish('b', { data: 'b1' });
+    await first.waitFor((events) => events.length === 2);
+    first.close();
+    // The id of a stream on several channels holds a position for each of them.
+    const id = first.lastEventId() as string;
+    expect(id.split('.')).toHaveLength(2);
+    await broadcast.publish('b', { data: 'b2' });
+    await broadcast.publish('a', { data: 'a2' });
     const stream = await openRawStream(`${running.url}/hub/both`, { 'last-event-id': id });
     await stream.waitFor((events) => events.length === 2);
-    expect(datas(stream)).toEqual(['b1', 'a2']);
+    expect(datas(stream)).toEqual(['b2', 'a2']);
+    await broadcast.publish('a', { data: 'a3' });
+    await stream.waitFor((events) => events.length === 3);
+    expect(datas(stream)).toEqual(['b2', 'a2', 'a3']);
+    stream.close();
+  });
+
+  it('resets a stream on several channels that resumes with the id of one channel', async () => {
+    await start();
+    const { id } = await broadcast.publish('a', { data: 'a1' });
+    const stream = await openRawStream(`${running.url}/hub/both`, { 'last-event-id': id });
+    const [reset] = await stream.waitFor((events) => events.length === 1);
+    expect(reset).toMatchObject({ event: 'sse:reset', data: '{"reason":"unknown-id"}' });
     stream.close();
   });
 
@@ -166,7 +188,7 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
       }
     })();
     for (let i = 0; i < TOTAL; i++) {
-      await broadcast.publish('rooms/flood', i);
+      await broadcast.publish('rooms/flood', { data: i });
       // Let sockets and reconnects run between bursts, so reconnects land mid-stream.
       if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
     }

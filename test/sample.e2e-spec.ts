@@ -145,6 +145,36 @@ describe('sample app in a browser', () => {
         'ada: after it came back',
       ]);
     });
+    it('after missing more than the room history holds, reloads the room on sse:reset', async () => {
+      const name = room();
+      await signIn('operator');
+      const chat = await pages.open(`/chat.html?room=${name}`);
+      await waitForText(chat.locator('#status'), 'connected');
+      await postChat(name, 'ada', 'seen');
+      await waitForText(chat.locator('#log p'), 'seen');
+      // The reconnect waits until the room has moved on by more than its history (200).
+      let published: () => void = () => undefined;
+      const moved = new Promise<void>((resolve) => (published = resolve));
+      await chat.route(`**/rooms/${name}/events`, async (route) => {
+        await moved;
+        await route.continue();
+      });
+      const dashboard = await pages.open('/dashboard.html');
+      const row = dashboard.locator('#recent tr', { hasText: `rooms/${name}` });
+      await row.waitFor();
+      await row.locator('button').click();
+      await waitForText(chat.locator('#status'), 'reconnecting');
+      for (let i = 0; i < 210; i += 30)
+        await Promise.all(
+          Array.from({ length: 30 }, (_, j) => postChat(name, 'bob', `missed ${i + j}`)),
+        );
+      published();
+      await waitForText(chat.locator('#status'), 'reloaded: some messages were missed');
+      const shown = await textsOf(chat.locator('#log p'));
+      expect(shown).toHaveLength(50);
+      expect(shown).not.toContain('ada: seen');
+      expect(new Set(shown).size).toBe(50);
+    });
   });
 
   describe('token streaming', () => {

@@ -59,7 +59,7 @@ async function closeDuringPublish(
   payload: ReturnType<typeof gatedPayload>,
   text: string,
 ): Promise<{ publishing: Promise<unknown>; closing: Promise<void> }> {
-  const publishing = app.get(BroadcastService).publish('rooms/v', { text });
+  const publishing = app.get(BroadcastService).publish('rooms/v', { data: { text } });
   await waitUntil(
     () => payload.validating === 1,
     () => 'the publish never started validating',
@@ -98,7 +98,7 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     expect(app.get(ConnectionRegistry).count()).toBe(STREAMS);
     const broadcast = app.get(BroadcastService);
     // A publish already under way when shutdown starts still goes out.
-    const inFlight = broadcast.publish('rooms/all', 'last words');
+    const inFlight = broadcast.publish('rooms/all', { data: 'last words' });
     await app.close();
     running = undefined;
     await expect(inFlight).resolves.toMatchObject({ delivered: STREAMS });
@@ -106,8 +106,10 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     // Every reader got the publish under way, then the shutdown event.
     expect(done.counts.filter((c) => c.message !== 1 || c.end !== 1)).toEqual([]);
     expect(app.get(ConnectionRegistry).count()).toBe(0);
-    await expect(broadcast.publish('rooms/all', 'too late')).rejects.toThrow(SseShutdownError);
-    await expect(broadcast.publish('rooms/all', 'too late')).rejects.toThrow(
+    await expect(broadcast.publish('rooms/all', { data: 'too late' })).rejects.toThrow(
+      SseShutdownError,
+    );
+    await expect(broadcast.publish('rooms/all', { data: 'too late' })).rejects.toThrow(
       'SseModule is shutting down: publish to "rooms/all" was not sent',
     );
     // The server, its sockets and the shared timer are gone (the framework may clear a
@@ -167,7 +169,7 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     const { app } = running;
     const stream = await openRawStream(`${running.url}/hub/rooms/v`);
     await opened(stream);
-    const publishing = app.get(BroadcastService).publish('rooms/v', { text: 'too slow' });
+    const publishing = app.get(BroadcastService).publish('rooms/v', { data: { text: 'too slow' } });
     await waitUntil(
       () => payload.validating === 1,
       () => 'the publish never started validating',

@@ -48,7 +48,8 @@ function readToEnd(url: string, types: readonly string[] = []): Promise<ReadToEn
       messages.push({ type, data: String(data), lastEventId });
     };
     for (const type of ['message', ...types]) source.addEventListener(type, record);
-    // An `event: error` frame arrives as a MessageEvent named 'error', beside connection errors.
+    // An `event: error` frame would arrive as a MessageEvent named 'error', beside connection
+    // errors: recorded, so a test sees any.
     source.addEventListener('error', (event: Event) => {
       if ('data' in event) return record(event as MessageEvent);
       resolve({ messages, readyStateAtEnd: source.readyState });
@@ -133,7 +134,11 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     await stream.ended;
     expect(stream.events).toEqual([
       { data: 'before', event: undefined, id: undefined },
-      { event: 'error', data: '{"message":"Internal server error"}', id: undefined },
+      {
+        event: 'sse:error',
+        data: '{"message":"Internal server error","status":500,"retryable":true}',
+        id: undefined,
+      },
     ]);
     expect(stream.raw()).not.toContain('hunter2');
     expect(failed).toHaveLength(1);
@@ -149,16 +154,45 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     const [hello, error] = flaky.events;
     expect(hello?.event).toBe('hello');
     expect(error).toEqual({
-      event: 'error',
-      data: '{"message":"Internal server error"}',
+      event: 'sse:error',
+      data: '{"message":"Internal server error","status":500,"retryable":true}',
       id: undefined,
     });
     expect(running.logs.text()).toContain(`SSE stream ${hello?.data} (channels: rooms/7) failed`);
-    const result = await running.app.get(BroadcastService).publish('rooms/7', 'still here');
+    const result = await running.app
+      .get(BroadcastService)
+      .publish('rooms/7', { data: 'still here' });
     expect(result.delivered).toBe(1);
     await healthy.waitFor((events) => events.some((e) => e.data === 'still here'));
     expect(running.app.get(ConnectionRegistry).count({ channel: 'rooms/7' })).toBe(1);
     healthy.close();
+  });
+
+  it("sends NestJS's MessageEvent as an event, its type as the event name", async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/message-events`);
+    await stream.ended;
+    expect(stream.raw()).toContain('event: tick\nid: 1\nretry: 500\ndata: {"n":1}\n\n');
+    expect(stream.events).toEqual([
+      { event: 'tick', id: '1', data: '{"n":1}' },
+      { event: undefined, id: undefined, data: 'untyped' },
+    ]);
+  });
+
+  it('ends a stream whose handler emits a value that is no event, saying how to send it', async () => {
+    running = await startApp(eventsModule(), adapter);
+    const stream = await openRawStream(`${running.url}/events/plain-values`);
+    await stream.ended;
+    expect(stream.events).toEqual([
+      {
+        event: 'sse:error',
+        data: '{"message":"Internal server error","status":500,"retryable":true}',
+        id: undefined,
+      },
+    ]);
+    expect(running.logs.text()).toContain(
+      '@SseChannel() handler EventsController.plainValues takes an event object { data, event?, retry?, comment? } (got 1); to send a value as it is, wrap it: { data: value }',
+    );
   });
 
   it('refuses an event whose id holds a line break instead of writing it', async () => {
@@ -167,7 +201,11 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     await stream.ended;
     expect(stream.raw()).not.toContain('a\nb');
     expect(stream.events).toEqual([
-      { event: 'error', data: '{"message":"Internal server error"}', id: undefined },
+      {
+        event: 'sse:error',
+        data: '{"message":"Internal server error","status":500,"retryable":true}',
+        id: undefined,
+      },
     ]);
     expect(running.logs.text()).toMatch(/"id" must not contain CR, LF or NUL/);
   });
@@ -271,7 +309,9 @@ describe.each(ADAPTERS)('@SseChannel on %s', (adapter) => {
     running = await startApp(eventsModule(), adapter);
     const stream = await openRawStream(`${running.url}/events/promised/nothing`);
     await opened(stream);
-    const result = await running.app.get(BroadcastService).publish('promised/nothing', 'news');
+    const result = await running.app
+      .get(BroadcastService)
+      .publish('promised/nothing', { data: 'news' });
     expect(result.delivered).toBe(1);
     const [event] = await stream.waitFor((events) => events.length === 1);
     expect(event).toEqual({ event: undefined, id: result.id, data: 'news' });
@@ -317,12 +357,17 @@ describe.each(ADAPTERS)('streams read with the eventsource package on %s', (adap
     expect(readyStateAtEnd).toBe(EventSource.CONNECTING);
   });
 
-  it('receives the error frame of a failed stream as an error message, then the end', async () => {
+  it("receives a failed stream's sse:error under its own name, never as EventSource's error event", async () => {
     running = await startApp(eventsModule(), adapter);
-    const { messages } = await readToEnd(`${running.url}/events/fails`);
+    // readToEnd records an 'error' event that carries data as a message: there must be none.
+    const { messages } = await readToEnd(`${running.url}/events/fails`, ['sse:error']);
     expect(messages).toEqual([
       { type: 'message', data: 'before', lastEventId: '' },
-      { type: 'error', data: '{"message":"Internal server error"}', lastEventId: '' },
+      {
+        type: 'sse:error',
+        data: '{"message":"Internal server error","status":500,"retryable":true}',
+        lastEventId: '',
+      },
     ]);
   });
 
@@ -334,7 +379,7 @@ describe.each(ADAPTERS)('streams read with the eventsource package on %s', (adap
       const received = new Promise<MessageEvent>((resolve) =>
         source.addEventListener('message', resolve),
       );
-      const result = await running.app.get(BroadcastService).publish('rooms/3', { n: 1 });
+      const result = await running.app.get(BroadcastService).publish('rooms/3', { data: { n: 1 } });
       const message = await received;
       expect(message.data).toBe('{"n":1}');
       expect(message.lastEventId).toBe(result.id);

@@ -30,7 +30,7 @@ describe.each(ADAPTERS)('createSseTestApp on %s', (adapter) => {
     sse = await createSseTestApp(clientModule(), { httpAdapter: adapterFor(adapter) });
     const streams = await sse.openMany<{ text: string }>(3, '/client/news', { json: true });
     expect(sse.app.get(ConnectionRegistry).count({ channel: 'news' })).toBe(3);
-    await sse.app.get(BroadcastService).publish('news', { text: 'to everyone' });
+    await sse.app.get(BroadcastService).publish('news', { data: { text: 'to everyone' } });
     const received = await Promise.all(streams.map((s) => s.waitFor(() => true)));
     expect(received.map((m) => m.data.text)).toEqual(['to everyone', 'to everyone', 'to everyone']);
     const server = sse.app.getHttpServer() as { listening: boolean };
@@ -77,7 +77,7 @@ describe('SseTestStream', () => {
     await sse?.close();
     sse = undefined;
   });
-  const publish = (data: unknown) => sse?.app.get(BroadcastService).publish('news', data);
+  const publish = (data: unknown) => sse?.app.get(BroadcastService).publish('news', { data: data });
 
   it('shows the predicate and what arrived when a wait times out', async () => {
     sse = await createSseTestApp(clientModule());

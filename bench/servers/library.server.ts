@@ -42,9 +42,9 @@ export async function createLibraryServer(
   const registry = app.get(ConnectionRegistry);
   return {
     port: listeningPort(app.getHttpServer().address()),
-    publish: () => broadcast.publish(BENCH_CHANNEL, PAYLOAD).then((result) => result.id),
+    publish: () => broadcast.publish(BENCH_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
     connectionIds: () => registry.list().map((connection) => connection.id),
-    sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, PAYLOAD))),
+    sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, { data: PAYLOAD }))),
     // Every stream of this app is on the one channel; count() without a filter is O(1).
     subscribers: () => registry.count(),
   };

@@ -1,5 +1,4 @@
 import type { OutboundFrame } from '../connection/outbound-frame.js';
-import type { ReplayPositions } from '../connection/sse-connection.js';
 import type { SseHistoryEntry } from '../interfaces/history.interface.js';
 import type { PublishResult } from '../interfaces/publish.interface.js';
 import type {
@@ -69,34 +68,45 @@ export interface SseBackendContext {
 
 export interface SsePublishRequest {
   readonly channel: string;
+  /** The event but for its id, which is the position the backend assigns it in the channel. */
   readonly event: PreparedEvent;
-  /** The caller's id; the backend assigns one when absent. */
-  readonly id: string | undefined;
   readonly exclude: readonly string[];
   readonly conflateKey: string;
   /** Events of this channel to keep in history (0: none). */
   readonly historySize: number;
 }
 
-/** Where a replay starts: after a client's `Last-Event-ID`, or the last N events. */
+/**
+ * What a stream opening on `channels` needs: on a reconnect, the events after `from` (per
+ * channel, in the same order: the positions its client's `Last-Event-ID` names); on a first
+ * connect, the last `last` events (0: none) and where each channel is now.
+ */
 export interface SseReplayRequest {
   readonly channels: readonly string[];
-  readonly lastEventId: string | undefined;
+  readonly from: readonly string[] | undefined;
   readonly last: number;
 }
 
 /**
- * The missed events in publish order, and per channel the last position they cover (live
- * frames at or before it are skipped); or a reset when the id is not in history (unknown,
- * evicted) or history could not be read, so the client must reload its state.
+ * The events to send before live ones, oldest first, each with its `channel` and `position`
+ * (events of one channel in order; the backend may interleave channels as it likes, since a
+ * stream's id tracks each channel on its own), and `positions`: per channel (same order as
+ * requested), the position the stream is at once they are sent; live events at or before it
+ * are skipped. A `reset` when history no longer holds every event after `from` (`evicted`), or
+ * never issued a position (`unknown-id`), so the client must reload its state; its `positions`
+ * say where the stream is now, if known.
  */
 export type SseReplayResult =
   | {
       readonly kind: 'events';
       readonly frames: readonly OutboundFrame[];
-      readonly after: ReplayPositions;
+      readonly positions: readonly string[];
     }
-  | { readonly kind: 'reset'; readonly reason: 'unknown-id' | 'evicted' | 'unavailable' };
+  | {
+      readonly kind: 'reset';
+      readonly reason: 'unknown-id' | 'evicted';
+      readonly positions: readonly string[];
+    };
 
 /**
  * Where events go between `BroadcastService` and the connections: id assignment, history and,
@@ -107,6 +117,10 @@ export type SseReplayResult =
 export interface SseBackend {
   /** Called once when the module starts, before any publish. */
   attach(context: SseBackendContext): Promise<void>;
+  /**
+   * Assigns the event its position in the channel (its id), keeps it in history and delivers
+   * it. Rejects with `SseChannelFinishedError` while the channel is finished.
+   */
   publish(request: SsePublishRequest): Promise<PublishResult>;
   sendToConnection(
     connectionId: string,
@@ -115,7 +129,11 @@ export interface SseBackend {
   ): Promise<number>;
   sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number>;
   replay(request: SseReplayRequest): Promise<SseReplayResult>;
-  /** Stored events of a channel: after `afterId`, or the last `limit`, oldest first. */
+  /**
+   * Stored events of a channel, oldest first, with their data as published: after the position
+   * `afterId` (rejecting with `SseUnknownEventIdError` if some of those are gone, or it was never
+   * issued), or the last `limit`.
+   */
   history(channel: string, afterId: string | undefined, limit: number): Promise<SseHistoryEntry[]>;
   /** Marks the channel finished for `ttlMs` and ends its streams everywhere. */
   finish(channel: string, lastEvent: PreparedEvent | undefined, ttlMs: number): Promise<number>;

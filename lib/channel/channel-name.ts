@@ -1,5 +1,5 @@
+import { SseChannelNameError } from '../errors/sse-channel-name.error.js';
 import { MAX_CHANNEL_NAME_LENGTH } from '../sse.constants.js';
-import { SseMessages } from '../sse.messages.js';
 
 // Control characters would corrupt log lines, registry labels and backend keys.
 // eslint-disable-next-line no-control-regex
@@ -15,8 +15,8 @@ export function isValidChannelName(name: unknown): name is string {
   );
 }
 
-/** Returns `name` if it is a valid channel name; throws an error naming it otherwise. */
+/** Returns `name` if it is a valid channel name; throws {@link SseChannelNameError} otherwise. */
 export function checkedChannelName(name: unknown): string {
-  if (!isValidChannelName(name)) throw new TypeError(SseMessages.channelInvalid(name));
+  if (!isValidChannelName(name)) throw new SseChannelNameError(name);
   return name;
 }

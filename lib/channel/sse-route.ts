@@ -1,6 +1,8 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import type { SseChannelNames, SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SseMessages } from '../sse.messages.js';
+import { MAX_STREAM_CHANNELS } from '../wire/stream-position.js';
+import type { EventSender } from '../wire/to-sse-event.js';
 import { isValidChannelName } from './channel-name.js';
 import type { SseChannelMetadata } from './sse-channel-metadata.accessor.js';
 
@@ -10,6 +12,8 @@ const PLACEHOLDER = /:([A-Za-z0-9_]+)/g;
 export interface SseRoute {
   /** `Controller.method`, for error messages and logs. */
   readonly name: string;
+  /** Who sends what the handler emits, as errors about those events name it. */
+  readonly sender: EventSender;
   /** The channels a request joins; throws 404 when there are none and 400 for invalid names. */
   channelsFor(request: SseRequest): readonly string[];
   /** The route's `replayOnConnect`, when it overrides the module's. */
@@ -35,9 +39,10 @@ export function compileSseRoute(
   ) {
     throw new Error(SseMessages.routeReplayInvalid(name, replayOnConnect));
   }
+  const sender: EventSender = { name: `@SseChannel() handler ${name}`, mayChooseId: true };
   if (typeof rule === 'function') {
     const resolve = rule as (request: SseRequest) => SseChannelNames;
-    return { name, replayOnConnect, channelsFor: (request) => checked(resolve(request)) };
+    return { name, sender, replayOnConnect, channelsFor: (request) => checked(resolve(request)) };
   }
   const templates = (typeof rule === 'string' ? [rule] : [...rule]).map((template) => {
     for (const param of placeholders(template)) {
@@ -51,12 +56,14 @@ export function compileSseRoute(
     let fixed: readonly string[] | undefined;
     return {
       name,
+      sender,
       replayOnConnect,
       channelsFor: () => (fixed ??= Object.freeze(checked(templates))),
     };
   }
   return {
     name,
+    sender,
     replayOnConnect,
     channelsFor: (request) => checked(templates.map((t) => fill(t, request.params))),
   };
@@ -73,10 +80,14 @@ function fill(template: string, params: SseRequest['params']): string {
   });
 }
 
+/** The channels a stream joins, each once, in the order given. */
 function checked(names: SseChannelNames): string[] {
   if (names === undefined) throw new NotFoundException('No SSE channel matches this request');
-  const list = typeof names === 'string' ? [names] : [...names];
+  const list = typeof names === 'string' ? [names] : [...new Set(names)];
   for (const name of list)
     if (!isValidChannelName(name)) throw new BadRequestException(SseMessages.channelInvalid(name));
+  // Each channel adds its position to the stream's ids (see stream-position.ts).
+  if (list.length > MAX_STREAM_CHANNELS)
+    throw new BadRequestException(SseMessages.tooManyChannels(list.length, MAX_STREAM_CHANNELS));
   return list;
 }

@@ -4,6 +4,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const clientDir = dirname(fileURLToPath(import.meta.url));
+/** What the server and the client share (event names): dependency-free, checked the same way. */
+const protocolDir = join(clientDir, '..', 'protocol');
 /** The only packages the client may load: it must run in browsers, and without the server. */
 const ALLOWED_PACKAGES = ['eventsource-parser', 'rxjs'];
 
@@ -16,7 +18,7 @@ function sources(dir: string): string[] {
 }
 
 describe('the client entry point', () => {
-  const files = sources(clientDir);
+  const files = [...sources(clientDir), ...sources(protocolDir)];
 
   it('has sources to check', () => {
     expect(files.length).toBeGreaterThan(10);
@@ -32,7 +34,8 @@ describe('the client entry point', () => {
       for (const specifier of specifiers) {
         if (specifier?.startsWith('.')) {
           const target = join(dirname(file as string), specifier);
-          expect(relative(clientDir, target).startsWith('..')).toBe(false);
+          const inside = (dir: string) => !relative(dir, target).startsWith('..');
+          expect(inside(clientDir) || inside(protocolDir)).toBe(true);
         } else {
           expect(ALLOWED_PACKAGES).toContain(specifier);
         }

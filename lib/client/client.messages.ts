@@ -52,6 +52,9 @@ export const SseClientMessages = {
   invalidJson: (url: string, event: string, id: string | undefined, data: string, reason: string) =>
     `SSE event "${event}"${id === undefined ? '' : ` (id ${show(id)})`} from ${safeUrl(url)} is not JSON: ${reason}; data: ${show(data)}`,
 
+  streamFailed: (method: string, url: string, status: number, message: string) =>
+    `SSE ${method} ${safeUrl(url)}: the server's stream failed (${status}: ${show(message)})`,
+
   alreadyConsumed: () =>
     'This SSE stream already has a consumer: iterate it or subscribe to it once (open another stream with connect() for a second consumer)',
 } as const;

@@ -1,3 +1,8 @@
 export { connect } from './connect.js';
 export * from './errors/index.js';
 export type * from './interfaces/index.js';
+export {
+  LIBRARY_EVENTS,
+  type SseResetReason,
+  type SseStreamErrorData,
+} from '../protocol/library-events.js';

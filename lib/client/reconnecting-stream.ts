@@ -1,4 +1,9 @@
 import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
+import {
+  LIBRARY_EVENTS,
+  type SseResetReason,
+  type SseStreamErrorData,
+} from '../protocol/library-events.js';
 import { isAscii } from './ascii.js';
 import { reconnectDelay } from './backoff.js';
 import { httpError, isEventStream } from './check-response.js';
@@ -7,8 +12,9 @@ import { SseClientMessages } from './client.messages.js';
 import { SseConnectionError } from './errors/sse-connection.error.js';
 import { SseHttpError } from './errors/sse-http.error.js';
 import { SseParseError } from './errors/sse-parse.error.js';
+import { SseStreamError } from './errors/sse-stream.error.js';
 import type { SseRequestBody } from './interfaces/sse-client-options.interface.js';
-import type { SseMessage, SseStreamState } from './interfaces/sse-message.interface.js';
+import type { SseMessage, SseReset, SseStreamState } from './interfaces/sse-message.interface.js';
 import { MessageQueue } from './message-queue.js';
 import { onPageHide } from './page-lifecycle.js';
 import { RecentIds } from './recent-ids.js';
@@ -25,6 +31,20 @@ class CallbackFailure {
   constructor(readonly error: unknown) {}
 }
 
+/** A reset waiting in the queue among messages, for `onReset` when the consumer reaches it. */
+export class ResetNotice {
+  constructor(readonly reset: SseReset) {}
+}
+
+/** What the queue holds: messages, and resets in their place between them. */
+export type QueuedItem = SseMessage<string> | ResetNotice;
+
+const RESET_REASONS: ReadonlySet<string> = new Set<SseResetReason>([
+  'unknown-id',
+  'evicted',
+  'unavailable',
+]);
+
 /**
  * One logical stream over any number of HTTP connections: connects, reads, reconnects with
  * `Last-Event-ID`, and feeds a bounded queue that the public `SseStream` views consume.
@@ -36,7 +56,7 @@ export class ReconnectingStream {
   state: SseStreamState = 'connecting';
   /** Id of the last message handed to the consumer (what a new stream should resume from). */
   deliveredId: string | undefined;
-  readonly queue: MessageQueue<SseMessage<string>>;
+  readonly queue: MessageQueue<QueuedItem>;
 
   private claimed = false;
   private finished = false;
@@ -44,6 +64,8 @@ export class ReconnectingStream {
   /** Last id received from the server: the `Last-Event-ID` of the next connection. */
   private receivedId: string | undefined;
   private serverRetryMs: number | undefined;
+  /** The `sse:error` of the current connection, if its server sent one before ending it. */
+  private streamFailure: SseStreamError | undefined;
   /** Connections opened so far; numbers the connections for the replay check. */
   private connections = 0;
   private readonly recentIds: RecentIds | undefined;
@@ -89,6 +111,20 @@ export class ReconnectingStream {
     return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
   }
 
+  /**
+   * The consumer reached a reset: the stream resumes from its new id, and `onReset` is called
+   * (and awaited); what it throws fails the stream, as a consumer's own error would.
+   */
+  async reset(reset: SseReset): Promise<void> {
+    if (reset.lastEventId !== undefined) this.deliveredId = reset.lastEventId;
+    try {
+      await this.options.onReset?.(reset);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
   /** Ends the stream at the consumer's request: nothing more is delivered. */
   close(): void {
     if (this.finished) return;
@@ -105,17 +141,22 @@ export class ReconnectingStream {
         let failure: unknown;
         try {
           outcome = await this.connectOnce();
+          failure = this.takeStreamFailure();
+          if (failure instanceof SseStreamError && !failure.retryable) return this.finish(failure);
         } catch (error) {
           if (this.finished) return;
           if (error instanceof CallbackFailure) return this.finish(error.error);
           if (error instanceof SseHttpError || error instanceof SseParseError) {
             return this.finish(error);
           }
-          failure = error;
+          failure = this.takeStreamFailure() ?? error;
         }
         if (this.finished) return;
         if (outcome === 'no-content') return this.finish(undefined);
-        failuresInARow = this.connections > openedBefore ? 1 : failuresInARow + 1;
+        // A stream that failed after opening counts as a failed attempt, so its reconnects back
+        // off instead of rerunning a failing handler every `retry`.
+        const openedAndWorked = this.connections > openedBefore && failure === undefined;
+        failuresInARow = openedAndWorked ? 1 : failuresInARow + 1;
         if (failuresInARow > this.options.maxRetries) {
           if (failure === undefined) return this.finish(undefined);
           return this.finish(
@@ -281,16 +322,45 @@ export class ReconnectingStream {
 
   private receive(event: EventSourceMessage, connection: number): void {
     const id = event.id;
-    if (id !== undefined) {
-      this.receivedId = id;
-      if (id !== '' && this.recentIds?.isReplay(id, connection)) return;
+    if (id !== undefined) this.receivedId = id;
+    switch (event.event) {
+      case LIBRARY_EVENTS.position:
+        return;
+      case LIBRARY_EVENTS.reset:
+        return this.queue.push(
+          new ResetNotice({ reason: resetReason(event.data), lastEventId: id }),
+        );
+      case LIBRARY_EVENTS.error:
+        this.streamFailure = this.streamError(event.data);
+        return;
     }
+    if (id !== undefined && id !== '' && this.recentIds?.isReplay(id, connection)) return;
     this.queue.push({
       data: event.data,
       event: event.event ?? 'message',
       id,
       retry: this.serverRetryMs,
     });
+  }
+
+  /** The `sse:error` of the connection that just ended, if any; forgotten once taken. */
+  private takeStreamFailure(): SseStreamError | undefined {
+    const failure = this.streamFailure;
+    this.streamFailure = undefined;
+    return failure;
+  }
+
+  private streamError(data: string): SseStreamError {
+    const parsed = parseObject(data) as Partial<SseStreamErrorData>;
+    const status = typeof parsed.status === 'number' ? parsed.status : 500;
+    const message = typeof parsed.message === 'string' ? parsed.message : '';
+    const retryable = typeof parsed.retryable === 'boolean' ? parsed.retryable : status >= 500;
+    return new SseStreamError(
+      SseClientMessages.streamFailed(this.options.method, this.url, status, message),
+      this.url,
+      status,
+      retryable,
+    );
   }
 
   private sleep(ms: number): Promise<void> {
@@ -360,6 +430,23 @@ function headerValue(id: string): string {
 }
 
 /** Weight of a message in the queue bound: its data, which dominates its size. */
-function dataLength(message: SseMessage<string>): number {
-  return message.data.length;
+function dataLength(item: QueuedItem): number {
+  return item instanceof ResetNotice ? 0 : item.data.length;
+}
+
+/** The JSON object a library event carries, or an empty one if it carries something else. */
+function parseObject(data: string): object {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+function resetReason(data: string): SseResetReason {
+  const { reason } = parseObject(data) as { reason?: unknown };
+  return typeof reason === 'string' && RESET_REASONS.has(reason)
+    ? (reason as SseResetReason)
+    : 'unknown-id';
 }

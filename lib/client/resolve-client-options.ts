@@ -5,7 +5,7 @@ import type {
   SseFetch,
   SseRequestBody,
 } from './interfaces/sse-client-options.interface.js';
-import type { SseStreamState } from './interfaces/sse-message.interface.js';
+import type { SseReset, SseStreamState } from './interfaces/sse-message.interface.js';
 
 /** Backoff with every field set; `false` when the delay does not grow. */
 export interface ResolvedBackoff {
@@ -31,6 +31,7 @@ export interface ResolvedClientOptions {
   readonly closeOnPageHide: boolean;
   readonly signal: AbortSignal | undefined;
   readonly onStateChange: ((state: SseStreamState, error?: unknown) => void) | undefined;
+  readonly onReset: ((reset: SseReset) => void | Promise<void>) | undefined;
   readonly fetch: SseFetch;
 }
 
@@ -100,7 +101,8 @@ export function resolveClientOptions(options: SseClientOptions): ResolvedClientO
     ),
     closeOnPageHide: options.closeOnPageHide ?? defaults.closeOnPageHide,
     signal: options.signal,
-    onStateChange: options.onStateChange,
+    onStateChange: callback('onStateChange', options.onStateChange),
+    onReset: callback('onReset', options.onReset),
     fetch: fetchImpl,
   };
 }
@@ -137,6 +139,12 @@ function integerOrInfinity(option: string, value: unknown, min: number): number 
   throw new RangeError(
     SseClientMessages.optionOutOfRange(option, `an integer >= ${min} or Infinity`, value),
   );
+}
+
+function callback<T>(option: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(SseClientMessages.optionWrongType(option, 'a function', value));
+  return value;
 }
 
 function globalFetch(): SseFetch {

@@ -4,7 +4,7 @@ import { SseClientMessages } from './client.messages.js';
 import { SseParseError } from './errors/sse-parse.error.js';
 import type { SseMessage, SseStreamState } from './interfaces/sse-message.interface.js';
 import type { SseStream } from './interfaces/sse-stream.interface.js';
-import type { ReconnectingStream } from './reconnecting-stream.js';
+import { ResetNotice, type ReconnectingStream } from './reconnecting-stream.js';
 
 type Decode<T> = (message: SseMessage<string>, url: string) => SseMessage<T>;
 
@@ -47,11 +47,17 @@ export class SseStreamView<T> implements SseStream<T> {
     source.claim();
     return {
       next: async () => {
-        const result = await source.queue.take();
+        let result = await source.queue.take();
+        // A reset is the consumer's to handle in its place among the messages, not a message.
+        while (!result.done && result.value instanceof ResetNotice) {
+          await source.reset(result.value.reset);
+          result = await source.queue.take();
+        }
         if (result.done) return result;
+        const received = result.value as SseMessage<string>;
         let message: SseMessage<T>;
         try {
-          message = this.decode(result.value, source.url);
+          message = this.decode(received, source.url);
         } catch (error) {
           source.close();
           throw error;

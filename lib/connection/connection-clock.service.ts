@@ -3,13 +3,13 @@ import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js'
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
 import { heartbeatFrame } from '../wire/event-encoder.js';
 import { ConnectionPool } from './connection-pool.js';
-import { controlFrame } from './outbound-frame.js';
+import type { OutboundFrame } from './outbound-frame.js';
 
 /** Ticks per heartbeat interval: how late an idle connection's heartbeat may start, at most. */
 const TICKS_PER_INTERVAL = 4;
 /** How long a stream ended by the server may take to flush before it is dropped. */
 export const CLOSING_GRACE_MS = 5_000;
-const HEARTBEAT = controlFrame(heartbeatFrame());
+const HEARTBEAT: OutboundFrame = { bytes: heartbeatFrame(), isEvent: false, heartbeat: true };
 
 /**
  * The one timer all connections share (never one per connection). On each tick it writes a

@@ -4,16 +4,28 @@
  */
 export interface OutboundFrame {
   readonly bytes: Buffer;
-  /** Events count in `eventsSent`; heartbeats and preambles do not. */
+  /** Events count in `eventsSent`; heartbeats, preambles and position notices do not. */
   readonly isEvent: boolean;
-  /** The channel it was published to, with `position`, to order it against a replay. */
+  /** A heartbeat: pointless while data waits for the socket, so never queued. */
+  readonly heartbeat?: boolean;
+  /** The channel it was published to, with `position`: where it stands in that channel. */
   readonly channel?: string;
-  /** Backend position (`<ms>-<seq>`) within its channel. */
+  /** Backend position (`<ms>-<seq>`) within its channel; the frame's `id:` on one channel. */
   readonly position?: string;
   /** Under the `conflate` policy, a queued frame with the same key is replaced by this one. */
   readonly conflateKey?: string;
   /** The bytes framed as one HTTP/1.1 chunk; built once, by the first socket that sends it. */
   chunk?: Buffer;
+  /**
+   * The same event as streams on several channels send it (see `positionedFrame()`), by the
+   * index of its channel in theirs, then by their id before it.
+   */
+  positioned?: Array<Map<string, PositionedFrame> | undefined>;
+}
+
+/** A channel event with the id of a stream on several channels, which it moves that stream to. */
+export interface PositionedFrame extends OutboundFrame {
+  readonly streamId: string;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -30,7 +42,7 @@ export function chunkOf(frame: OutboundFrame): Buffer {
   ]));
 }
 
-/** A frame that is not an event (preamble, comment): never conflated, never replayed. */
+/** A frame that is not an event (preamble, position notice): never conflated, never replayed. */
 export function controlFrame(bytes: Buffer): OutboundFrame {
   return { bytes, isEvent: false };
 }
@@ -40,19 +52,4 @@ export function eventFrame(bytes: Buffer, conflateKey?: string): OutboundFrame {
   return conflateKey === undefined
     ? { bytes, isEvent: true }
     : { bytes, isEvent: true, conflateKey };
-}
-
-/**
- * Orders backend positions `<ms>-<seq>` (both backends use this form). Only consulted while a
- * connection replays history, never on the broadcast path.
- */
-export function comparePositions(a: string, b: string): number {
-  const [aMs, aSeq] = splitPosition(a);
-  const [bMs, bSeq] = splitPosition(b);
-  return aMs - bMs || aSeq - bSeq;
-}
-
-function splitPosition(position: string): [number, number] {
-  const dash = position.indexOf('-');
-  return [Number(position.slice(0, dash)), Number(position.slice(dash + 1))];
 }

@@ -10,7 +10,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OutboundFrame } from './outbound-frame.js';
-import { SseConnection, type SseConnectionHost } from './sse-connection.js';
+import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
 
 /** An event of channel `c` at backend position `1-<seq>`, as a broadcast delivers it. */
 const live = (seq: number): OutboundFrame => ({
@@ -19,10 +19,19 @@ const live = (seq: number): OutboundFrame => ({
   channel: 'c',
   position: `1-${seq}`,
 });
-/** The same event read from history: replayed frames carry no position. */
+/** The same event read from history, as a replay sends it: no conflation key. */
 const replayed = (seq: number): OutboundFrame => ({
   bytes: Buffer.from(`id: 1-${seq}\ndata: ${seq}\n\n`),
   isEvent: true,
+  channel: 'c',
+  position: `1-${seq}`,
+});
+/** A replay of `frames` that leaves the stream at `to`, for a client that resumed at `from`. */
+const replay = (frames: OutboundFrame[], from: string, to: string): ReplayOutcome => ({
+  frames,
+  from: [from],
+  to: [to],
+  lastEventId: from,
 });
 
 interface Pair {
@@ -147,7 +156,7 @@ describe('SseConnection replay hold', () => {
     expect(connection.bufferedBytes).toBe(
       [3, 4, 5].reduce((bytes, seq) => bytes + live(seq).bytes.length, 0),
     );
-    connection.resumeLive([1, 2, 3, 4].map(replayed), { c: '1-4' });
+    connection.resumeLive(replay([1, 2, 3, 4].map(replayed), '1-0', '1-4'));
     await received(5);
     expect(events.map((e) => e.data)).toEqual(['1', '2', '3', '4', '5']);
     expect(connection.eventsSent).toBe(5);
@@ -157,19 +166,20 @@ describe('SseConnection replay hold', () => {
   it('skips a late live frame the replay covered until its channel moves past the replay', async () => {
     const { connection, events, received } = await start();
     connection.holdLive();
-    connection.resumeLive([1, 2].map(replayed), { c: '1-2' });
+    connection.resumeLive(replay([1, 2].map(replayed), '1-0', '1-2'));
     // A distributed backend may deliver a frame the history read already returned.
     expect(connection.write(live(2), Date.now())).toBe(false);
     // Other channels, and frames without a position (targeted sends), are never skipped.
     const other = { ...live(1), channel: 'elsewhere' };
     expect(connection.write(other, Date.now())).toBe(true);
-    expect(connection.write(replayed(0), Date.now())).toBe(true);
+    const targeted = { bytes: Buffer.from('data: 0\n\n'), isEvent: true };
+    expect(connection.write(targeted, Date.now())).toBe(true);
     expect(connection.write(live(3), Date.now())).toBe(true);
     await received(5);
     expect(events.map((e) => e.data)).toEqual(['1', '2', '1', '0', '3']);
   });
 
-  it('writes the replay, the held frames, then the final frame when ended during a hold', async () => {
+  it('drops the held frames when ended during a hold, so its client resumes before them', async () => {
     const { connection, events, received, closed } = await start();
     connection.holdLive();
     connection.write(live(7), Date.now());
@@ -177,12 +187,10 @@ describe('SseConnection replay hold', () => {
       bytes: Buffer.from('event: bye\ndata: x\n\n'),
       isEvent: true,
     });
-    await received(2);
+    await received(1);
     await closed;
-    expect(events.map((e) => [e.event, e.data])).toEqual([
-      [undefined, '7'],
-      ['bye', 'x'],
-    ]);
+    // Sent without the replay, 7 would move the client's id past the events it missed.
+    expect(events.map((e) => [e.event, e.data])).toEqual([['bye', 'x']]);
   });
 
   it("writes a replay larger than the socket's high-water mark and maxBufferedBytes to a reading client, dropping nothing", async () => {
@@ -191,16 +199,18 @@ describe('SseConnection replay hold', () => {
     const bound = 32 * 1024;
     const { connection, received } = await start(bound);
     const count = 48;
-    const replay = Array.from({ length: count }, (_, i) => ({
+    const frames = Array.from({ length: count }, (_, i) => ({
       bytes: Buffer.from(`id: 1-${i + 1}\ndata: ${'x'.repeat(1000)}\n\n`),
       isEvent: true,
+      channel: 'c',
+      position: `1-${i + 1}`,
     }));
     connection.holdLive();
-    connection.resumeLive(replay, { c: `1-${count}` });
+    connection.resumeLive(replay(frames, '1-0', `1-${count}`));
     expect(connection.state).toBe('open');
     expect(connection.droppedEvents).toBe(0);
     const events = await received(count);
-    expect(events.map((e) => e.id)).toEqual(replay.map((_, i) => `1-${i + 1}`));
+    expect(events.map((e) => e.id)).toEqual(frames.map((_, i) => `1-${i + 1}`));
   });
 
   it('drops the client as a slow consumer once held frames exceed maxBufferedBytes', async () => {

@@ -6,11 +6,28 @@ import type {
   SseConnectionInfo,
   SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
-import { chunkOf, comparePositions, type OutboundFrame } from './outbound-frame.js';
+import type { SseResetReason } from '../protocol/library-events.js';
+import { positionNotice, resetNotice } from '../wire/library-events.js';
+import { comparePositions, streamIdOf } from '../wire/stream-position.js';
+import { chunkOf, controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
 import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
+import { positionedFrame } from './positioned-frame.js';
 
-/** Per channel, the last position a replay sent; live frames at or before it are skipped. */
-export type ReplayPositions = Readonly<Record<string, string>>;
+/**
+ * What a stream sends before its live events, once its backend has read history: the events
+ * its client missed (or the last N, on a first connect), and where that leaves each channel.
+ */
+export interface ReplayOutcome {
+  readonly frames: readonly OutboundFrame[];
+  /** Per channel (in the stream's order), the stream's position before `frames`, if known. */
+  readonly from: readonly string[] | undefined;
+  /** Per channel, its position after them; live events at or before it are skipped. */
+  readonly to: readonly string[] | undefined;
+  /** The id the client resumed with, if any: not sent again when the stream is still there. */
+  readonly lastEventId: string | undefined;
+  /** Set when the client cannot resume where it was: it gets `sse:reset` instead of events. */
+  readonly reset?: SseResetReason;
+}
 
 /**
  * The socket of an HTTP/1.x response whose headers are out and that holds nothing unsent of its
@@ -88,11 +105,16 @@ export class SseConnection {
   private held: OutboundFrame[] | undefined;
   private heldBytes = 0;
   /**
-   * Per channel, the position a replay covered. A distributed backend may still deliver a live
-   * frame the replay already sent (the history read and the live message travel separately), so
-   * such frames are skipped until a newer one of the channel arrives.
+   * Per channel (in the order of `channels`), the position a replay covered, until the channel
+   * moves past it. A distributed backend may still deliver a live frame the replay already sent
+   * (the history read and the live message travel separately), so such frames are skipped.
    */
-  private replayed: Map<string, string> | undefined;
+  private replayed: Array<string | undefined> | undefined;
+  /**
+   * For a stream on several channels, once its positions are known: its id, which every channel
+   * event it sends carries (see `positionedFrame()`).
+   */
+  private streamId: string | undefined;
   /** The handler's stream, unsubscribed when the connection retires. */
   private handlerEvents: Unsubscribable | undefined;
   private readonly onResponseClose = (): void => {
@@ -205,18 +227,11 @@ export class SseConnection {
    * not reach the client (connection not open, dropped by the policy).
    */
   write(frame: OutboundFrame, now: number): boolean {
+    // Held while its history is read, which may be before the stream opens.
+    if (this.held !== undefined) return this.retired ? false : this.hold(frame);
     if (this.state !== 'open') return false;
-    if (this.held !== undefined) return this.hold(frame);
     if (this.replayed !== undefined && this.alreadyReplayed(frame)) return false;
-    if (!this.paused) {
-      this.lastWriteAt = now;
-      this.send(frame, now);
-      return true;
-    }
-    // A heartbeat is pointless while data is waiting: the connection is not idle.
-    if (!frame.isEvent) return false;
-    this.lastWriteAt = now;
-    return this.enqueue(frame);
+    return this.accept(this.positioned(frame, true), now);
   }
 
   /**
@@ -232,16 +247,21 @@ export class SseConnection {
     this.socket?.uncork();
   }
 
-  /** From now until `resumeLive()`, live frames wait (bounded) while history is replayed. */
+  /**
+   * From now until `resumeLive()`, live frames wait (bounded) while history is read, from
+   * before the stream opens.
+   */
   holdLive(): void {
     this.held ??= [];
   }
 
   /**
-   * Writes the replayed frames, then the live frames held since `holdLive()` except those at or
-   * before `after` (the replay already covered them): no gap, no duplicate, in order.
+   * Writes the replayed frames; then, if the client does not hold the stream's id yet, a notice
+   * that carries it (`sse:position`, or `sse:reset` when it cannot resume); then the live frames
+   * held since `holdLive()` except those at or before `outcome.to` (the replay covered them): no
+   * gap, no duplicate, in order, and a client that reconnects at any point resumes exactly.
    */
-  resumeLive(replayed: readonly OutboundFrame[], after: ReplayPositions | undefined): void {
+  resumeLive(outcome: ReplayOutcome): void {
     const held = this.held ?? [];
     this.held = undefined;
     this.heldBytes = 0;
@@ -249,9 +269,16 @@ export class SseConnection {
     // Corked, the replay and the held frames leave in a few large writes instead of one system
     // call and one packet per event (`send()` keeps the corked bytes below the high-water mark).
     this.cork();
-    for (const frame of replayed) this.write(frame, now);
-    if (after !== undefined && Object.keys(after).length > 0)
-      this.replayed = new Map(Object.entries(after));
+    const several = this.channels.length > 1;
+    if (several && outcome.from) this.streamId = streamIdOf(outcome.from);
+    let clientId = outcome.lastEventId;
+    for (const frame of outcome.frames) {
+      if (this.state !== 'open') break;
+      const written = this.positioned(frame, false);
+      this.accept(written, now);
+      clientId = several ? this.streamId : written.position;
+    }
+    if (this.state === 'open') this.announcePosition(outcome, clientId, now);
     for (const frame of held) this.write(frame, now);
     this.uncork();
   }
@@ -262,12 +289,15 @@ export class SseConnection {
     // Nothing was sent yet, so there is no stream to end gracefully.
     if (this.state === 'connecting') return this.destroy(reason);
     if (this.state === 'open') {
+      // Live frames held for a replay that will not come now are dropped: sent without it, they
+      // would move the client's id past the events it missed. It resumes before them instead.
+      this.held = undefined;
+      this.heldBytes = 0;
       // Ending anyway: hand everything still queued to the socket, ignoring backpressure.
-      this.resumeLive([], undefined);
       const now = Date.now();
       for (let frame = this.queue?.shift(); frame; frame = this.queue?.shift())
         this.send(frame, now);
-      if (lastFrame) this.send(lastFrame, now);
+      if (lastFrame) this.send(this.positioned(lastFrame, true), now);
     }
     this.state = 'closing';
     this.closingSince = Date.now();
@@ -373,15 +403,61 @@ export class SseConnection {
     return true;
   }
 
+  /** Takes a frame the stream will send (not queued for a replay). */
+  private accept(frame: OutboundFrame, now: number): boolean {
+    if (!this.paused) {
+      this.lastWriteAt = now;
+      this.send(frame, now);
+      return true;
+    }
+    // A heartbeat is pointless while data is waiting: the connection is not idle.
+    if (frame.heartbeat) return false;
+    this.lastWriteAt = now;
+    return this.enqueue(frame);
+  }
+
+  /**
+   * A channel event with this stream's id: its own position on one channel (as broadcast), the
+   * stream's id moved to it on several. `remember`: share the result with other streams.
+   */
+  private positioned(frame: OutboundFrame, remember: boolean): OutboundFrame {
+    if (this.streamId === undefined || frame.position === undefined) return frame;
+    const positioned = positionedFrame(frame, this.channels, this.streamId, remember);
+    if (!positioned) return frame;
+    this.streamId = positioned.streamId;
+    return positioned;
+  }
+
+  /**
+   * After a replay: tells the client the stream's id if it does not hold it yet (a first connect
+   * with nothing replayed, say, so that a reconnect after a quiet spell still resumes), or that
+   * it cannot resume; then skips live frames the replay covered.
+   */
+  private announcePosition(
+    outcome: ReplayOutcome,
+    clientId: string | undefined,
+    now: number,
+  ): void {
+    const to = outcome.to;
+    const streamId = to === undefined ? undefined : streamIdOf(to);
+    if (streamId !== undefined && this.channels.length > 1) this.streamId = streamId;
+    if (outcome.reset !== undefined)
+      this.accept(eventFrame(resetNotice(outcome.reset, streamId)), now);
+    else if (streamId !== undefined && streamId !== clientId)
+      this.accept(controlFrame(positionNotice(streamId)), now);
+    if (to !== undefined) this.replayed = [...to];
+  }
+
   private alreadyReplayed(frame: OutboundFrame): boolean {
-    const replayed = this.replayed as Map<string, string>;
+    const replayed = this.replayed as Array<string | undefined>;
     if (frame.channel === undefined || frame.position === undefined) return false;
-    const last = replayed.get(frame.channel);
+    const index = this.channels.indexOf(frame.channel);
+    const last = replayed[index];
     if (last === undefined) return false;
     if (comparePositions(frame.position, last) <= 0) return true;
     // The channel has moved past the replay: nothing older can come any more.
-    replayed.delete(frame.channel);
-    if (replayed.size === 0) this.replayed = undefined;
+    replayed[index] = undefined;
+    if (replayed.every((position) => position === undefined)) this.replayed = undefined;
     return false;
   }
 

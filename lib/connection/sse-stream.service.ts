@@ -21,13 +21,16 @@ import type { ResolvedSseOptions } from '../options/sse-module-options.js';
 import { SSE_BACKEND } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent, encodeRetry } from '../wire/event-encoder.js';
-import { isResumableId, lastEventIdFromHeader } from '../wire/event-id.js';
+import { isReadableLastEventId, lastEventIdFromHeader } from '../wire/event-id.js';
+import type { SseStreamErrorData } from '../protocol/library-events.js';
+import { errorNotice } from '../wire/library-events.js';
+import { positionBefore, positionsOf } from '../wire/stream-position.js';
 import { toSseEvent } from '../wire/to-sse-event.js';
 import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
 import { handlerSource } from './handler-source.js';
 import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
-import { SseConnection, type SseConnectionHost } from './sse-connection.js';
+import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
 import { SseInstance } from './sse-instance.js';
 
 /**
@@ -85,15 +88,18 @@ export class SseStreamService {
   }
 
   /**
-   * Checks the request may have a stream and reserves its connection. Throws HTTP errors
-   * (400/404 channel, 204 finished, 429/503 limits), which Nest answers as usual. `response` is
-   * the framework's (Express or Fastify) response of the handler `handler` of `controller`.
+   * Serves a request of the `@SseChannel()` handler `handler` of `controller`: admits it
+   * (channels, limits, finished channels), runs the method through `run`, then opens the stream
+   * with what it returned. `response` is the framework's (Express or Fastify). A refused request
+   * or a method that throws gets an ordinary HTTP error, which Nest answers as usual; a finished
+   * channel (or `SseFinishedException` from the method) gets a bare 204, which stops browsers.
    */
-  async admit(
+  async serve(
     controller: { name: string },
     handler: object,
     response: unknown,
-  ): Promise<SseAdmission> {
+    run: (admission: SseAdmission) => unknown,
+  ): Promise<void> {
     const route = this.routes.get(controller, handler);
     if (!route)
       throw new Error(
@@ -102,10 +108,29 @@ export class SseStreamService {
         ),
       );
     const exchange = toHttpExchange(response);
+    const admission = await this.admit(route, exchange);
+    if (!admission) return answerFinished(exchange);
+    try {
+      const returned = run(admission);
+      if (isThenable(returned)) await this.openStream(admission, await returned, true);
+      else await this.openStream(admission, returned, false);
+    } catch (error) {
+      admission.abandon();
+      if (error instanceof SseFinishedException && !exchange.rawResponse.headersSent)
+        return answerFinished(exchange);
+      throw error;
+    }
+  }
+
+  /**
+   * Checks the request may have a stream and reserves its connection; undefined when one of its
+   * channels is finished. Throws HTTP errors (400/404 channel, 429/503 limits).
+   */
+  private async admit(route: SseRoute, exchange: HttpExchange): Promise<Admission | undefined> {
     const request = exchange.request as SseRequest;
     const channels = route.channelsFor(request);
     for (const channel of channels) {
-      if (await this.backend.isFinished(channel)) throw new SseFinishedException();
+      if (await this.backend.isFinished(channel)) return undefined;
     }
     const userId = this.options.userId(request);
     // Checked and reserved in one synchronous step, so concurrent requests cannot overshoot.
@@ -122,21 +147,31 @@ export class SseStreamService {
       this.host,
     );
     this.pool.add(connection);
-    return new Admission(this, route, exchange, connection, lastEventIdOf(exchange));
+    return new Admission(route, exchange, connection, lastEventIdOf(exchange));
   }
 
   /**
-   * Starts the stream of an admission with what its handler returned (`SseAdmission.open()`);
-   * anything thrown before the stream is open leaves the response to the framework.
+   * Starts the stream of an admission with what its handler returned; anything thrown before
+   * the stream is open leaves the response to the framework.
    */
-  openStream(admission: Admission, result: unknown, resolved: boolean): void {
+  private async openStream(
+    admission: Admission,
+    result: unknown,
+    resolved: boolean,
+  ): Promise<void> {
     const { connection } = admission;
     try {
       // Checked first: a handler returning what cannot be streamed fails (and is logged) even
       // if its client has left meanwhile.
       const source = handlerSource(result, admission.route.name, resolved);
       if (connection.state !== 'connecting') return;
-      this.open(admission.route, admission.exchange, connection, admission.lastEventId, source);
+      await this.open(
+        admission.route,
+        admission.exchange,
+        connection,
+        admission.lastEventId,
+        source,
+      );
     } catch (error) {
       connection.discard();
       throw error;
@@ -160,17 +195,31 @@ export class SseStreamService {
     }
   }
 
-  private open(
+  /**
+   * Opens the stream: for a stream with channels, first joins them (live events wait) and reads
+   * where each channel is (and what to replay), then writes the headers, the preamble, the
+   * stream's position and the replay, then the live events. Writing the headers only once the
+   * position is known means that what is published after the client sees them reaches it, and
+   * that its first bytes already say where it is, so a reconnect resumes there.
+   */
+  private async open(
     route: SseRoute,
     exchange: HttpExchange,
     connection: SseConnection,
     lastEventId: string | undefined,
     source: Observable<unknown> | undefined,
-  ): void {
+  ): Promise<void> {
     // The client may have left while an async handler was running.
     if (!connection.isReachable) return connection.discard();
-    const headers = this.headersFor(exchange);
     const head = exchange.rawRequest.method === 'HEAD';
+    let outcome: ReplayOutcome | undefined;
+    if (!head && connection.channels.length > 0) {
+      connection.holdLive();
+      this.hub.join(connection);
+      outcome = await this.replay(connection, route, lastEventId);
+      if (!connection.isReachable) return connection.discard();
+    }
+    const headers = this.headersFor(exchange);
     try {
       if (head) exchange.rawResponse.writeHead(200, headers).end();
       else connection.open(headers, this.preamble);
@@ -183,42 +232,55 @@ export class SseStreamService {
     exchange.takeOver();
     if (head) return connection.discard();
     this.pool.opened(connection);
-    // A `connected` listener may have ended the stream already: retired, it must not join a
-    // channel (it would never leave again), read history or start the handler's stream.
+    // A `connected` listener may have ended the stream already: it must not start the
+    // handler's stream.
     if (connection.state !== 'open') return;
-    const replayLast =
-      lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
-    // Without channels there is no history: a Last-Event-ID only matters to the handler.
-    const nothingToReplay =
-      connection.channels.length === 0 || (lastEventId === undefined && replayLast === 0);
-    if (nothingToReplay) return this.goLive(connection, source);
-    // Live events published while history is read wait, then those already replayed are skipped.
-    connection.holdLive();
-    this.hub.join(connection);
-    this.backend
-      .replay({ channels: connection.channels, lastEventId, last: replayLast })
-      .catch((error: unknown): SseReplayResult => {
-        this.logger.warn(
-          SseMessages.replayFailed(connection.id),
-          error instanceof Error ? error.stack : String(error),
-        );
-        return { kind: 'reset', reason: 'unavailable' };
-      })
-      .then((replay) => {
-        if (connection.state !== 'open') return;
-        if (replay.kind === 'reset') {
-          const reset = encodeEvent({ event: 'reset', data: { reason: replay.reason } });
-          connection.resumeLive([eventFrame(reset)], undefined);
-        } else {
-          connection.resumeLive(replay.frames, replay.after);
-        }
-        if (source) this.pipeHandlerEvents(connection, source);
-      });
+    if (outcome) connection.resumeLive(outcome);
+    if (source) this.pipeHandlerEvents(connection, route, source);
   }
 
-  private goLive(connection: SseConnection, source: Observable<unknown> | undefined): void {
-    this.hub.join(connection);
-    if (source) this.pipeHandlerEvents(connection, source);
+  /**
+   * What the stream sends before its live events: a client with a `Last-Event-ID` gets what it
+   * missed, or `sse:reset`; a first connect gets the route's `replayOnConnect` events and the
+   * stream's position.
+   */
+  private replay(
+    connection: SseConnection,
+    route: SseRoute,
+    lastEventId: string | undefined,
+  ): Promise<ReplayOutcome> {
+    const { channels } = connection;
+    const from = lastEventId === undefined ? undefined : positionsOf(lastEventId, channels.length);
+    const last =
+      lastEventId === undefined ? (route.replayOnConnect ?? this.options.replayOnConnect) : 0;
+    return this.backend.replay({ channels, from, last }).then(
+      (replay) => replayOutcome(replay, channels, from, lastEventId),
+      (error: unknown) => this.replayFailed(connection, error, lastEventId, last),
+    );
+  }
+
+  /**
+   * History could not be read. A client that resumes or asked for recent events gets
+   * `sse:reset`; a first connect that asked for none just starts with live events.
+   */
+  private replayFailed(
+    connection: SseConnection,
+    error: unknown,
+    lastEventId: string | undefined,
+    last: number,
+  ): ReplayOutcome {
+    this.logger.warn(
+      SseMessages.replayFailed(connection.id),
+      error instanceof Error ? error.stack : String(error),
+    );
+    const quiet = lastEventId === undefined && last === 0;
+    return {
+      frames: [],
+      from: undefined,
+      to: undefined,
+      lastEventId,
+      ...(quiet ? {} : { reset: 'unavailable' as const }),
+    };
   }
 
   private headersFor(exchange: HttpExchange): OutgoingHttpHeaders {
@@ -233,14 +295,20 @@ export class SseStreamService {
     return headers;
   }
 
-  private pipeHandlerEvents(connection: SseConnection, source: Observable<unknown>): void {
+  private pipeHandlerEvents(
+    connection: SseConnection,
+    route: SseRoute,
+    source: Observable<unknown>,
+  ): void {
     // Created first so retirement can reach it even if the source ends while being subscribed;
     // adding to an already-closed Subscription unsubscribes at once.
     const subscription = new Subscription();
     connection.bindHandlerEvents(subscription);
     const fail = (error: unknown, message: string): void => {
+      // Thrown mid-stream, it says the same as before the stream: over for good.
+      if (error instanceof SseFinishedException) return connection.end('finished');
       this.logger.error(message, error instanceof Error ? error.stack : String(error));
-      connection.end('error', eventFrame(errorFrame(error)));
+      connection.end('error', eventFrame(errorNotice(streamErrorData(error))));
     };
     subscription.add(
       source.subscribe({
@@ -248,9 +316,9 @@ export class SseStreamService {
           if (value === undefined) return;
           let frame: Buffer;
           try {
-            frame = encodeEvent(toSseEvent(value));
+            frame = encodeEvent(toSseEvent(value, route.sender));
           } catch (error) {
-            return fail(error, SseMessages.encodeFailedForConnection(connection.id));
+            return fail(error, SseMessages.encodeFailedForConnection(connection.id, route.name));
           }
           connection.write(eventFrame(frame), Date.now());
         },
@@ -264,8 +332,9 @@ export class SseStreamService {
 
 /**
  * The client's `Last-Event-ID` (header, or `lastEventId` query parameter for clients that
- * cannot set headers), if it is an id this server could have written (`isResumableId`, the
- * rule `publish()` applies). Anything else is ignored: never echoed, never logged.
+ * cannot set headers), if it is an id this server could have written: a stream's own, or one
+ * the application chose for a targeted event (`isResumableId()`). Anything else is ignored:
+ * never echoed, never logged.
  */
 function lastEventIdOf(exchange: HttpExchange): string | undefined {
   const header = exchange.rawRequest.headers['last-event-id'];
@@ -273,7 +342,7 @@ function lastEventIdOf(exchange: HttpExchange): string | undefined {
   // Express parses the query string anew on every read of `query`: not for a URL without one.
   if (!exchange.rawRequest.url?.includes('?')) return undefined;
   const query = exchange.request.query?.lastEventId;
-  return typeof query === 'string' && isResumableId(query) ? query : undefined;
+  return typeof query === 'string' && isReadableLastEventId(query) ? query : undefined;
 }
 
 /**
@@ -284,7 +353,6 @@ class Admission implements SseAdmission {
   private abort: AbortController | undefined;
 
   constructor(
-    private readonly streams: SseStreamService,
     readonly route: SseRoute,
     readonly exchange: HttpExchange,
     readonly connection: SseConnection,
@@ -296,13 +364,24 @@ class Admission implements SseAdmission {
     return (this.abort ??= abortOnClose(this.exchange.rawResponse)).signal;
   }
 
-  open(result: unknown, resolved: boolean): void {
-    this.streams.openStream(this, result, resolved);
-  }
-
   abandon(): void {
     this.connection.discard();
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/**
+ * `204 No Content`, which makes `EventSource` stop reconnecting, with the headers set for the
+ * route (CORS) and nothing else: no body, so no `ETag` or `Content-Type` from the framework.
+ */
+function answerFinished(exchange: HttpExchange): void {
+  const response = exchange.rawResponse;
+  for (const name of DROPPED_HEADERS) if (response.hasHeader(name)) response.removeHeader(name);
+  response.writeHead(HttpStatus.NO_CONTENT, exchange.heldHeaders()).end();
+  exchange.takeOver();
 }
 
 /** An AbortController aborted once the response is over, whichever side ended it. */
@@ -313,8 +392,51 @@ function abortOnClose(response: ServerResponse): AbortController {
   return controller;
 }
 
-/** The `event: error` frame a client gets when its stream fails: a message, never a stack. */
-function errorFrame(error: unknown): Buffer {
-  const message = error instanceof HttpException ? error.message : INTERNAL_ERROR;
-  return encodeEvent({ event: 'error', data: { message } });
+/**
+ * What a client learns of its stream's failure: a message, never a stack, and whether
+ * reconnecting can help (not for a 4xx: the request itself is refused now).
+ */
+function streamErrorData(error: unknown): SseStreamErrorData {
+  if (!(error instanceof HttpException))
+    return { message: INTERNAL_ERROR, status: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true };
+  const status = error.getStatus();
+  return { message: error.message, status, retryable: status >= 500 };
+}
+
+/**
+ * What a stream sends before its live events, from what its backend read. A client whose
+ * `Last-Event-ID` is no position of this stream (`from` undefined) cannot resume: `sse:reset`,
+ * carrying where the stream is now. On a first connect, the stream starts just before the
+ * first replayed event of each channel, so each replayed event moves its id exactly.
+ */
+function replayOutcome(
+  replay: SseReplayResult,
+  channels: readonly string[],
+  from: readonly string[] | undefined,
+  lastEventId: string | undefined,
+): ReplayOutcome {
+  const to = replay.positions;
+  if (replay.kind === 'reset')
+    return { frames: [], from: to, to, lastEventId, reset: replay.reason };
+  if (lastEventId !== undefined && from === undefined)
+    return { frames: [], from: to, to, lastEventId, reset: 'unknown-id' };
+  const start = from ?? startOf(replay.frames, channels, to);
+  return { frames: replay.frames, from: start, to, lastEventId };
+}
+
+/** Per channel, the position just before its first replayed event, or `to` if it has none. */
+function startOf(
+  frames: readonly OutboundFrame[],
+  channels: readonly string[],
+  to: readonly string[],
+): string[] {
+  const start = [...to];
+  const started = new Array<boolean>(channels.length).fill(false);
+  for (const { channel, position } of frames) {
+    const index = channel === undefined ? -1 : channels.indexOf(channel);
+    if (index < 0 || started[index] || position === undefined) continue;
+    started[index] = true;
+    start[index] = positionBefore(position);
+  }
+  return start;
 }

@@ -5,10 +5,17 @@ import { handlerParamsOf, type SseHandlerParam } from '../channel/sse-handler-pa
 import { SseStreamsPipe } from '../channel/sse-streams.pipe.js';
 import { SseStreamService } from '../connection/sse-stream.service.js';
 import type { SseChannelOptions, SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import type { SseHandlerResult } from '../interfaces/sse-event.interface.js';
 import { SSE_CHANNEL_METADATA } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 
 type Handler = (this: object, ...args: unknown[]) => unknown;
+
+/**
+ * A method `@SseChannel()` can decorate: whatever its parameters, it returns an Observable or
+ * AsyncIterable of events (`SseEvent`, or NestJS's `MessageEvent`), a Promise of one, or nothing.
+ */
+export type SseChannelMethod = (...args: never[]) => SseHandlerResult;
 
 /** The hidden parameter carrying the stream service (its value comes from the pipe). */
 const StreamService = createParamDecorator(() => undefined);
@@ -19,10 +26,12 @@ const StreamService = createParamDecorator(() => undefined);
  * the method itself run before the first byte is written, so a rejected request gets an
  * ordinary 4xx.
  *
- * The method may return an Observable, an AsyncIterable or a Promise of one; what it emits is
- * sent to this connection only, merged with what `BroadcastService` publishes to the channel.
- * When the returned stream completes, the response ends. Returning nothing makes the method a
- * pure channel subscription.
+ * The method may return an Observable, an AsyncIterable or a Promise of one, of event objects
+ * (`{ data, event?, id?, retry?, comment? }`, or NestJS's `MessageEvent` with `type`); what it
+ * emits is sent to this connection only, merged with what `BroadcastService` publishes to the
+ * channel. TypeScript refuses a method that returns anything else. When the returned stream
+ * completes, the response ends. Returning nothing makes the method a pure channel
+ * subscription.
  *
  * @example
  * \@SseChannel('rooms/:room')          // GET /events/rooms/:room, joins 'rooms/<room>'
@@ -32,7 +41,11 @@ const StreamService = createParamDecorator(() => undefined);
 export function SseChannel<TRequest = SseRequest>(
   path = '',
   options: SseChannelOptions<TRequest> = {},
-): MethodDecorator {
+): <T extends SseChannelMethod>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<T>,
+) => void {
   return (target, key, descriptor) => {
     const original = descriptor.value as unknown;
     if (typeof original !== 'function') throw new TypeError(SseMessages.notAMethod(String(key)));
@@ -57,7 +70,7 @@ export function SseChannel<TRequest = SseRequest>(
       path: trimSlashes(path),
       options: options as SseChannelOptions<never>,
     };
-    return applyDecorators(Get(path), SetMetadata(SSE_CHANNEL_METADATA, metadata))(
+    applyDecorators(Get(path), SetMetadata(SSE_CHANNEL_METADATA, metadata))(
       target,
       key,
       descriptor,
@@ -66,9 +79,9 @@ export function SseChannel<TRequest = SseRequest>(
 }
 
 /**
- * Admits the request (channels, limits, finished channels: HTTP errors if refused), runs the
- * method with the library's parameters filled in, then opens the stream with its result. Any
- * error before the stream opens stays an ordinary HTTP error.
+ * The method as Nest calls it: hands the request to the module's stream service, which admits
+ * it, runs the method (with the library's parameters filled in) and opens the stream with what
+ * it returned. Any error before the stream opens stays an ordinary HTTP error.
  */
 function streamingHandler(
   original: Handler,
@@ -80,26 +93,15 @@ function streamingHandler(
     const streams = args[hidden + 1];
     if (!(streams instanceof SseStreamService))
       throw new Error(SseMessages.handlerNotDecorated(route));
-    const admission = await streams.admit(this.constructor, handler, args[hidden]);
-    try {
+    await streams.serve(this.constructor, handler, args[hidden], (admission) => {
       for (const { index, kind } of params) {
         args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
       }
-      const returned = original.apply(this, args);
-      // A value that is not a Promise opens the stream at once, without a microtask turn.
-      if (isThenable(returned)) admission.open(await returned, true);
-      else admission.open(returned, false);
-    } catch (error) {
-      admission.abandon();
-      throw error;
-    }
+      return original.apply(this, args);
+    });
   };
   Object.defineProperty(handler, 'name', { value: original.name });
   return handler;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** Decorators applied below `@SseChannel()` stored their metadata on the original function. */

@@ -1,4 +1,7 @@
+export * from './sse.error.js';
 export * from './sse-backend-unavailable.error.js';
+export * from './sse-channel-finished.error.js';
+export * from './sse-channel-name.error.js';
 export * from './sse-event.error.js';
 export * from './sse-finished.exception.js';
 export * from './sse-payload-validation.error.js';

@@ -1,9 +1,12 @@
+import { SseError } from './sse.error.js';
+
 /**
  * The backend could not be reached (e.g. Redis is down): the operation was not carried out.
  * Local streams stay open with their heartbeats; retry the operation later.
  */
-export class SseBackendUnavailableError extends Error {
+export class SseBackendUnavailableError extends SseError {
   override readonly name = 'SseBackendUnavailableError';
+  readonly code = 'SSE_BACKEND_UNAVAILABLE';
 
   constructor(
     readonly operation: string,

@@ -1,15 +1,19 @@
+import { SseError } from './sse.error.js';
+
 /**
- * Thrown when an event cannot be written as a Server-Sent Event: `event` holds CR, LF or NUL,
- * `id` could not come back intact as `Last-Event-ID`, `retry` is not an integer >= 0, or `data`
- * cannot be serialized. Nothing is written when it is
- * thrown, so no stream is ever left with half a frame.
+ * An event that cannot be sent as given: not an event object (`{ data, event?, ... }`), a field
+ * the method does not take (`id` on `publish()`), `event` with CR, LF or NUL or in the reserved
+ * `sse:` namespace, an `id` a client could not send back intact as `Last-Event-ID`, a `retry`
+ * that is not an integer >= 0, or `data` that cannot be serialized. Nothing is written when it
+ * is thrown, so no stream is ever left with half a frame.
  */
-export class SseEventError extends Error {
+export class SseEventError extends SseError {
   override readonly name = 'SseEventError';
+  readonly code = 'SSE_INVALID_EVENT';
 
   constructor(
     message: string,
-    /** The event field at fault: `data`, `event`, `id`, `retry` or `comment`. */
+    /** The event field at fault (`data`, `event`, `id`, `retry`, `comment`), or `event object`. */
     readonly field: string,
     options?: { cause?: unknown },
   ) {

@@ -1,8 +1,10 @@
 import type { ValidationError } from 'class-validator';
+import { SseError } from './sse.error.js';
 
 /** A published payload failed its channel's DTO; nothing was sent. */
-export class SsePayloadValidationError extends Error {
+export class SsePayloadValidationError extends SseError {
   override readonly name = 'SsePayloadValidationError';
+  readonly code = 'SSE_INVALID_PAYLOAD';
 
   constructor(
     readonly channel: string,

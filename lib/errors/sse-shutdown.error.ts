@@ -1,4 +1,5 @@
 import { SseMessages } from '../sse.messages.js';
+import { SseError } from './sse.error.js';
 
 /**
  * A publish or send arrived after the application began shutting down, or was still validating
@@ -6,8 +7,9 @@ import { SseMessages } from '../sse.messages.js';
  * (`outcomeUnknown`) it was still waiting on the backend (Redis) when shutdown closed the
  * connection to it: the backend may have carried it out, to other instances, or not.
  */
-export class SseShutdownError extends Error {
+export class SseShutdownError extends SseError {
   override readonly name = 'SseShutdownError';
+  readonly code = 'SSE_SHUTTING_DOWN';
 
   /**
    * `operation`: what was not sent, e.g. `publish to "rooms/42"`; or, with `outcomeUnknown`,

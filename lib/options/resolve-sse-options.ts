@@ -1,8 +1,10 @@
 import { validateSync } from 'class-validator';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import type { SseEvent } from '../interfaces/sse-event.interface.js';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent } from '../wire/event-encoder.js';
+import { toSseEvent } from '../wire/to-sse-event.js';
 import { validationMessages } from './option-validators.js';
 import {
   FinishedOptions,
@@ -30,9 +32,11 @@ export function resolveSseOptions(input: SseModuleOptions | undefined): Resolved
     forbidUnknownValues: true,
   });
   const messages = validationMessages(errors, 'an SseModule');
-  const shutdownEvent =
-    given.shutdownEvent === undefined ? SSE_DEFAULTS.shutdownEvent : given.shutdownEvent;
-  if (shutdownEvent !== null) messages.push(...eventProblems('shutdownEvent', shutdownEvent));
+  const shutdownEvent = checkedEvent(
+    'shutdownEvent',
+    given.shutdownEvent === undefined ? SSE_DEFAULTS.shutdownEvent : given.shutdownEvent,
+    messages,
+  );
   const history = {
     ...SSE_DEFAULTS.history,
     maxAgeMs: undefined,
@@ -75,13 +79,19 @@ function normalizeUserId(resolve: (request: SseRequest) => string | number | und
   };
 }
 
-/** Encodes the event once, id included, so a bad shutdown event fails the boot, not the shutdown. */
-function eventProblems(option: string, event: unknown): string[] {
+/**
+ * The event an option gives, checked and encoded once, id included, so a bad one fails the boot,
+ * not the shutdown; null stays null. A problem is added to `problems`.
+ */
+function checkedEvent(option: string, event: unknown, problems: string[]): SseEvent | null {
+  if (event === null) return null;
   try {
-    encodeEvent(event as never);
-    return [];
+    const checked = toSseEvent(event, { name: option, mayChooseId: true });
+    encodeEvent(checked);
+    return checked;
   } catch (error) {
-    return [`${option} is not a valid event: ${(error as Error).message}`];
+    problems.push(`${option} is not a valid event: ${(error as Error).message}`);
+    return null;
   }
 }
 

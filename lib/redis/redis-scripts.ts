@@ -1,28 +1,71 @@
 /**
- * Lua run atomically in Redis. One round trip per publish assigns the id (the stream entry id:
- * ordered per channel cluster-wide, and increasing even with no history kept, since the stream
- * remembers its last id), stores the event, trims history, and publishes it on the bus, so
- * every instance sees events in the order Redis assigned them.
+ * Lua run atomically in Redis. Each touches the keys of one channel only (its history stream and
+ * finished marker), plus, for a publish, the global sequence.
+ */
+
+/** Finds a field of a stream entry (`{ id, { field, value, ... } }`) by name. */
+const FIELD_OF = `
+local function fieldOf(entry, name)
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+  return nil
+end
+`;
+
+/** The last id a stream generated, also when it holds no entry any more (XINFO STREAM). */
+const LAST_GENERATED_ID = `
+local function lastGeneratedId(key)
+  local info = redis.call('XINFO', 'STREAM', key)
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+  return '0-0'
+end
+`;
+
+/** What the publish script answers, instead of a position, for a channel that is finished. */
+export const FINISHED_REPLY = 'finished';
+
+/**
+ * One round trip per publish assigns the position (the stream entry id: ordered within the
+ * channel, and increasing even with no history kept, since the stream remembers its last id),
+ * stores the event, trims history, and publishes it on the bus, so every instance sees the
+ * channel's events in the order Redis assigned them.
  *
  * KEYS[1] history stream, KEYS[2] finished marker, KEYS[3] global sequence (orders events of
- * different channels, whose stream ids are independent, for replays across channels, and tells
- * an instance which events its lost subscription missed). A missing sequence (first publish, or
- * Redis lost its data) starts again from the clock in microseconds: above any value it had
- * before unless more than a million events per second were published since it started, so
- * instances that remember an older value still recognise later events as later.
+ * different channels, and tells an instance which events its lost subscription missed). A
+ * missing sequence (first publish, or Redis lost its data) starts again from the clock in
+ * microseconds: above any value it had before unless more than a million events per second were
+ * published since it started, so instances that remember an older value still recognise later
+ * events as later.
  * ARGV[1] history size (MAXLEN; 0 keeps none; -1 for a final event: the size the channel's newest
  * entry recorded, since a finish does not know the channel's configured size), ARGV[2] stream ttl
- * ms, ARGV[3] max age ms (0: none),
- * ARGV[4] caller's id ('' to use the entry id), ARGV[5] frame head, ARGV[6] frame tail,
- * ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its closing brace,
- * ARGV[9] finished ttl ms (0: not a finish)
- * The bus message carries the entry id (`p`) and the sequence (`g`). Returns the entry id.
+ * ms, ARGV[3] max age ms (0: none), ARGV[4] frame head, ARGV[5] frame tail, ARGV[6] '1' if the
+ * data is JSON, ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its
+ * closing brace, ARGV[9] finished ttl ms (0: not a finish).
+ *
+ * Every entry records the id of the entry before it (`p`), so a reader knows, from the oldest
+ * entry left, whether events after a client's position were trimmed away.
+ * The bus message carries the entry id (`p`) and the sequence (`g`). Returns the entry id, or
+ * {@link FINISHED_REPLY} (storing nothing) when a publish finds the channel finished.
  */
-export const PUBLISH_SCRIPT = `
+export const PUBLISH_SCRIPT = `${FIELD_OF}${LAST_GENERATED_ID}
+local finishTtl = tonumber(ARGV[9])
+if finishTtl == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  return '${FINISHED_REPLY}'
+end
 local size = tonumber(ARGV[1])
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 if size < 0 then
-  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-  size = newest and tonumber(newest[2][10]) or 0
+  size = newest and tonumber(fieldOf(newest, 'n')) or 0
+end
+local previous = '0-0'
+if newest then
+  previous = newest[1]
+elseif redis.call('EXISTS', KEYS[1]) == 1 then
+  previous = lastGeneratedId(KEYS[1])
 end
 local seq = redis.call('INCR', KEYS[3])
 if seq == 1 then
@@ -31,7 +74,7 @@ if seq == 1 then
   redis.call('SET', KEYS[3], string.format('%d', seq))
 end
 local g = string.format('%d', seq)
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'c', ARGV[4], 'h', ARGV[5], 't', ARGV[6], 'g', g, 'n', size)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'h', ARGV[4], 't', ARGV[5], 'j', ARGV[6], 'p', previous, 'g', g, 'n', size)
 local maxAge = tonumber(ARGV[3])
 if maxAge > 0 and size > 0 then
   local now = redis.call('TIME')
@@ -39,12 +82,10 @@ if maxAge > 0 and size > 0 then
   redis.call('XTRIM', KEYS[1], 'MINID', cutoff)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if tonumber(ARGV[9]) > 0 then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[9])
+if finishTtl > 0 then
+  redis.call('SET', KEYS[2], '1', 'PX', finishTtl)
 end
-local eventId = ARGV[4]
-if eventId == '' then eventId = id end
-local frame = ARGV[5] .. 'id: ' .. eventId .. '\\n' .. ARGV[6]
+local frame = ARGV[4] .. 'id: ' .. id .. '\\n' .. ARGV[5]
 redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '","g":' .. g .. '}\\n' .. frame)
 return id
 `;
@@ -56,4 +97,75 @@ return id
 export const FINISH_SCRIPT = `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 return redis.call('PUBLISH', ARGV[2], ARGV[3])
+`;
+
+/** What {@link READ_SCRIPT} says about a client's position. */
+export type ReadStatus = 'ok' | 'unknown-id' | 'evicted';
+
+/**
+ * Reads a channel's history for a stream that opens: where the channel is now, and the events
+ * after a client's position (after checking none of them is gone), or the newest N.
+ *
+ * KEYS[1] history stream. ARGV[1] the client's position ('' on a first connect), ARGV[2] on a
+ * first connect the events wanted (newest first), on a resume the most to return (0: all),
+ * ARGV[3] stream ttl ms.
+ * Returns { status, position, entries }: `position` is where the channel is now (on a first
+ * connect), or after the entries (on a resume). A channel with no stream is at "just before now"
+ * (the Redis clock), below any id its stream can get later.
+ *
+ * A resume is `evicted` if an entry after the position was trimmed: the oldest entry left knows
+ * the id before it; with none left, the last id generated. It is `unknown-id` if the position is
+ * past the stream's last id, or if it predates the stream, which was created since and may
+ * have replaced one that expired (ttl) with events after the position.
+ */
+export const READ_SCRIPT = `${FIELD_OF}${LAST_GENERATED_ID}
+local function parse(id)
+  local dash = string.find(id, '-', 1, true)
+  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+local function before(a, b)
+  local aMs, aSeq = parse(a)
+  local bMs, bSeq = parse(b)
+  return aMs < bMs or (aMs == bMs and aSeq < bSeq)
+end
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+local from = ARGV[1]
+local count = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local justBefore = string.format('%d-%d', nowMs - 1, 9007199254740991)
+  if from == '' then return { 'ok', justBefore, {} } end
+  local fromMs = parse(from)
+  if nowMs - fromMs < ttl then return { 'ok', from, {} } end
+  return { 'unknown-id', justBefore, {} }
+end
+if from == '' then
+  local newest = {}
+  if count > 0 then newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', count) end
+  local position = newest[1] and newest[1][1] or lastGeneratedId(KEYS[1])
+  return { 'ok', position, newest }
+end
+local latest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local last = latest and latest[1] or lastGeneratedId(KEYS[1])
+if before(last, from) then return { 'unknown-id', last, {} } end
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+if oldest then
+  local previous = fieldOf(oldest, 'p') or oldest[1]
+  if before(from, previous) then return { 'evicted', last, {} } end
+  local fromMs = parse(from)
+  if previous == '0-0' and before(from, oldest[1]) and nowMs - fromMs >= ttl then
+    return { 'unknown-id', last, {} }
+  end
+elseif before(from, last) then
+  return { 'evicted', last, {} }
+end
+local entries
+if count > 0 then
+  entries = redis.call('XRANGE', KEYS[1], '(' .. from, '+', 'COUNT', count)
+else
+  entries = redis.call('XRANGE', KEYS[1], '(' .. from, '+')
+end
+local position = entries[#entries] and entries[#entries][1] or from
+return { 'ok', position, entries }
 `;

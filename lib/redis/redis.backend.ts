@@ -9,7 +9,8 @@ import type {
   SseReplayResult,
 } from '../backends/sse-backend.interface.js';
 import type { ConnectionFilter } from '../connection/connection-pool.js';
-import { comparePositions, type OutboundFrame } from '../connection/outbound-frame.js';
+import type { OutboundFrame } from '../connection/outbound-frame.js';
+import { SseChannelFinishedError } from '../errors/sse-channel-finished.error.js';
 import { SseBackendUnavailableError } from '../errors/sse-backend-unavailable.error.js';
 import { SseShutdownError } from '../errors/sse-shutdown.error.js';
 import { SseUnknownEventIdError } from '../errors/sse-unknown-event-id.error.js';
@@ -21,7 +22,7 @@ import type {
 } from '../interfaces/sse-connection-info.interface.js';
 import { SseMessages } from '../sse.messages.js';
 import { frameText, type PreparedEvent } from '../wire/event-encoder.js';
-import { readFrame } from '../wire/frame-reader.js';
+import { comparePositions, isPosition } from '../wire/stream-position.js';
 import {
   decodeBusMessage,
   encodeBusMessage,
@@ -36,23 +37,33 @@ import {
   type ResolvedRedisBackendOptions,
 } from './redis-backend-options.js';
 import { RedisKeys } from './redis-keys.js';
-import { FINISH_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
-
-/** A stream entry as ioredis returns it: `[id, [field, value, ...]]`. */
-type StreamEntry = [string, string[]];
-
-/** Where a client's event id was found. */
-interface Located {
-  readonly channel: string;
-  readonly entry: StreamEntry;
-}
+import {
+  FINISH_SCRIPT,
+  FINISHED_REPLY,
+  PUBLISH_SCRIPT,
+  READ_SCRIPT,
+  type ReadStatus,
+} from './redis-scripts.js';
+import {
+  entryFrame,
+  historyEntry,
+  readStreamEntry,
+  type RawStreamEntry,
+  type StreamEntry,
+} from './stream-entry.js';
 
 interface ScriptedRedis extends Redis {
   ssePublish(...args: Array<string | number>): Promise<string>;
   sseFinish(...args: Array<string | number>): Promise<number>;
+  sseRead(...args: Array<string | number>): Promise<[ReadStatus, string, RawStreamEntry[]]>;
 }
 
-const STREAM_ID = /^\d+-\d+$/;
+/** What `READ_SCRIPT` found for one channel. */
+interface HistoryRead {
+  readonly status: ReadStatus;
+  readonly position: string;
+  readonly entries: StreamEntry[];
+}
 /** Entries of the first page a newest-first read takes: a short loss, a recent id, fit in it. */
 const FIRST_PAGE = 16;
 /** Stream entries one read returns at most; newest-first pages double up to it. */
@@ -189,6 +200,7 @@ export class RedisBackend implements SseBackend {
     }) as ScriptedRedis;
     commands.defineCommand('ssePublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
     commands.defineCommand('sseFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
+    commands.defineCommand('sseRead', { numberOfKeys: 1, lua: READ_SCRIPT });
     const subscriber = this.client({ autoResubscribe: true });
     const connected = await Promise.allSettled([this.connect(commands), this.connect(subscriber)]);
     const failure = connected.find((result) => result.status === 'rejected');
@@ -219,9 +231,10 @@ export class RedisBackend implements SseBackend {
     const { channel } = request;
     const header = openEventHeader(channel, request.exclude, request.conflateKey, this.instanceId);
     const position = await this.run(`publish to "${channel}"`, () =>
-      this.script(channel, request.event, request.id, request.historySize, header, 0),
+      this.script(channel, request.event, request.historySize, header, 0),
     );
-    return { id: request.id ?? position, delivered: await this.own.wait(channel, position) };
+    if (position === FINISHED_REPLY) throw new SseChannelFinishedError(channel);
+    return { id: position, delivered: await this.own.wait(channel, position) };
   }
 
   async sendToConnection(
@@ -254,31 +267,21 @@ export class RedisBackend implements SseBackend {
     return this.context.delivery.toUser(userId, { bytes: Buffer.from(frame), isEvent: true });
   }
 
-  async replay(request: SseReplayRequest): Promise<SseReplayResult> {
-    const { channels } = request;
-    const found = await this.run('history replay', () => this.replayEntries(request));
-    if ('reason' in found) return { kind: 'reset', reason: found.reason };
-    const after: Record<string, string> = {};
-    const merged: Array<{ channel: string; entry: StreamEntry }> = [];
-    channels.forEach((channel, index) => {
-      const entries = found.lists[index] ?? [];
-      for (const entry of entries) merged.push({ channel, entry });
-      // Per channel, the newest position the replay covered (for the client's own channel, at
-      // least the event it named).
-      const last =
-        entries.at(-1)?.[0] ??
-        (channel === found.found?.channel ? found.found.entry[0] : undefined);
-      if (last !== undefined) after[channel] = last;
-    });
-    // Stream ids order one channel; the global sequence orders several.
-    if (channels.length > 1) merged.sort((a, b) => sequenceOf(a.entry) - sequenceOf(b.entry));
-    const frames = merged
-      .slice(request.lastEventId === undefined ? -request.last : 0)
-      .map(({ entry }): OutboundFrame => ({
-        bytes: Buffer.from(entryFrame(entry)),
-        isEvent: true,
-      }));
-    return { kind: 'events', frames, after };
+  async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {
+    const reads = await this.run('history replay', () =>
+      Promise.all(channels.map((channel, i) => this.read(channel, from?.[i] ?? '', last))),
+    );
+    const positions = reads.map((read) => read.position);
+    const failed = reads.find((read) => read.status !== 'ok');
+    if (failed)
+      return { kind: 'reset', reason: failed.status as 'unknown-id' | 'evicted', positions };
+    const events = reads.flatMap((read, i) =>
+      read.entries.map((entry) => ({ entry, frame: entryFrame(channels[i] as string, entry) })),
+    );
+    // Each channel's events are in order; across channels, publish order (the global sequence).
+    if (channels.length > 1) events.sort((a, b) => a.entry.sequence - b.entry.sequence);
+    const kept = from === undefined ? events.slice(-last) : events;
+    return { kind: 'events', frames: kept.map((event) => event.frame), positions };
   }
 
   async history(
@@ -286,24 +289,13 @@ export class RedisBackend implements SseBackend {
     afterId: string | undefined,
     limit: number,
   ): Promise<SseHistoryEntry[]> {
-    const key = this.keys.history(channel);
-    const entries = await this.run(`history of "${channel}"`, async () => {
-      if (afterId === undefined)
-        return (
-          (await this.commands.xrevrange(key, '+', '-', 'COUNT', limit)) as StreamEntry[]
-        ).reverse();
-      const located = await this.locate([channel], afterId);
-      if ('reason' in located) return located;
-      return (await this.commands.xrange(
-        key,
-        `(${located.entry[0]}`,
-        '+',
-        'COUNT',
-        limit,
-      )) as StreamEntry[];
-    });
-    if (!Array.isArray(entries)) throw new SseUnknownEventIdError(channel, entries.reason);
-    return entries.map((entry) => readFrame(eventIdOf(entry), entryFrame(entry)));
+    if (afterId !== undefined && !isPosition(afterId))
+      throw new SseUnknownEventIdError(channel, 'unknown-id');
+    const read = await this.run(`history of "${channel}"`, () =>
+      this.read(channel, afterId ?? '', limit),
+    );
+    if (read.status !== 'ok') throw new SseUnknownEventIdError(channel, read.status);
+    return read.entries.map(historyEntry);
   }
 
   async finish(
@@ -317,7 +309,7 @@ export class RedisBackend implements SseBackend {
       // -1: the script keeps the final event within the history size the channel's events
       // recorded, as the in-memory backend keeps it in the channel's ring.
       const position = await this.run(operation, () =>
-        this.script(channel, lastEvent, undefined, -1, header, ttlMs),
+        this.script(channel, lastEvent, -1, header, ttlMs),
       );
       return this.own.wait(channel, position);
     }
@@ -419,7 +411,6 @@ export class RedisBackend implements SseBackend {
   private script(
     channel: string,
     event: PreparedEvent,
-    id: string | undefined,
     historySize: number,
     header: string,
     finishedTtlMs: number,
@@ -431,13 +422,30 @@ export class RedisBackend implements SseBackend {
       historySize,
       this.options.streamTtlMs,
       this.context.history.maxAgeMs ?? 0,
-      id ?? '',
       event.head,
       event.tail,
+      event.json ? '1' : '0',
       this.keys.bus,
       header,
       finishedTtlMs,
     );
+  }
+
+  /**
+   * One channel's history as a stream opening on it needs it (see `READ_SCRIPT`): on a first
+   * connect (`from` ''), where it is and its newest `count` events, oldest first; on a resume,
+   * the events after `from` (at most `count`, 0: all), or why they cannot all be had.
+   */
+  private async read(channel: string, from: string, count: number): Promise<HistoryRead> {
+    const [status, position, raw] = await this.commands.sseRead(
+      this.keys.history(channel),
+      from,
+      count,
+      this.options.streamTtlMs,
+    );
+    const entries = raw.map(readStreamEntry);
+    if (from === '') entries.reverse();
+    return { status, position, entries };
   }
 
   private client(extra: RedisOptions): Redis {
@@ -510,70 +518,6 @@ export class RedisBackend implements SseBackend {
     }
   }
 
-  /** The entries to replay, per channel; or why the client's id cannot be found. */
-  private async replayEntries(
-    request: SseReplayRequest,
-  ): Promise<{ lists: StreamEntry[][]; found?: Located } | { reason: 'unknown-id' | 'evicted' }> {
-    const keys = request.channels.map((channel) => this.keys.history(channel));
-    if (request.lastEventId === undefined) {
-      const newest = await Promise.all(
-        keys.map((key) => this.commands.xrevrange(key, '+', '-', 'COUNT', request.last)),
-      );
-      return { lists: (newest as StreamEntry[][]).map((entries) => entries.reverse()) };
-    }
-    const found = await this.locate(request.channels, request.lastEventId);
-    if ('reason' in found) return found;
-    // Stream ids only order one channel. In the others, events published after the client's
-    // are those with a higher global sequence; they cannot predate its millisecond.
-    const [since] = found.entry[0].split('-');
-    const lists = await Promise.all(
-      request.channels.map(async (channel, index) => {
-        const key = keys[index] as string;
-        if (channel === found.channel)
-          return (await this.commands.xrange(key, `(${found.entry[0]}`, '+')) as StreamEntry[];
-        const candidates = (await this.commands.xrange(key, `${since}-0`, '+')) as StreamEntry[];
-        return candidates.filter((entry) => sequenceOf(entry) > sequenceOf(found.entry));
-      }),
-    );
-    return { lists, found };
-  }
-
-  /** The entry with event id `id` in one of the channels' streams, or why there is none. */
-  private async locate(
-    channels: readonly string[],
-    id: string,
-  ): Promise<Located | { reason: 'unknown-id' | 'evicted' }> {
-    if (STREAM_ID.test(id)) {
-      for (const channel of channels) {
-        const [hit] = (await this.commands.xrange(
-          this.keys.history(channel),
-          id,
-          id,
-        )) as StreamEntry[];
-        if (hit) return { channel, entry: hit };
-      }
-      // An id older than everything a channel keeps was evicted by the history bounds.
-      for (const channel of channels) {
-        const [oldest] = (await this.commands.xrange(
-          this.keys.history(channel),
-          '-',
-          '+',
-          'COUNT',
-          1,
-        )) as StreamEntry[];
-        if (oldest && comparePositions(id, oldest[0]) < 0) return { reason: 'evicted' };
-      }
-      return { reason: 'unknown-id' };
-    }
-    // An id the publisher chose: look for it, newest first, in bounded pages.
-    for (const channel of channels)
-      for await (const page of this.pagesNewestFirst(this.keys.history(channel))) {
-        const hit = page.find((entry) => entry[1][1] === id);
-        if (hit) return { channel, entry: hit };
-      }
-    return { reason: 'unknown-id' };
-  }
-
   /**
    * The stream's entries newest first, a page at a time: 16, then twice as many each time, up
    * to 500, so what is near the end costs a small read and what is far a few large ones.
@@ -581,10 +525,17 @@ export class RedisBackend implements SseBackend {
   private async *pagesNewestFirst(key: string): AsyncGenerator<StreamEntry[]> {
     let end = '+';
     for (let count = FIRST_PAGE; ; count = Math.min(count * 2, PAGE)) {
-      const page = (await this.commands.xrevrange(key, end, '-', 'COUNT', count)) as StreamEntry[];
+      const raw = (await this.commands.xrevrange(
+        key,
+        end,
+        '-',
+        'COUNT',
+        count,
+      )) as RawStreamEntry[];
+      const page = raw.map(readStreamEntry);
       yield page;
       if (page.length < count) return;
-      end = `(${(page.at(-1) as StreamEntry)[0]}`;
+      end = `(${(page.at(-1) as StreamEntry).position}`;
     }
   }
 
@@ -767,8 +718,8 @@ export class RedisBackend implements SseBackend {
     let boundary: string | undefined;
     scan: for await (const page of this.pagesNewestFirst(key)) {
       for (const entry of page) {
-        if (sequenceOf(entry) <= this.seenSequence || caughtUp(catchUp, channel, entry[0])) {
-          boundary = entry[0];
+        if (entry.sequence <= this.seenSequence || caughtUp(catchUp, channel, entry.position)) {
+          boundary = entry.position;
           break scan;
         }
         // Past the bound the scan goes on, for the boundary only.
@@ -844,13 +795,14 @@ export class RedisBackend implements SseBackend {
     const key = this.keys.history(channel);
     let start = boundary === undefined ? '-' : `(${boundary}`;
     for (;;) {
-      const page = (await this.commands.xrange(key, start, '+', 'COUNT', PAGE)) as StreamEntry[];
+      const raw = (await this.commands.xrange(key, start, '+', 'COUNT', PAGE)) as RawStreamEntry[];
+      const page = raw.map(readStreamEntry);
       this.deliverEach(
         catchUp,
         page.map((entry) => missedEvent(channel, entry)),
       );
       if (page.length < PAGE) return;
-      start = `(${(page.at(-1) as StreamEntry)[0]}`;
+      start = `(${(page.at(-1) as StreamEntry).position}`;
     }
   }
 
@@ -981,12 +933,6 @@ export class RedisBackend implements SseBackend {
   }
 }
 
-/** The wire frame of a stream entry (fields `c` caller's id, `h` head, `t` tail). */
-function entryFrame(entry: StreamEntry): string {
-  const [, fields] = entry;
-  return `${fields[3] ?? ''}id: ${eventIdOf(entry)}\n${fields[5] ?? ''}`;
-}
-
 /** Whether the catch-up already delivered the channel's event at `position`. */
 function caughtUp(catchUp: CatchUp, channel: string, position: string): boolean {
   const last = catchUp.delivered.get(channel);
@@ -994,17 +940,7 @@ function caughtUp(catchUp: CatchUp, channel: string, position: string): boolean 
 }
 
 function missedEvent(channel: string, entry: StreamEntry): MissedEvent {
-  const [position] = entry;
-  const bytes = Buffer.from(entryFrame(entry));
-  return { sequence: sequenceOf(entry), frame: { bytes, isEvent: true, channel, position } };
-}
-
-function sequenceOf([, fields]: StreamEntry): number {
-  return Number(fields[7]);
-}
-
-function eventIdOf([position, fields]: StreamEntry): string {
-  return fields[1] || position;
+  return { sequence: entry.sequence, frame: entryFrame(channel, entry) };
 }
 
 function cloneSnapshot(snapshot: {

@@ -5,20 +5,26 @@ import { ChannelRules } from '../channel/channel-rules.js';
 import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import type { SseHistoryEntry, SseHistoryQuery } from '../interfaces/history.interface.js';
 import type { PublishOptions, PublishResult, SendResult } from '../interfaces/publish.interface.js';
-import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import type { SseChannelEvent, SseEvent } from '../interfaces/sse-event.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
 import type { ResolvedSseOptions } from '../options/sse-module-options.js';
 import { SSE_BACKEND } from '../sse.constants.js';
 import { checkedId, prepareEvent, type PreparedEvent } from '../wire/event-encoder.js';
-import { toSseEvent } from '../wire/to-sse-event.js';
+import { toSseEvent, type EventSender } from '../wire/to-sse-event.js';
 
 const DEFAULT_HISTORY_LIMIT = 100;
 
+const PUBLISH: EventSender = { name: 'publish()', mayChooseId: false };
+const FINISH: EventSender = { name: 'finish()', mayChooseId: false };
+const SEND_TO: EventSender = { name: 'sendTo()', mayChooseId: true };
+const SEND_TO_USER: EventSender = { name: 'sendToUser()', mayChooseId: true };
+
 /**
  * Sends events: to every subscriber of a channel, to one connection, or to every connection
- * of a user; reads channel history; finishes channels. An event is validated and encoded once,
- * then the same bytes are written to every receiver. Invalid input rejects with an error naming
- * the field or channel, and nothing is sent to anyone.
+ * of a user; reads channel history; finishes channels. Every event is an object with `data`
+ * (`{ event?, data, retry?, comment? }`); it is validated and encoded once, then the same bytes
+ * are written to every receiver. Invalid input rejects with an `SseError` naming the field or
+ * channel (`SseExceptionFilter` answers them with a 400), and nothing is sent to anyone.
  *
  * @example
  * constructor(private readonly broadcast: BroadcastService) {}
@@ -35,8 +41,8 @@ export class BroadcastService {
 
   /**
    * Sends `event` to every connection subscribed to `channel`, and keeps it in the channel's
-   * history. A plain value is sent as the `data` of a `message` event. Unless the event has an
-   * `id`, one is assigned (`<ms>-<seq>`, increasing within the channel).
+   * history. Its id is assigned: its position in the channel (`<ms>-<seq>`, increasing), which
+   * replays rely on. Rejects with `SseChannelFinishedError` if the channel was finished.
    *
    * Once `app.close()` has begun it rejects with `SseShutdownError`. A publish already under way
    * (its payload being validated) is waited for and reaches the open streams before their
@@ -46,12 +52,12 @@ export class BroadcastService {
    */
   publish<T>(
     channel: string,
-    event: SseEvent<T> | T,
+    event: SseChannelEvent<T>,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
     return this.lifecycle.track('publish', channel, async () => {
       const name = checkedChannelName(channel);
-      const sseEvent = toSseEvent(event);
+      const sseEvent = toSseEvent(event, PUBLISH);
       const validation = this.rules.validate(name, sseEvent.data);
       if (validation) {
         await validation;
@@ -61,7 +67,6 @@ export class BroadcastService {
       return this.backend.publish({
         channel: name,
         event: prepareEvent(sseEvent),
-        id: sseEvent.id === undefined ? undefined : checkedId(sseEvent.id),
         exclude: options.exclude ?? [],
         conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
         historySize: this.rules.historySize(name),
@@ -74,47 +79,55 @@ export class BroadcastService {
    * It gets no id unless you give one: an id would become the client's `Last-Event-ID` and
    * break its channel replay. Resolves `{ delivered: 0 }` when the connection is gone.
    */
-  sendTo<T>(connectionId: string, event: SseEvent<T> | T): Promise<SendResult> {
+  sendTo<T>(connectionId: string, event: SseEvent<T>): Promise<SendResult> {
     return this.lifecycle.track('sendTo', connectionId, async () => {
-      const [prepared, id] = this.prepareTargeted(event);
+      const [prepared, id] = prepareTargeted(event, SEND_TO);
       return { delivered: await this.backend.sendToConnection(connectionId, prepared, id) };
     });
   }
 
   /** Sends `event` to every connection of a user; like `sendTo()`, without an id by default. */
-  sendToUser<T>(userId: string, event: SseEvent<T> | T): Promise<SendResult> {
+  sendToUser<T>(userId: string, event: SseEvent<T>): Promise<SendResult> {
     return this.lifecycle.track('sendToUser', userId, async () => {
-      const [prepared, id] = this.prepareTargeted(event);
+      const [prepared, id] = prepareTargeted(event, SEND_TO_USER);
       return { delivered: await this.backend.sendToUser(userId, prepared, id) };
     });
   }
 
   /**
-   * Events kept for a channel, oldest first: the last `limit` (default 100), or those after
-   * `afterId`. Rejects with `SseUnknownEventIdError` when `afterId` is not in history.
+   * Events kept for a channel, oldest first, with the data that was published: the last
+   * `limit` (default 100), or those after `afterId`. Rejects with `SseUnknownEventIdError` when
+   * history no longer holds every event after `afterId` (or never issued it).
    */
-  async history(channel: string, query: SseHistoryQuery = {}): Promise<SseHistoryEntry[]> {
-    return this.backend.history(
+  async history<T = unknown>(
+    channel: string,
+    query: SseHistoryQuery = {},
+  ): Promise<SseHistoryEntry<T>[]> {
+    const entries = await this.backend.history(
       checkedChannelName(channel),
       query.afterId,
       query.limit ?? DEFAULT_HISTORY_LIMIT,
     );
+    return entries as SseHistoryEntry<T>[];
   }
 
   /**
    * Ends a channel for good: its open streams get `finalEvent` (kept in history) and end, and
-   * for `finished.ttlMs` new requests for it are answered 204, so browsers stop reconnecting.
+   * for `finished.ttlMs` new requests for it are answered 204, so browsers stop reconnecting,
+   * and publishes to it reject with `SseChannelFinishedError`. Finishing it again renews it.
    */
-  finish<T>(channel: string, finalEvent?: SseEvent<T> | T): Promise<{ ended: number }> {
+  finish<T>(channel: string, finalEvent?: SseChannelEvent<T>): Promise<{ ended: number }> {
     return this.lifecycle.track('finish', channel, async () => {
       const name = checkedChannelName(channel);
-      const prepared = finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent));
+      const prepared =
+        finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent, FINISH));
       return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
     });
   }
+}
 
-  private prepareTargeted<T>(event: SseEvent<T> | T): [PreparedEvent, string | undefined] {
-    const sseEvent = toSseEvent(event);
-    return [prepareEvent(sseEvent), sseEvent.id === undefined ? undefined : checkedId(sseEvent.id)];
-  }
+/** A targeted event, encoded but for its id, which a backend may add after routing it. */
+function prepareTargeted(event: unknown, sender: EventSender): [PreparedEvent, string | undefined] {
+  const sseEvent = toSseEvent(event, sender);
+  return [prepareEvent(sseEvent), sseEvent.id === undefined ? undefined : checkedId(sseEvent.id)];
 }

@@ -41,9 +41,9 @@ export interface SseOpenOptions extends SseClientOptions, SseRecordOptions {
  *
  * @example
  * const sse = await createSseTestApp(AppModule);
- * const [a, b] = await sse.openMany(2, '/events/rooms/42', { json: true });
- * await sse.app.get(BroadcastService).publish('rooms/42', { text: 'hi' });
- * await Promise.all([a, b].map((s) => s.waitFor((m) => m.event === 'message')));
+ * const streams = await sse.openMany<{ text: string }>(2, '/rooms/42/events', { json: true });
+ * await sse.app.get(BroadcastService).publish('rooms/42', { data: { text: 'hi' } });
+ * await Promise.all(streams.map((s) => s.waitFor((m) => m.data.text === 'hi')));
  * await sse.close();
  */
 export class SseTestApp {

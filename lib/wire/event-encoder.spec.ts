@@ -3,7 +3,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { SseEventError } from '../errors/sse-event.error.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
-import { encodeComment, encodeEvent, encodeRetry } from './event-encoder.js';
+import { encodeEvent, encodeRetry, withEventId } from './event-encoder.js';
 import { isResumableId, lastEventIdFromHeader } from './event-id.js';
 
 /** Feeds bytes to the reference parser the way a client receives them: in arbitrary chunks. */
@@ -131,7 +131,7 @@ describe('encodeEvent', () => {
   it('writes multi-line comments as several comment lines that clients ignore', () => {
     const bytes = encodeEvent({ comment: 'one\ntwo', data: 'x' });
     expect(bytes.toString()).toBe(': one\n: two\ndata: x\n\n');
-    expect(parse([encodeComment('a\r\nb')]).events).toEqual([]);
+    expect(parse([bytes]).events).toEqual([{ id: undefined, event: undefined, data: 'x' }]);
   });
 
   it('encodes retry-only frames that set the delay and dispatch nothing', () => {
@@ -252,5 +252,22 @@ describe('event ids and Last-Event-ID (property)', () => {
     // The longest id in UTF-8: 128 characters of three bytes each.
     expect(lastEventIdFromHeader(asHeaderBytes('€'.repeat(128)))).toBe('€'.repeat(128));
     expect(lastEventIdFromHeader('x'.repeat(100_000))).toBeUndefined();
+  });
+});
+
+describe('withEventId', () => {
+  it('replaces the id line only, whatever comes before it', () => {
+    const frame = encodeEvent({
+      comment: 'id: not this one',
+      event: 'x',
+      id: '1-2',
+      data: 'id: 3',
+    });
+    const moved = withEventId(frame, 'a-1.b-2').toString();
+    expect(moved).toBe(': id: not this one\nevent: x\nid: a-1.b-2\ndata: id: 3\n\n');
+  });
+
+  it('refuses a frame without an id line, rather than writing a frame without one', () => {
+    expect(() => withEventId(encodeEvent({ data: 'x' }), '1-1')).toThrow(/no id line/);
   });
 });

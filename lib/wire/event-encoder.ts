@@ -30,6 +30,8 @@ export function encodeEvent(event: SseEvent): Buffer {
 export interface PreparedEvent {
   readonly head: string;
   readonly tail: string;
+  /** `data` was JSON-encoded (it was not a string): `history()` parses it back. */
+  readonly json: boolean;
 }
 
 /** The text form of {@link encodeEvent}. */
@@ -47,6 +49,7 @@ export function prepareEvent(event: SseEvent): PreparedEvent {
   return {
     head,
     tail: event.retry === undefined ? tail : `retry: ${checkedRetry(event.retry)}\n${tail}`,
+    json: typeof event.data !== 'string',
   };
 }
 
@@ -73,9 +76,24 @@ export function frameText({ head, tail }: PreparedEvent, id: string | undefined)
   return id === undefined ? head + tail : `${head}id: ${id}\n${tail}`;
 }
 
-/** A comment-only frame (`: text`), which clients ignore; used for the stream preamble. */
-export function encodeComment(text: string): Buffer {
-  return Buffer.from(commentLines(text) + '\n', 'utf8');
+const ID_LINE = Buffer.from('id: ');
+
+/**
+ * The frame with its `id:` line replaced by one with `id`: for a stream on several channels,
+ * whose id differs from the event's own position. `frame` must have an `id:` line, as every
+ * channel event has. Its lines before the id are comments (`:`) and `event:`, so the first
+ * line starting with `id: ` is the id.
+ */
+export function withEventId(frame: Buffer, id: string): Buffer {
+  let start = frame.indexOf(ID_LINE);
+  while (start > 0 && frame[start - 1] !== 0x0a) start = frame.indexOf(ID_LINE, start + 1);
+  if (start < 0) throw new Error('withEventId(): the frame has no id line');
+  const end = frame.indexOf(0x0a, start);
+  return Buffer.concat([
+    frame.subarray(0, start),
+    Buffer.from(`id: ${id}\n`, 'utf8'),
+    frame.subarray(end + 1),
+  ]);
 }
 
 /** A frame with only a `retry:` field: sets the client's reconnection delay, dispatches nothing. */

@@ -1,5 +1,9 @@
 import { isAscii } from '../client/ascii.js';
 import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
+import { MAX_STREAM_ID_LENGTH } from './stream-position.js';
+
+/** Longest `Last-Event-ID` read: an id an application chose, or a stream's own (several channels). */
+const MAX_READ_LENGTH = Math.max(MAX_EVENT_ID_LENGTH, MAX_STREAM_ID_LENGTH);
 
 // ignoreBOM: a leading U+FEFF is part of the id, not a byte order mark; dropping it would
 // read back a different id than the one the server wrote.
@@ -15,14 +19,14 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *   field, and Node's HTTP parser answers 400 to the others;
  * - a leading or trailing space: header values are trimmed;
  * - an unpaired surrogate: it has no UTF-8 form, so it arrives as U+FFFD;
- * - longer than {@link MAX_EVENT_ID_LENGTH} UTF-16 code units: the server does not read ids
- *   that long.
+ * - longer than `maxLength` UTF-16 code units ({@link MAX_EVENT_ID_LENGTH} for an id the
+ *   application chooses): the server does not read ids that long.
  *
  * Other characters are fine: clients send non-ASCII ids as their UTF-8 bytes (as `EventSource`
  * and this library's client do), and {@link lastEventIdFromHeader} decodes them.
  */
-export function isResumableId(id: string): boolean {
-  if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) return false;
+export function isResumableId(id: string, maxLength = MAX_EVENT_ID_LENGTH): boolean {
+  if (id.length === 0 || id.length > maxLength) return false;
   if (id.charCodeAt(0) === 0x20 || id.charCodeAt(id.length - 1) === 0x20) return false;
   for (let i = 0; i < id.length; i++) {
     const code = id.charCodeAt(i);
@@ -37,16 +41,22 @@ export function isResumableId(id: string): boolean {
   return true;
 }
 
+/** True for a `Last-Event-ID` the server reads (given as a string already decoded). */
+export function isReadableLastEventId(id: string): boolean {
+  return isResumableId(id, MAX_READ_LENGTH);
+}
+
 /**
  * A `Last-Event-ID` header as the string the client meant. Node hands header values over as
  * one character per byte (latin1); a client sends an id as UTF-8, so bytes above 0x7F are
  * decoded as UTF-8. Returns undefined for bytes that are not UTF-8 (such an id was never one
- * this server wrote) or for an id that breaks {@link isResumableId}.
+ * this server wrote) or for an id that breaks {@link isResumableId} (a stream's own id, on
+ * several channels, may be longer than one an application chooses).
  */
 export function lastEventIdFromHeader(value: string): string | undefined {
   // UTF-8 takes at most three bytes per UTF-16 code unit (four for a surrogate pair): anything
   // longer cannot decode to an acceptable id.
-  if (value.length > MAX_EVENT_ID_LENGTH * 3) return undefined;
+  if (value.length > MAX_READ_LENGTH * 3) return undefined;
   let id = value;
   if (!isAscii(value)) {
     try {
@@ -55,5 +65,5 @@ export function lastEventIdFromHeader(value: string): string | undefined {
       return undefined;
     }
   }
-  return isResumableId(id) ? id : undefined;
+  return isReadableLastEventId(id) ? id : undefined;
 }

@@ -15,6 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  */
 const PACKAGE_FILES = [
   /^dist\/client\/.+\.js$/,
+  // What the client shares with the server: the protocol's names, dependency-free.
+  /^dist\/protocol\/.+\.js$/,
   /^dist\/testing\/(sse-test-stream|testing\.\w+)\.js$/,
 ];
 

@@ -26,7 +26,7 @@ const app = await NestFactory.create(AppModule, { logger: false });
 await app.listen(0, '127.0.0.1');
 const stream = connect((await app.getUrl()) + '/feed');
 await stream.opened();
-await app.get(BroadcastService).publish('feed', ${JSON.stringify(data)});
+await app.get(BroadcastService).publish('feed', { data: ${JSON.stringify(data)} });
 for await (const message of stream) { console.log('received', message.data); break; }
 await app.close();
 `;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
-import type { PublishResult } from '../../lib/index.js';
+import type { PublishResult, SseChannelEvent } from '../../lib/index.js';
 import { startApp, type AdapterName, type RunningApp } from './app.js';
 import { startInstance, type Instance } from './instances.js';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -25,10 +25,10 @@ export interface RedisSuite {
     headers?: Record<string, string>,
   ): Promise<RawStream>;
   /**
-   * Publishes `event` (what `publish()` takes: an event object or the data alone) through an
-   * instance's control route; the publish must succeed (201).
+   * Publishes `event` (what `publish()` takes: an event object) through an instance's control
+   * route; the publish must succeed (201).
    */
-  publish(instance: Instance, channel: string, event: unknown): Promise<PublishResult>;
+  publish(instance: Instance, channel: string, event: SseChannelEvent): Promise<PublishResult>;
 }
 
 /**

@@ -6,8 +6,15 @@ export interface RawStream {
   readonly headers: IncomingHttpHeaders;
   /** Every byte of the body received so far. */
   readonly raw: () => string;
-  /** Events parsed by eventsource-parser from the bytes received so far. */
+  /**
+   * Events parsed by eventsource-parser from the bytes received so far, except the library's
+   * `sse:position` notices, which only carry the stream's id (see `positions`).
+   */
   readonly events: EventSourceMessage[];
+  /** The ids of the `sse:position` notices received, in order. */
+  readonly positions: string[];
+  /** The id a reconnect sends back: that of the last event or notice with one. */
+  readonly lastEventId: () => string | undefined;
   /** Arrival time (ms since connect) of each chunk and whether it held only comments. */
   readonly chunks: Array<{ at: number; text: string }>;
   /** Resolves when the server ends the response. */
@@ -34,9 +41,17 @@ export function openRawStream(
       (response) => {
         let raw = '';
         const events: EventSourceMessage[] = [];
+        const positions: string[] = [];
+        let lastEventId: string | undefined;
         const chunks: Array<{ at: number; text: string }> = [];
         const waiters = new Set<() => void>();
-        const parser = createParser({ onEvent: (event) => events.push(event) });
+        const parser = createParser({
+          onEvent: (event) => {
+            if (event.id !== undefined) lastEventId = event.id;
+            if (event.event === 'sse:position') positions.push(event.id ?? '');
+            else events.push(event);
+          },
+        });
         response.setEncoding('utf8');
         response.on('data', (text: string) => {
           raw += text;
@@ -50,6 +65,8 @@ export function openRawStream(
           headers: response.headers,
           raw: () => raw,
           events,
+          positions,
+          lastEventId: () => lastEventId,
           chunks,
           ended,
           response,

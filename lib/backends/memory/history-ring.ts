@@ -1,29 +1,35 @@
 import type { OutboundFrame } from '../../connection/outbound-frame.js';
 
-/** One stored event: its process-wide sequence number, id, publish time and frame. */
+/** One stored event: its process-wide sequence number, publish time and frame. */
 export interface HistoryEntry {
   readonly seq: number;
-  readonly id: string;
   readonly at: number;
   /**
-   * The event as a replay sends it: without channel position or conflation key (a replay is
-   * never skipped or conflated). One object for every replay of the event, so its HTTP chunk
-   * is framed once however many clients resume.
+   * The event as a replay sends it, with its channel and position (a replaying stream's id
+   * follows them) but no conflation key (a replay is never conflated). One object for every
+   * replay of the event, so its HTTP chunk is framed once however many clients resume.
    */
-  readonly frame: OutboundFrame;
+  readonly frame: OutboundFrame & { readonly position: string };
+  /** Its data was JSON-encoded: `history()` parses it back. */
+  readonly json: boolean;
 }
 
 /**
- * A channel's last N events, oldest first. Sequence numbers increase, so lookups by sequence
- * are binary searches; ids the caller chose are indexed in a map bounded by the ring.
+ * A channel's last N events, oldest first (N may be 0: then it keeps none, but still knows which
+ * it lost). Sequence numbers increase, so lookups by sequence are binary searches.
  */
 export class HistoryRing {
   private readonly entries: Array<HistoryEntry | undefined>;
   private start = 0;
   private count = 0;
-  private readonly customIds = new Map<string, HistoryEntry>();
+  /** The highest sequence no longer kept (dropped by size or age); 0 while none was. */
+  private lost = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    /** The sequence of the first event it was given: before it, the channel had no ring. */
+    readonly createdAt: number,
+  ) {
     this.entries = new Array<HistoryEntry | undefined>(capacity);
   }
 
@@ -31,11 +37,19 @@ export class HistoryRing {
     return this.count;
   }
 
-  push(entry: HistoryEntry, customId: boolean): void {
+  /** The highest sequence of an event it no longer holds, 0 if none. */
+  get lostUpTo(): number {
+    return this.lost;
+  }
+
+  push(entry: HistoryEntry): void {
+    if (this.capacity === 0) {
+      this.lost = entry.seq;
+      return;
+    }
     if (this.count === this.capacity) this.evictOldest();
     this.entries[(this.start + this.count) % this.capacity] = entry;
     this.count++;
-    if (customId) this.customIds.set(entry.id, entry);
   }
 
   /** Drops entries published before `cutoff`. */
@@ -43,18 +57,8 @@ export class HistoryRing {
     while (this.count > 0 && (this.at(0) as HistoryEntry).at < cutoff) this.evictOldest();
   }
 
-  oldest(): HistoryEntry | undefined {
-    return this.count === 0 ? undefined : this.at(0);
-  }
-
-  bySeq(seq: number): HistoryEntry | undefined {
-    const index = this.indexAfter(seq - 1);
-    const entry = index < this.count ? this.at(index) : undefined;
-    return entry?.seq === seq ? entry : undefined;
-  }
-
-  byCustomId(id: string): HistoryEntry | undefined {
-    return this.customIds.get(id);
+  newest(): HistoryEntry | undefined {
+    return this.count === 0 ? undefined : this.at(this.count - 1);
   }
 
   /** Entries with a sequence above `seq`, oldest first. */
@@ -94,6 +98,6 @@ export class HistoryRing {
     this.entries[this.start] = undefined;
     this.start = (this.start + 1) % this.capacity;
     this.count--;
-    if (oldest && this.customIds.get(oldest.id) === oldest) this.customIds.delete(oldest.id);
+    if (oldest) this.lost = oldest.seq;
   }
 }

@@ -1,6 +1,7 @@
 import type { OutboundFrame } from '../../connection/outbound-frame.js';
-import { SseUnknownEventIdError } from '../../errors/sse-unknown-event-id.error.js';
 import type { ConnectionFilter } from '../../connection/connection-pool.js';
+import { SseChannelFinishedError } from '../../errors/sse-channel-finished.error.js';
+import { SseUnknownEventIdError } from '../../errors/sse-unknown-event-id.error.js';
 import type { SseHistoryEntry } from '../../interfaces/history.interface.js';
 import type { PublishResult } from '../../interfaces/publish.interface.js';
 import type {
@@ -9,6 +10,7 @@ import type {
 } from '../../interfaces/sse-connection-info.interface.js';
 import { frameOf, type PreparedEvent } from '../../wire/event-encoder.js';
 import { readFrame } from '../../wire/frame-reader.js';
+import { isPosition } from '../../wire/stream-position.js';
 import type {
   SseBackend,
   SseBackendContext,
@@ -19,18 +21,23 @@ import type {
 import { HistoryRing, type HistoryEntry } from './history-ring.js';
 
 /**
- * The embedded default: one process, nothing to install. Ids are `<boot ms>-<sequence>` with one
- * sequence for the whole process, so they increase within every channel and never repeat.
- * Everything a publish does (id, history, delivery) happens synchronously in one call, so a
- * replay and concurrent publishes cannot interleave inside it.
+ * The embedded default: one process, nothing to install. Positions are `<boot ms>-<sequence>`
+ * with one sequence for the whole process, so they increase within every channel and never
+ * repeat, and a position of any channel is a valid place in every other one. Everything a
+ * publish does (position, history, delivery) happens synchronously in one call, so a replay and
+ * concurrent publishes cannot interleave inside it.
  */
 export class MemoryBackend implements SseBackend {
   private readonly epoch = Date.now();
-  private readonly idPattern = new RegExp(`^${this.epoch}-(\\d+)$`);
   private sequence = 0;
   private attached: SseBackendContext | undefined;
   /** Rings by channel; Map order is recency of publish, for least-recently-used eviction. */
   private readonly histories = new Map<string, HistoryRing>();
+  /**
+   * The highest sequence of an event whose whole ring was forgotten (`history.maxChannels`): a
+   * client behind it, on a channel whose ring is newer than its position, may have missed it.
+   */
+  private forgottenUpTo = 0;
   /** Finished channels and when that ends; Map order is age, for bounded eviction. */
   private readonly finished = new Map<string, number>();
 
@@ -39,15 +46,18 @@ export class MemoryBackend implements SseBackend {
   }
 
   async publish(request: SsePublishRequest): Promise<PublishResult> {
-    const { frame, id } = this.record(
+    if (this.finishedNow(request.channel)) throw new SseChannelFinishedError(request.channel);
+    const frame = this.record(
       request.channel,
       request.event,
-      request.id,
       request.historySize,
       request.conflateKey,
     );
     const exclude = request.exclude.length > 0 ? new Set(request.exclude) : undefined;
-    return { id, delivered: this.local.toChannel(request.channel, frame, exclude) };
+    return {
+      id: frame.position,
+      delivered: this.local.toChannel(request.channel, frame, exclude),
+    };
   }
 
   async sendToConnection(
@@ -62,24 +72,24 @@ export class MemoryBackend implements SseBackend {
     return this.local.toUser(userId, { bytes: frameOf(event, id), isEvent: true });
   }
 
-  async replay(request: SseReplayRequest): Promise<SseReplayResult> {
-    const rings = request.channels.flatMap((channel) => this.ringOf(channel) ?? []);
-    let entries: HistoryEntry[];
-    let upTo: number;
-    if (request.lastEventId === undefined) {
-      entries = merge(rings.map((ring) => ring.last(request.last))).slice(-request.last);
-      upTo = entries.at(-1)?.seq ?? 0;
-    } else {
-      const seq = this.locate(rings, request.lastEventId);
-      if (typeof seq !== 'number') return { kind: 'reset', reason: seq };
-      entries = merge(rings.map((ring) => ring.after(seq)));
-      upTo = entries.at(-1)?.seq ?? seq;
+  async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {
+    const rings = channels.map((channel) => this.ringOf(channel));
+    const now = rings.map((ring) => ring?.newest()?.frame.position ?? this.head);
+    if (from === undefined) {
+      const entries =
+        last > 0 ? merge(rings.map((ring) => ring?.last(last) ?? [])).slice(-last) : [];
+      return { kind: 'events', frames: entries.map((entry) => entry.frame), positions: now };
     }
-    // One sequence for all channels: the replay covers every channel up to the same point.
-    const position = `${this.epoch}-${upTo}`;
-    const after = Object.fromEntries(request.channels.map((channel) => [channel, position]));
-    const frames = entries.map((entry) => entry.frame);
-    return { kind: 'events', frames, after };
+    const sequences = from.map((position) => this.sequenceOf(position));
+    if (sequences.some((seq) => seq === undefined))
+      return { kind: 'reset', reason: 'unknown-id', positions: now };
+    if (rings.some((ring, i) => !this.holdsAllAfter(ring, sequences[i] as number)))
+      return { kind: 'reset', reason: 'evicted', positions: now };
+    const perChannel = rings.map((ring, i) => ring?.after(sequences[i] as number) ?? []);
+    const positions = perChannel.map(
+      (entries, i) => entries.at(-1)?.frame.position ?? (from[i] as string),
+    );
+    return { kind: 'events', frames: merge(perChannel).map((entry) => entry.frame), positions };
   }
 
   async history(
@@ -88,14 +98,11 @@ export class MemoryBackend implements SseBackend {
     limit: number,
   ): Promise<SseHistoryEntry[]> {
     const ring = this.ringOf(channel);
-    if (afterId === undefined)
-      return (ring?.last(limit) ?? []).map((e) => readFrame(e.id, e.frame.bytes));
-    const seq = this.locate(ring ? [ring] : [], afterId);
-    if (typeof seq !== 'number') throw new SseUnknownEventIdError(channel, seq);
-    return (ring as HistoryRing)
-      .after(seq)
-      .slice(0, limit)
-      .map((e) => readFrame(e.id, e.frame.bytes));
+    if (afterId === undefined) return (ring?.last(limit) ?? []).map(historyEntryOf);
+    const seq = this.sequenceOf(afterId);
+    if (seq === undefined) throw new SseUnknownEventIdError(channel, 'unknown-id');
+    if (!this.holdsAllAfter(ring, seq)) throw new SseUnknownEventIdError(channel, 'evicted');
+    return (ring?.after(seq) ?? []).slice(0, limit).map(historyEntryOf);
   }
 
   async finish(
@@ -108,18 +115,12 @@ export class MemoryBackend implements SseBackend {
     if (this.finished.size > this.context.finished.maxChannels)
       this.finished.delete(this.finished.keys().next().value as string);
     const last =
-      lastEvent &&
-      this.record(channel, lastEvent, undefined, this.ringOf(channel)?.capacity ?? 0, channel)
-        .frame;
+      lastEvent && this.record(channel, lastEvent, this.ringOf(channel)?.capacity ?? 0, channel);
     return this.local.finishChannel(channel, last);
   }
 
   async isFinished(channel: string): Promise<boolean> {
-    const until = this.finished.get(channel);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.finished.delete(channel);
-    return false;
+    return this.finishedNow(channel);
   }
 
   async clusterStats(): Promise<SseClusterStats> {
@@ -144,37 +145,56 @@ export class MemoryBackend implements SseBackend {
     return this.context.delivery;
   }
 
-  /** Assigns the id and stores the frame; synchronous, so nothing can interleave. */
+  /** The position of the newest event of any channel: every channel is at it or before it. */
+  private get head(): string {
+    return `${this.epoch}-${this.sequence}`;
+  }
+
+  private finishedNow(channel: string): boolean {
+    const until = this.finished.get(channel);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.finished.delete(channel);
+    return false;
+  }
+
+  /** Assigns the position and stores the frame; synchronous, so nothing can interleave. */
   private record(
     channel: string,
     event: PreparedEvent,
-    givenId: string | undefined,
     historySize: number,
     conflateKey: string,
-  ): { frame: OutboundFrame; id: string } {
+  ): OutboundFrame & { readonly position: string } {
     const seq = ++this.sequence;
     const position = `${this.epoch}-${seq}`;
-    const id = givenId ?? position;
-    const bytes = frameOf(event, id);
-    if (historySize > 0)
-      this.store(
-        channel,
-        { seq, id, at: Date.now(), frame: { bytes, isEvent: true } },
-        givenId !== undefined,
-        historySize,
-      );
-    return { frame: { bytes, isEvent: true, channel, position, conflateKey }, id };
+    const bytes = frameOf(event, position);
+    this.store(channel, historySize, {
+      seq,
+      at: Date.now(),
+      frame: { bytes, isEvent: true, channel, position },
+      json: event.json,
+    });
+    return { bytes, isEvent: true, channel, position, conflateKey };
   }
 
-  private store(channel: string, entry: HistoryEntry, customId: boolean, size: number): void {
+  /**
+   * Keeps the entry in the channel's ring; a channel without history gets a ring of none,
+   * which still records that the event is gone.
+   */
+  private store(channel: string, size: number, entry: HistoryEntry): void {
     let ring = this.histories.get(channel);
     if (ring) this.histories.delete(channel);
-    else ring = new HistoryRing(size);
+    else ring = new HistoryRing(size, entry.seq);
     this.histories.set(channel, ring);
-    if (this.histories.size > this.context.history.maxChannels) {
-      this.histories.delete(this.histories.keys().next().value as string);
-    }
-    ring.push(entry, customId);
+    if (this.histories.size > this.context.history.maxChannels) this.forgetOldest();
+    ring.push(entry);
+  }
+
+  private forgetOldest(): void {
+    const [channel, ring] = this.histories.entries().next().value as [string, HistoryRing];
+    this.histories.delete(channel);
+    const newest = Math.max(ring.newest()?.seq ?? 0, ring.lostUpTo);
+    if (newest > this.forgottenUpTo) this.forgottenUpTo = newest;
   }
 
   private ringOf(channel: string): HistoryRing | undefined {
@@ -184,26 +204,30 @@ export class MemoryBackend implements SseBackend {
     return ring;
   }
 
-  /** The sequence of `id` in one of `rings`, or why it cannot be found. */
-  private locate(rings: HistoryRing[], id: string): number | 'unknown-id' | 'evicted' {
-    const ours = this.idPattern.exec(id);
-    if (ours) {
-      const seq = Number(ours[1]);
-      if (rings.some((ring) => ring.bySeq(seq))) return seq;
-      // An id this process issued that is older than everything kept was evicted.
-      const oldest = Math.min(...rings.map((ring) => ring.oldest()?.seq ?? Infinity));
-      return seq <= this.sequence && seq < oldest ? 'evicted' : 'unknown-id';
-    }
-    for (const ring of rings) {
-      const entry = ring.byCustomId(id);
-      if (entry) return entry.seq;
-    }
-    return 'unknown-id';
+  /** The sequence of a position this process issued, or undefined (another process, forged). */
+  private sequenceOf(position: string): number | undefined {
+    if (!isPosition(position)) return undefined;
+    const dash = position.indexOf('-');
+    if (Number(position.slice(0, dash)) !== this.epoch) return undefined;
+    const seq = Number(position.slice(dash + 1));
+    return seq <= this.sequence ? seq : undefined;
+  }
+
+  /** Whether every event of the channel after `seq` is still in `ring`. */
+  private holdsAllAfter(ring: HistoryRing | undefined, seq: number): boolean {
+    if (ring && ring.lostUpTo > seq) return false;
+    // Its ring is older than the position: no earlier ring of it can have been forgotten since.
+    if (ring && ring.createdAt <= seq) return true;
+    return this.forgottenUpTo <= seq;
   }
 }
 
+/** Merges per-channel lists (each in order) into publish order. */
 function merge(lists: HistoryEntry[][]): HistoryEntry[] {
-  return lists.length === 1
-    ? (lists[0] as HistoryEntry[])
-    : lists.flat().sort((a, b) => a.seq - b.seq);
+  const nonEmpty = lists.filter((list) => list.length > 0);
+  return nonEmpty.length <= 1 ? (nonEmpty[0] ?? []) : nonEmpty.flat().sort((a, b) => a.seq - b.seq);
+}
+
+function historyEntryOf(entry: HistoryEntry): SseHistoryEntry {
+  return readFrame(entry.frame.position, entry.frame.bytes, entry.json);
 }

@@ -1,4 +1,4 @@
-import type { SseStreamState } from './sse-message.interface.js';
+import type { SseReset, SseStreamState } from './sse-message.interface.js';
 
 /** Request headers, in any form `fetch` accepts. */
 export type SseHeaders =
@@ -95,6 +95,17 @@ export interface SseClientOptions {
    * the stream.
    */
   readonly onStateChange?: (state: SseStreamState, error?: unknown) => void;
+  /**
+   * Called when the server could not resume the stream where the client was (`sse:reset`: the
+   * events missed are no longer in its history, or it restarted without it), in order: after
+   * the messages before it have been consumed and before the next is handed out (awaited if it
+   * returns a Promise). Reload the state the earlier messages built. A reset is never handed out
+   * as a message.
+   *
+   * @example
+   * connect(url, { onReset: async () => setMessages(await api.loadMessages()) })
+   */
+  readonly onReset?: (reset: SseReset) => void | Promise<void>;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: SseFetch;
 }

@@ -1,3 +1,5 @@
+import type { SseResetReason } from '../../protocol/library-events.js';
+
 /**
  * One event as the client received it.
  *
@@ -28,3 +30,14 @@ export interface SseMessage<T = string> {
  * `closed` for good.
  */
 export type SseStreamState = 'connecting' | 'open' | 'closed';
+
+/**
+ * The server could not resume the stream where the client was (see `onReset`): events may be
+ * missing, so state built from earlier events should be reloaded.
+ */
+export interface SseReset {
+  /** `unknown-id`, `evicted` or `unavailable`: see the server's README, "History and replay". */
+  readonly reason: SseResetReason;
+  /** The stream's id from here on (what a new stream resumes from), if the server sent one. */
+  readonly lastEventId: string | undefined;
+}

@@ -1,5 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { BroadcastService, SseChannel, type PublishResult } from 'nestjs-sse-channels';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  BroadcastService,
+  SseChannel,
+  type PublishResult,
+  type SseHistoryEntry,
+} from 'nestjs-sse-channels';
 import { ActivityFeed } from '../activity/activity-feed.service.js';
 import { ChatMessageDto } from './chat-message.dto.js';
 import { RoomNamePipe } from './room-name.pipe.js';
@@ -17,6 +22,17 @@ export class ChatController {
    */
   @SseChannel(':room/events', { channel: 'rooms/:room', replayOnConnect: 50 })
   events(@Param('room', RoomNamePipe) _room: string): void {}
+
+  /**
+   * The room's last 50 messages, as published: what a page reloads when its stream says it
+   * could not resume (`sse:reset`: more was missed than history holds).
+   */
+  @Get(':room/messages')
+  messages(
+    @Param('room', RoomNamePipe) room: string,
+  ): Promise<SseHistoryEntry<Pick<ChatMessageDto, 'author' | 'text'>>[]> {
+    return this.broadcast.history(`rooms/${room}`, { limit: 50 });
+  }
 
   @Post(':room/messages')
   @HttpCode(202)
