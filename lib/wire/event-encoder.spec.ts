@@ -253,6 +253,14 @@ describe('event ids and Last-Event-ID (property)', () => {
     expect(lastEventIdFromHeader(asHeaderBytes('€'.repeat(128)))).toBe('€'.repeat(128));
     expect(lastEventIdFromHeader('x'.repeat(100_000))).toBeUndefined();
   });
+
+  it("reads back a stream's own id on many channels, longer than an id an application chooses", () => {
+    const id = Array.from({ length: 32 }, () => 'lq4yd1qe-2gosa7pa2gv').join('.');
+    expect(id.length).toBeGreaterThan(128);
+    expect(lastEventIdFromHeader(id)).toBe(id);
+    // Not the characters of a stream id: an application's id, which is at most 128 long.
+    expect(lastEventIdFromHeader(`${id.slice(0, 200)}_`)).toBeUndefined();
+  });
 });
 
 describe('withEventId', () => {

@@ -2,8 +2,8 @@ import { isAscii } from '../client/ascii.js';
 import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
 import { MAX_STREAM_ID_LENGTH } from './stream-position.js';
 
-/** Longest `Last-Event-ID` read: an id an application chose, or a stream's own (several channels). */
-const MAX_READ_LENGTH = Math.max(MAX_EVENT_ID_LENGTH, MAX_STREAM_ID_LENGTH);
+/** A stream's own id on several channels (see `stream-position.ts`): longer than ids apps choose. */
+const STREAM_ID_CHARACTERS = /^[0-9a-z.-]+$/;
 
 // ignoreBOM: a leading U+FEFF is part of the id, not a byte order mark; dropping it would
 // read back a different id than the one the server wrote.
@@ -41,22 +41,25 @@ export function isResumableId(id: string, maxLength = MAX_EVENT_ID_LENGTH): bool
   return true;
 }
 
-/** True for a `Last-Event-ID` the server reads (given as a string already decoded). */
+/**
+ * True for a `Last-Event-ID` this server could have written, given as a string already decoded:
+ * an id an application chose ({@link isResumableId}), or a stream's own id, which may be longer.
+ */
 export function isReadableLastEventId(id: string): boolean {
-  return isResumableId(id, MAX_READ_LENGTH);
+  if (id.length <= MAX_EVENT_ID_LENGTH) return isResumableId(id);
+  return id.length <= MAX_STREAM_ID_LENGTH && STREAM_ID_CHARACTERS.test(id);
 }
 
 /**
  * A `Last-Event-ID` header as the string the client meant. Node hands header values over as
  * one character per byte (latin1); a client sends an id as UTF-8, so bytes above 0x7F are
  * decoded as UTF-8. Returns undefined for bytes that are not UTF-8 (such an id was never one
- * this server wrote) or for an id that breaks {@link isResumableId} (a stream's own id, on
- * several channels, may be longer than one an application chooses).
+ * this server wrote) or for an id it could not have written (see {@link isReadableLastEventId}).
  */
 export function lastEventIdFromHeader(value: string): string | undefined {
   // UTF-8 takes at most three bytes per UTF-16 code unit (four for a surrogate pair): anything
   // longer cannot decode to an acceptable id.
-  if (value.length > MAX_READ_LENGTH * 3) return undefined;
+  if (value.length > Math.max(MAX_EVENT_ID_LENGTH * 3, MAX_STREAM_ID_LENGTH)) return undefined;
   let id = value;
   if (!isAscii(value)) {
     try {
