@@ -12,23 +12,12 @@ import type { PreparedEvent } from '../wire/event-encoder.js';
 /**
  * How a backend reaches this process's connections. The module implements it; a backend calls
  * it for every message that must reach local clients (for a distributed backend: including
- * messages published by other instances).
+ * messages published by other instances). What it writes to one socket in one tick leaves in
+ * one system call, so a backend handing over the messages of one read need do nothing more.
  */
 export interface SseLocalDelivery {
   /** Writes `frame` to the channel's local subscribers, except `exclude`; returns how many. */
   toChannel(channel: string, frame: OutboundFrame, exclude?: ReadonlySet<string>): number;
-  /**
-   * Runs `deliver`, in which the backend hands over several frames at once (the messages of
-   * one read from its transport): what `toChannel()` writes to one socket in it leaves in one
-   * system call rather than one per frame. Returns what `deliver` returns.
-   *
-   * @example
-   * // The messages of one read from the transport: each socket is written once.
-   * const delivered = delivery.batch(() =>
-   *   messages.map((message) => delivery.toChannel(message.channel, message.frame)),
-   * );
-   */
-  batch<T>(deliver: () => T): T;
   /** Writes `frame` to one local connection; returns 1, or 0 if it is not here. */
   toConnection(connectionId: string, frame: OutboundFrame): number;
   /** Writes `frame` to every local connection of the user; returns how many. */

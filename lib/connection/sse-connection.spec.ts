@@ -11,6 +11,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { OutboundFrame } from './outbound-frame.js';
 import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
+import { TickFlush } from './tick-flush.js';
 
 /** An event of channel `c` at backend position `1-<seq>`, as a broadcast delivers it. */
 const live = (seq: number): OutboundFrame => ({
@@ -59,6 +60,7 @@ async function connect(
   // No registry or channels to keep in step here: the host has nothing to do.
   const host: SseConnectionHost = {
     instance: 'test',
+    tick: new TickFlush(),
     maxBufferedBytes,
     slowConsumer: 'disconnect',
     retired: () => undefined,

@@ -12,6 +12,7 @@ import { comparePositions, streamIdOf } from '../wire/stream-position.js';
 import { chunkOf, controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
 import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
 import { positionedFrame } from './positioned-frame.js';
+import type { TickCorked, TickFlush } from './tick-flush.js';
 
 /**
  * What a stream sends before its live events, once its backend has read history: the events
@@ -51,6 +52,8 @@ function writableSocket(response: ServerResponse): Socket | undefined {
 export interface SseConnectionHost {
   /** This process's id, the prefix of connection ids. */
   readonly instance: string;
+  /** Lets out, at the end of each tick, what streams wrote during it. */
+  readonly tick: TickFlush;
   /** Bound on bytes waiting for the client (socket buffer + own queue). */
   readonly maxBufferedBytes: number;
   readonly slowConsumer: SlowConsumerPolicy;
@@ -80,7 +83,7 @@ export interface SseConnectionInit {
  * It lives as long as its stream, by the thousand, so it keeps only what it needs: no closure
  * per listener, and queues, replay state and the drain listener only once needed.
  */
-export class SseConnection {
+export class SseConnection implements TickCorked {
   readonly id: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;
@@ -127,6 +130,15 @@ export class SseConnection {
    * `writableSocket()`), otherwise the response. Set by `open()`.
    */
   private sink: Socket | ServerResponse | undefined;
+  /**
+   * The socket corked for the rest of a tick in which the stream writes: that of an HTTP/1.x
+   * response written to directly. A response written through its own path corks its socket
+   * per tick itself (`node:http`), and an HTTP/2 stream's frames of one tick already leave
+   * together (the session writes its socket once per tick, one DATA frame per stream).
+   */
+  private corkable: Socket | undefined;
+  /** Corked until the end of the current tick (see `TickFlush`). */
+  private corkedForTick = false;
   private chunked = false;
   /** Until the address is first read; then the address, kept (see `remoteAddress`). */
   private client: { readonly ip?: string } | string | undefined;
@@ -177,14 +189,6 @@ export class SseConnection {
   get bufferedBytes(): number {
     return this.response.writableLength + (this.queue?.bytes ?? 0) + this.heldBytes;
   }
-  /**
-   * The socket frames go to directly, which may be corked; undefined when frames go through the
-   * response (HTTP/2), whose own buffering must not be held back.
-   */
-  private get socket(): Socket | undefined {
-    return this.sink === this.response ? undefined : (this.sink as Socket | undefined);
-  }
-
   /** Unsubscribes `events` (the handler's stream) when the connection retires; at once if it has. */
   bindHandlerEvents(events: Unsubscribable): void {
     if (this.retired) events.unsubscribe();
@@ -192,7 +196,8 @@ export class SseConnection {
   }
 
   /**
-   * Sends the status line and headers, then the preamble, in one packet. If Node refuses the
+   * Sends the status line and headers, then the preamble, and then, in the same packet, what
+   * the stream writes in the rest of this tick (its position, its replay). If Node refuses the
    * headers (`writeHead()` throws, e.g. ERR_INVALID_CHAR), nothing was sent and the connection
    * is still connecting: `discard()` it and let the framework answer.
    */
@@ -209,16 +214,30 @@ export class SseConnection {
     socket?.cork();
     try {
       response.writeHead(200, headers);
-      this.state = 'open';
-      response.flushHeaders();
-      const direct = writableSocket(response);
-      this.sink = direct ?? response;
-      this.chunked = direct !== undefined && response.chunkedEncoding;
-      if (preamble) this.send(preamble, Date.now());
-    } finally {
-      // Also when writeHead() threw: the framework's error response goes out on this socket.
+    } catch (error) {
+      // The framework's error response goes out on this socket.
       socket?.uncork();
+      throw error;
     }
+    this.state = 'open';
+    response.flushHeaders();
+    const direct = writableSocket(response);
+    this.sink = direct ?? response;
+    this.chunked = direct !== undefined && response.chunkedEncoding;
+    this.corkable = direct;
+    if (socket) {
+      // The socket stays corked for the tick: `endTick()` lets it out with the rest.
+      if (socket === this.corkable) this.holdForTick(false);
+      else socket.uncork();
+    }
+    if (preamble) this.send(preamble, Date.now());
+  }
+
+  /** Lets out what the stream wrote during the tick (see `TickFlush`). */
+  endTick(): void {
+    if (!this.corkedForTick) return;
+    this.corkedForTick = false;
+    this.corkable?.uncork();
   }
 
   /**
@@ -232,19 +251,6 @@ export class SseConnection {
     if (this.state !== 'open') return false;
     if (this.replayed !== undefined && this.alreadyReplayed(frame)) return false;
     return this.accept(this.positioned(frame, true), now);
-  }
-
-  /**
-   * Until `uncork()`, what is written gathers in the socket and leaves in one system call, not
-   * one per frame: for a backend that hands several frames over at once. Counted, like the
-   * socket's own: every `cork()` needs its `uncork()`.
-   */
-  cork(): void {
-    this.socket?.cork();
-  }
-
-  uncork(): void {
-    this.socket?.uncork();
   }
 
   /**
@@ -266,9 +272,8 @@ export class SseConnection {
     this.held = undefined;
     this.heldBytes = 0;
     const now = Date.now();
-    // Corked, the replay and the held frames leave in a few large writes instead of one system
-    // call and one packet per event (`send()` keeps the corked bytes below the high-water mark).
-    this.cork();
+    // Written in one tick, the replay and the held frames leave in a few large writes (see
+    // `send()`), not one system call and one packet per event.
     const several = this.channels.length > 1;
     if (several && outcome.from) this.streamId = streamIdOf(outcome.from);
     let clientId = outcome.lastEventId;
@@ -280,7 +285,6 @@ export class SseConnection {
     }
     if (this.state === 'open') this.announcePosition(outcome, clientId, now);
     for (const frame of held) this.write(frame, now);
-    this.uncork();
   }
 
   /** Ends the response gracefully: what is queued is flushed first, then `lastFrame`. */
@@ -342,19 +346,24 @@ export class SseConnection {
     };
   }
 
+  /**
+   * Writes a frame to the sink, corked until the end of the tick (see `TickFlush`): every
+   * frame the stream writes in one tick leaves in one system call.
+   */
   private send(frame: OutboundFrame, now: number): void {
     const sink = this.sink as Socket | ServerResponse;
     const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
-    // A corked socket (see `cork()`) reports bytes it merely holds back as backpressure: what it
-    // holds goes out first when this frame would reach the high-water mark, so only a client
-    // that really stops reading makes the connection queue (or drop) anything. Cork levels
-    // add up (a batch corks a connection once per channel of it that the batch delivers to),
-    // so every level is lifted, then restored.
-    const corks = this.socket?.writableCorked ?? 0;
+    if (!this.corkedForTick) this.holdForTick(true);
+    // A corked sink reports bytes it merely holds back as backpressure: what it holds goes out
+    // first when this frame would reach the high-water mark, so only a client that really
+    // stops reading makes the connection queue (or drop) anything. Cork levels add up (Node's
+    // own, on the socket of a response it writes), so every level is lifted, then restored.
+    const corkable = this.corkable;
+    const corks = corkable?.writableCorked ?? 0;
     const flush = corks > 0 && sink.writableLength + bytes.length >= sink.writableHighWaterMark;
-    for (let i = 0; flush && i < corks; i++) sink.uncork();
+    for (let i = 0; flush && i < corks; i++) corkable?.uncork();
     const accepted = sink.write(bytes);
-    for (let i = 0; flush && i < corks; i++) sink.cork();
+    for (let i = 0; flush && i < corks; i++) corkable?.cork();
     if (!accepted && !this.paused) {
       this.paused = true;
       sink.once('drain', (this.onDrain ??= () => this.drain()));
@@ -366,18 +375,25 @@ export class SseConnection {
     }
   }
 
+  /** Corks the sink until the end of this tick; `cork`: it is not corked already. */
+  private holdForTick(cork: boolean): void {
+    const corkable = this.corkable;
+    if (!corkable) return;
+    if (cork) corkable.cork();
+    this.corkedForTick = true;
+    this.host.tick.add(this);
+  }
+
   private drain(): void {
     this.paused = false;
     if (this.state !== 'open') return;
     const now = Date.now();
-    // What waited leaves in one system call, not one per frame.
-    this.cork();
+    // Written in one tick: what waited leaves in one system call, not one per frame.
     while (!this.paused) {
       const frame = this.queue?.shift();
       if (!frame) break;
       this.send(frame, now);
     }
-    this.uncork();
   }
 
   private enqueue(frame: OutboundFrame): boolean {

@@ -32,6 +32,7 @@ import { handlerSource } from './handler-source.js';
 import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
 import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
 import { SseInstance } from './sse-instance.js';
+import { TickFlush } from './tick-flush.js';
 
 /**
  * The stream's own headers, a new object per response (Node and middleware may treat it as the
@@ -77,6 +78,7 @@ export class SseStreamService {
     this.preamble = controlFrame(encodeRetry(options.retryMs));
     this.host = {
       instance: instance.id,
+      tick: new TickFlush(),
       maxBufferedBytes: options.maxBufferedBytes,
       slowConsumer: options.slowConsumer,
       retired: (connection) => {

@@ -171,22 +171,6 @@ export class RedisBackend implements SseBackend {
   private outage = false;
   /** close() has disconnected from Redis, abandoning the commands that had no answer yet. */
   private abandoned = false;
-  /**
-   * Bus messages of the subscriber's current read, handled together a microtask later, once
-   * ioredis has parsed the whole read: their frames then leave each socket in one write instead
-   * of one per message, which is most of the cost of a busy channel. At most what one read
-   * completes (one message may have begun in an earlier read).
-   */
-  private inbox: Buffer[] = [];
-  private readonly takeInbox = (): void => {
-    const messages = this.inbox;
-    this.inbox = [];
-    if (!this.attached) return;
-    if (messages.length === 1) return this.receive(messages[0] as Buffer);
-    this.context.delivery.batch(() => {
-      for (const message of messages) this.receive(message);
-    });
-  };
 
   constructor(options: RedisBackendOptions = {}) {
     this.options = resolveRedisBackendOptions(options);
@@ -213,7 +197,9 @@ export class RedisBackend implements SseBackend {
     this.attached = { context, commands, subscriber };
     this.abandoned = false;
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
-      if (this.inbox.push(message) === 1) queueMicrotask(this.takeInbox);
+      // The messages of one read arrive in one tick: each socket takes their frames in one
+      // system call (see TickFlush).
+      if (this.attached) this.receive(message);
     });
     subscriber.on('close', () => (this.subscriptionLost = true));
     subscriber.on('ready', () => this.resume());
@@ -755,13 +741,11 @@ export class RedisBackend implements SseBackend {
     const merged = reads.flatMap((read) => read.missed ?? []);
     merged.sort((a, b) => a.sequence - b.sequence);
     const liveFrom = catchUp.liveFrom ?? Infinity;
-    // In one batch, as a read of the bus: each socket takes all of its frames in one write.
-    this.context.delivery.batch(() => {
-      for (const event of merged) {
-        if (event.sequence >= liveFrom) break;
-        this.deliverMissed(catchUp, event);
-      }
-    });
+    // In one tick, as a read of the bus: each socket takes all of its frames in one write.
+    for (const event of merged) {
+      if (event.sequence >= liveFrom) break;
+      this.deliverMissed(catchUp, event);
+    }
     for (const read of reads) catchUp.read.add(read.channel);
   }
 
@@ -807,9 +791,7 @@ export class RedisBackend implements SseBackend {
   }
 
   private deliverEach(catchUp: CatchUp, events: readonly MissedEvent[]): void {
-    this.context.delivery.batch(() => {
-      for (const event of events) this.deliverMissed(catchUp, event);
-    });
+    for (const event of events) this.deliverMissed(catchUp, event);
   }
 
   private deliverMissed(catchUp: CatchUp, { sequence, frame }: MissedEvent): void {
@@ -855,8 +837,8 @@ export class RedisBackend implements SseBackend {
       // not the moment to ask which channels have local subscribers: that costs a snapshot.)
       for (const channel of local) if (!catchUp.channels.has(channel)) ending.add(channel);
     }
-    // Up to catchUpBufferBytes of frames: in one batch, each socket takes them in a few writes.
-    delivery.batch(() => this.handleHeld(catchUp, ending));
+    // Up to catchUpBufferBytes of frames, in one tick: each socket takes them in a few writes.
+    this.handleHeld(catchUp, ending);
     this.noteSeen(catchUp.sequence);
     for (const channel of catchUp.finished)
       if (!ending.has(channel)) delivery.finishChannel(channel, undefined);
