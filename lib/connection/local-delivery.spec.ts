@@ -5,7 +5,7 @@ import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
 import { LocalDelivery } from './local-delivery.js';
 import { eventFrame } from './outbound-frame.js';
-import { SseConnection, type SseConnectionHost } from './sse-connection.js';
+import { SseConnection, tickLimitOf, type SseConnectionHost } from './sse-connection.js';
 import { TickFlush } from './tick-flush.js';
 
 const frame = eventFrame(Buffer.from('data: x\n\n'));
@@ -29,6 +29,7 @@ describe('LocalDelivery, writes of one tick', () => {
       instance: 'test',
       tick: new TickFlush(),
       maxBufferedBytes: 1024 * 1024,
+      tickLimit: tickLimitOf(1024 * 1024),
       slowConsumer: 'disconnect',
       retired: (connection) => {
         pool.retired(connection);

@@ -8,9 +8,14 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { OutboundFrame } from './outbound-frame.js';
-import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
+import {
+  SseConnection,
+  tickLimitOf,
+  type ReplayOutcome,
+  type SseConnectionHost,
+} from './sse-connection.js';
 import { TickFlush } from './tick-flush.js';
 
 /** An event of channel `c` at backend position `1-<seq>`, as a broadcast delivers it. */
@@ -62,6 +67,7 @@ async function connect(
     instance: 'test',
     tick: new TickFlush(),
     maxBufferedBytes,
+    tickLimit: tickLimitOf(maxBufferedBytes),
     slowConsumer: 'disconnect',
     retired: () => undefined,
     closed: () => undefined,
@@ -253,5 +259,48 @@ describe('SseConnection open', () => {
       client.once('response', resolve),
     );
     expect(incoming.statusCode).toBe(500);
+  });
+});
+
+describe('SseConnection writes of one tick', () => {
+  const server = serverPerTest();
+
+  /** Writes 20 events of 1 KiB in one tick; returns the most bytes the socket held meanwhile. */
+  async function burst(maxBufferedBytes: number): Promise<{ held: number; pair: Pair }> {
+    const sockets = new Promise<Socket>((resolve) =>
+      server().once('request', (request: IncomingMessage) => resolve(request.socket)),
+    );
+    const pair = await openPair(server(), maxBufferedBytes);
+    const socket = await sockets;
+    let held = 0;
+    for (let seq = 1; seq <= 20; seq++) {
+      const frame = {
+        ...live(seq),
+        bytes: Buffer.from(`id: 1-${seq}\ndata: ${'x'.repeat(1024)}\n\n`),
+      };
+      pair.connection.write(frame, Date.now());
+      held = Math.max(held, socket.writableLength);
+    }
+    return { held, pair };
+  }
+
+  it('lets a burst out of its cork in writes of at most a quarter of maxBufferedBytes, losing nothing', async () => {
+    // 16 KiB bounds what may wait: the cork holds at most 4 KiB (and one more frame) of the tick.
+    const { held, pair } = await burst(16 * 1024);
+    expect(held).toBeLessThanOrEqual(4 * 1024 + 1100);
+    const events = await pair.received(20);
+    expect(events.map((event) => event.id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `1-${i + 1}`),
+    );
+    expect(pair.connection.state).toBe('open');
+    pair.connection.destroy('client');
+  });
+
+  it('holds a burst below the bound in its cork until the end of the tick', async () => {
+    // The counterpart, so the bound above is what kept the cork small: 20 KiB wait in one write.
+    const { held, pair } = await burst(1024 * 1024);
+    expect(held).toBeGreaterThan(20 * 1024);
+    await pair.received(20);
+    pair.connection.destroy('client');
   });
 });

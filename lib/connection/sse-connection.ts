@@ -45,6 +45,22 @@ function writableSocket(response: ServerResponse): Socket | undefined {
 }
 
 /**
+ * The most a stream's frames of one tick wait in its cork: a burst larger than this leaves in
+ * several writes of about this size, which keeps a burst's memory bounded per socket.
+ */
+const TICK_BYTES = 64 * 1024;
+
+/**
+ * How much of one tick's frames a cork holds at most before letting them out early: a quarter of
+ * `maxBufferedBytes` at most, since what the socket cannot pass on yet counts against that bound
+ * (with a socket buffer of up to its high-water mark before the stream pauses, what waits stays
+ * well below the bound, as with frames written one by one).
+ */
+export function tickLimitOf(maxBufferedBytes: number): number {
+  return Math.min(TICK_BYTES, Math.floor(maxBufferedBytes / 4));
+}
+
+/**
  * What all connections of a module share, and whom a connection tells when it stops receiving
  * and when it is gone: one object per module, so a connection holds one reference where a hook
  * per listener would cost each connection closures and arrays for as long as it lives.
@@ -56,6 +72,8 @@ export interface SseConnectionHost {
   readonly tick: TickFlush;
   /** Bound on bytes waiting for the client (socket buffer + own queue). */
   readonly maxBufferedBytes: number;
+  /** `tickLimitOf(maxBufferedBytes)`, worked out once. */
+  readonly tickLimit: number;
   readonly slowConsumer: SlowConsumerPolicy;
   /** The connection stopped receiving: it leaves its channels and stops counting against limits. */
   retired(connection: SseConnection): void;
@@ -93,7 +111,12 @@ export class SseConnection implements TickCorked {
   closeReason: SseCloseReason | undefined;
   /** When `end()` was called; the clock destroys connections that take too long to flush. */
   closingSince: number | undefined;
-  lastEventAt: number | undefined;
+  /**
+   * When the last event (not heartbeat) was written; 0 before the first. A number from the
+   * start, never undefined: V8 then keeps it as a double in place, and the store each write
+   * makes allocates nothing.
+   */
+  lastEventAt = 0;
   /** Last time anything was written or queued; the heartbeat only writes to idle connections. */
   lastWriteAt = this.connectedAt;
   eventsSent = 0;
@@ -139,6 +162,13 @@ export class SseConnection implements TickCorked {
   private corkable: Socket | undefined;
   /** Corked until the end of the current tick (see `TickFlush`). */
   private corkedForTick = false;
+  /** Bytes written since the cork of this tick, which it holds back (see `send()`). */
+  private tickBytes = 0;
+  /**
+   * The socket still held bytes of earlier ticks, up to its high-water mark, when corked this
+   * tick: its client is not keeping up, and a write the socket calls full is backpressure.
+   */
+  private backlogged = false;
   private chunked = false;
   /** Until the address is first read; then the address, kept (see `remoteAddress`). */
   private client: { readonly ip?: string } | string | undefined;
@@ -237,6 +267,7 @@ export class SseConnection implements TickCorked {
   endTick(): void {
     if (!this.corkedForTick) return;
     this.corkedForTick = false;
+    this.tickBytes = 0;
     this.corkable?.uncork();
   }
 
@@ -250,7 +281,8 @@ export class SseConnection implements TickCorked {
     if (this.held !== undefined) return this.retired ? false : this.hold(frame);
     if (this.state !== 'open') return false;
     if (this.replayed !== undefined && this.alreadyReplayed(frame)) return false;
-    return this.accept(this.positioned(frame, true), now);
+    // Checked here, not in `positioned()`: a stream on one channel (most) sends the frame as is.
+    return this.accept(this.streamId === undefined ? frame : this.positioned(frame, true), now);
   }
 
   /**
@@ -338,7 +370,7 @@ export class SseConnection implements TickCorked {
       userAgent: this.userAgent,
       state: this.state,
       connectedAt: new Date(this.connectedAt),
-      lastEventAt: this.lastEventAt === undefined ? undefined : new Date(this.lastEventAt),
+      lastEventAt: this.lastEventAt === 0 ? undefined : new Date(this.lastEventAt),
       eventsSent: this.eventsSent,
       bytesSent: this.bytesSent,
       bufferedBytes: this.bufferedBytes,
@@ -351,22 +383,26 @@ export class SseConnection implements TickCorked {
    * frame the stream writes in one tick leaves in one system call.
    */
   private send(frame: OutboundFrame, now: number): void {
-    const sink = this.sink as Socket | ServerResponse;
     const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
-    if (!this.corkedForTick) this.holdForTick(true);
-    // A corked sink reports bytes it merely holds back as backpressure: what it holds goes out
-    // first when this frame would reach the high-water mark, so only a client that really
-    // stops reading makes the connection queue (or drop) anything. Cork levels add up (Node's
-    // own, on the socket of a response it writes), so every level is lifted, then restored.
     const corkable = this.corkable;
-    const corks = corkable?.writableCorked ?? 0;
-    const flush = corks > 0 && sink.writableLength + bytes.length >= sink.writableHighWaterMark;
-    for (let i = 0; flush && i < corks; i++) corkable?.uncork();
-    const accepted = sink.write(bytes);
-    for (let i = 0; flush && i < corks; i++) corkable?.cork();
+    let accepted: boolean;
+    if (corkable === undefined) {
+      accepted = (this.sink as ServerResponse).write(bytes);
+    } else {
+      if (!this.corkedForTick) this.holdForTick(true);
+      // The cork holds the stream's own frames of this tick until its end, up to a bound (see
+      // `tickLimitOf()`) past which they go out at once, in one write.
+      else if (this.tickBytes > 0 && this.tickBytes + bytes.length > this.host.tickLimit)
+        this.letOut(corkable);
+      // A corked socket reports what it merely holds back as backpressure: only bytes still
+      // waiting from earlier ticks (a client that stops reading) make the connection queue,
+      // or drop, anything.
+      accepted = corkable.write(bytes) || !this.backlogged;
+      this.tickBytes += bytes.length;
+    }
     if (!accepted && !this.paused) {
       this.paused = true;
-      sink.once('drain', (this.onDrain ??= () => this.drain()));
+      (this.sink as Socket).once('drain', (this.onDrain ??= () => this.drain()));
     }
     this.bytesSent += frame.bytes.length;
     if (frame.isEvent) {
@@ -375,12 +411,24 @@ export class SseConnection implements TickCorked {
     }
   }
 
+  /** Lets out what the cork holds now, and corks again for the rest of the tick. */
+  private letOut(corkable: Socket): void {
+    // Cork levels add up (Node's own, on a socket it writes), so all are lifted, then restored.
+    const corks = corkable.writableCorked;
+    for (let i = 0; i < corks; i++) corkable.uncork();
+    for (let i = 0; i < corks; i++) corkable.cork();
+    this.tickBytes = 0;
+    this.backlogged = corkable.writableLength >= corkable.writableHighWaterMark;
+  }
+
   /** Corks the sink until the end of this tick; `cork`: it is not corked already. */
   private holdForTick(cork: boolean): void {
     const corkable = this.corkable;
     if (!corkable) return;
     if (cork) corkable.cork();
     this.corkedForTick = true;
+    // Nothing leaves a corked socket: what it holds now stays the backlog for the whole tick.
+    this.backlogged = corkable.writableLength >= corkable.writableHighWaterMark;
     this.host.tick.add(this);
   }
 

@@ -30,7 +30,12 @@ import { ChannelHub } from './channel-hub.js';
 import { ConnectionPool } from './connection-pool.js';
 import { handlerSource } from './handler-source.js';
 import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
-import { SseConnection, type ReplayOutcome, type SseConnectionHost } from './sse-connection.js';
+import {
+  SseConnection,
+  tickLimitOf,
+  type ReplayOutcome,
+  type SseConnectionHost,
+} from './sse-connection.js';
 import { SseInstance } from './sse-instance.js';
 import { TickFlush } from './tick-flush.js';
 
@@ -80,6 +85,7 @@ export class SseStreamService {
       instance: instance.id,
       tick: new TickFlush(),
       maxBufferedBytes: options.maxBufferedBytes,
+      tickLimit: tickLimitOf(options.maxBufferedBytes),
       slowConsumer: options.slowConsumer,
       retired: (connection) => {
         pool.retired(connection);
