@@ -9,15 +9,35 @@ export const BENCH_CHANNEL = 'bench';
 export const PAYLOAD_BYTES = 256;
 
 /**
- * The `data` of every event: 256 bytes of ASCII JSON text, sent as a string by every server so
- * none of them re-serializes it. It has no line break and no `data:`, which lets the clients
- * count frames by scanning for the blank line that ends each one.
+ * Frames per write of the client-capacity reference: so many that its own system calls cost
+ * next to nothing per event, and the rate measured is the clients' (and the kernel's).
+ */
+export const CAPACITY_BLOCK_FRAMES = 1000;
+
+/**
+ * The one character of every bench event that nothing else on the wire contains: U+E000, a
+ * private-use character. In UTF-8 it starts with the byte 0xEE, which starts only characters in
+ * U+E000..U+EFFF, all private use; HTTP heads, chunk framing, ids, `retry:` preambles,
+ * heartbeats and a library's own control events (JSON, ASCII) never contain it. The clients count
+ * events by counting this byte, so they count only the bench's events, with one `memchr` per
+ * event, and a count cannot be split across two reads.
+ */
+export const MARKER = '\uE000';
+export const MARKER_BYTE = 0xee;
+
+/**
+ * The `data` of every event: 256 bytes of JSON text with the marker once, at the end of the
+ * body, sent as a string by every server so none of them re-serializes it. It has no line break,
+ * so every server sends it as one `data:` line.
  */
 export const PAYLOAD = (() => {
   const head = '{"type":"bench","body":"';
-  const tail = '"}';
-  const text = head + 'x'.repeat(PAYLOAD_BYTES - head.length - tail.length) + tail;
+  const tail = MARKER + '"}';
+  const fill = PAYLOAD_BYTES - Buffer.byteLength(head + tail);
+  const text = head + 'x'.repeat(fill) + tail;
   if (Buffer.byteLength(text) !== PAYLOAD_BYTES) throw new Error('payload is not 256 bytes');
+  if (Buffer.from(text).filter((byte) => byte === MARKER_BYTE).length !== 1)
+    throw new Error('the payload must hold the marker byte exactly once');
   return text;
 })();
 
@@ -27,8 +47,17 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'nest-sse': 'NestJS @Sse() (Express)',
   'nest-sse-fastify': 'NestJS @Sse() (Fastify)',
   'better-sse': 'better-sse',
+  'raw-http-write': 'raw node:http (res.write)',
   'raw-http': 'raw node:http',
 };
+
+/**
+ * The client-capacity reference, which is no column of the table: it measures the clients, not
+ * a server (`servers/client-capacity.ts`).
+ */
+export const CAPACITY_NOTE =
+  `node:http, every stream sent pre-built bytes (blocks of ${CAPACITY_BLOCK_FRAMES} raw ` +
+  'node:http frames, ids of equal length) with res.write() as fast as its socket drains';
 
 /** The order of the table's columns (that of the kinds); ratios are to the last one. */
 export const SERVER_ORDER: readonly ServerKind[] = SERVER_KINDS;
@@ -52,11 +81,12 @@ export const LIBRARY_ADAPTERS: Record<LibraryKind, string> = {
 
 const LIBRARY_NOTE =
   'SseModule.forRoot({ heartbeatIntervalMs: 3600000 }) (the largest allowed), ' +
-  "@SseChannel('bench') with no return value, BroadcastService.publish('bench', payload); " +
+  "@SseChannel('bench') with no return value, BroadcastService.publish('bench', { data: " +
+  'payload }), the calls of one tick not awaited one by one but together; ' +
   'frame "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" (ids assigned by the library); other ' +
   'options at their defaults (in-memory backend, history of 100 events per channel); preamble ' +
   '"retry: 3000\\n\\n". Targeted: ids from ConnectionRegistry.list(), ' +
-  'BroadcastService.sendTo(id, payload), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
+  'BroadcastService.sendTo(id, { data: payload }), frame "data: <payload>\\n\\n" (no id). Replay: the ' +
   "library's history. Redis: the same app with backend: new RedisBackend({ url }); a publish " +
   "is one EVALSHA (INCR of the global sequence, XADD MAXLEN 100 to the channel's stream, " +
   'PEXPIRE, PUBLISH to the bus), ids are Redis stream ids, every instance delivers from the ' +
@@ -92,26 +122,58 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
     'which writes a random UUIDv4 id when given none. Replay: hand-rolled, an array of the last ' +
     '100 events; those after session.lastId (better-sse reads Last-Event-ID) go in one ' +
     'EventBuffer sent by session.batch() before channel.register().',
-  'raw-http':
+  'raw-http-write':
     'node:http, a Map of responses, one Buffer "id: <boot ms>-<n>\\ndata: <payload>\\n\\n" ' +
-    'built per event and written to every response; no preamble, no heartbeat. Targeted: ' +
-    '"data: <payload>\\n\\n" encoded per send. Replay: the last 100 frames with their ids, ' +
-    'those after Last-Event-ID in one write. Redis: ioredis pub/sub relay on both instances, A ' +
-    "PUBLISHes the encoded frame with an id from its own counter, B's subscriber writes it " +
-    'unchanged to every response (Node corks a response until the next tick, so the frames of ' +
-    'one Redis read leave in one write); nothing is stored in Redis, so no replay on another ' +
-    'instance, no catch-up and no order across publishers; a publish resolves once Redis has it.',
+    'built per event and written to every response with res.write(), the API node:http ' +
+    'servers use (node:http writes each as a chunk in three writes, corks the socket and ' +
+    'uncorks it on the next tick); no preamble, no heartbeat. Targeted: "data: <payload>\\n\\n" ' +
+    'encoded per send. Replay: the last 100 frames with their ids, those after Last-Event-ID ' +
+    'in one write. Redis: an ioredis pub/sub relay, as below.',
+  'raw-http':
+    'the practical limit: node:http, a Map of streams, one Buffer "id: <boot ms>-<n>\\ndata: ' +
+    '<payload>\\n\\n" built per event, framed once as an HTTP chunk and written by hand to every ' +
+    "response's socket, each socket corked on its first write of a tick and uncorked by one " +
+    'process.nextTick for all (so the frames of one tick leave in one system call per socket); ' +
+    'no preamble, no heartbeat, no backpressure handling. Targeted: "data: <payload>\\n\\n" ' +
+    'encoded per send. Replay: the last 100 frames with their ids, those after Last-Event-ID ' +
+    'in one write. Redis: ioredis pub/sub relay on both instances, A PUBLISHes the encoded ' +
+    "frame with an id from its own counter, B's subscriber writes it unchanged to every stream " +
+    '(the frames of one Redis read leave in one write); nothing is stored in Redis, so no ' +
+    'replay on another instance, no catch-up and no order across publishers; a publish resolves ' +
+    'once Redis has it.',
 };
 
+/**
+ * Events published to streams that are already open, `perTick` publish calls at a time: the
+ * server calls its publish API `perTick` times synchronously, awaits what those calls return,
+ * yields one turn of the event loop, and goes on until `messages` events are out (the last burst
+ * of a round may be smaller). Every server is driven the same way (`servers/main.ts`).
+ */
 export interface ThroughputParams {
   readonly connections: number;
+  /** Events per measured round. */
   readonly messages: number;
-  /** Measured bursts; the figure is their median. */
-  readonly bursts: number;
-  /** Bursts run first and not counted, so the server's hot path is optimized by then. */
-  readonly warmupBursts: number;
+  readonly perTick: number;
+  /** Measured rounds; the figure is their median. */
+  readonly rounds: number;
+  /** Rounds run first and not counted, so the server's hot path is optimized by then. */
+  readonly warmupRounds: number;
   readonly pauseMs: number;
 }
+
+/** The burst-size sweep: the same streams, rounds at each of `BURST_SIZES` publishes per tick. */
+export type SweepParams = Omit<ThroughputParams, 'perTick'>;
+
+/** Publishes per tick in the burst-size sweep. */
+export const BURST_SIZES = [1, 10, 100] as const;
+export type BurstSize = (typeof BURST_SIZES)[number];
+
+/**
+ * Events per round at each burst size, as multiples of the sweep's `messages`: larger bursts
+ * get longer rounds, so that 100 per tick is measured over 10 ticks rather than 1, whose time
+ * would be mostly the round's start and end.
+ */
+export const SWEEP_ROUND_FACTOR: Record<BurstSize, number> = { 1: 1, 10: 3, 100: 10 };
 
 export interface ReplayParams {
   readonly connections: number;
@@ -133,23 +195,45 @@ export interface RoundParams {
   readonly gapMs: number;
 }
 
-export interface LatencyParams extends RoundParams {
-  readonly connections: number;
-}
-
-export interface MemoryParams {
-  readonly connections: number;
-  /** Opened, sent a few events and closed before the baseline is taken. */
+/**
+ * One server process holding many streams, at two points: `streams`, and the most it can hold
+ * here (`StreamLimit`) or, in a quick run, `mostStreams`. At each point, in one server process:
+ * the time to open them all (after a warm-up), idle memory per stream after gc(), fan-out latency
+ * of one event, then deliveries/s at `throughput.perTick` publishes per tick.
+ */
+export interface ScaleParams {
+  readonly streams: number;
+  /** The second point; without it, `StreamLimit.streams`. */
+  readonly mostStreams?: number;
+  /** Opened, sent a few events and closed before the memory baseline and the connect clock. */
   readonly warmupConnections: number;
   readonly warmupMessages: number;
-  /** Wait after the last stream opened, before measuring. */
+  /** Wait after the last stream opened, before measuring memory. */
   readonly settleMs: number;
+  readonly latency: RoundParams;
+  readonly throughput: Omit<ThroughputParams, 'connections'>;
 }
 
-export interface ConnectParams {
-  readonly connections: number;
-  /** Opened and closed first, so the accept path is optimized when the clock runs. */
-  readonly warmupConnections: number;
+/** Streams a memory projection is made for, from the two scale points. */
+export const PROJECTED_STREAMS = 100_000;
+
+/** How the clients' own capacity is measured at the start of every run (`client-capacity`). */
+export interface CapacityParams {
+  /** Frames written per round, in all: each stream gets its share. */
+  readonly deliveries: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
+}
+
+/**
+ * The most streams one server process holds here: each takes a descriptor, and a process may
+ * open at most `openFiles` (the soft limit the run raised to the hard one); `reserved` are left
+ * for everything else a server process opens (stdio, IPC, epoll, Redis connections, modules).
+ */
+export interface StreamLimit {
+  readonly openFiles: number;
+  readonly reserved: number;
+  readonly streams: number;
 }
 
 export interface BenchParams {
@@ -166,13 +250,12 @@ export interface BenchParams {
    */
   readonly retriesWhenBusy: number;
   readonly busyThreshold: number;
-  /** Fan-out throughput; targeted sends and the Redis scenario run the same bursts. */
-  readonly throughput: ThroughputParams;
-  readonly latency: LatencyParams;
-  readonly memory: MemoryParams;
-  readonly connect: ConnectParams;
+  readonly capacity: CapacityParams;
+  readonly sweep: SweepParams;
+  readonly scale: ScaleParams;
+  readonly targeted: ThroughputParams;
   readonly replay: ReplayParams;
-  /** The latency part of the Redis scenario; its bursts are those of `throughput`. */
+  /** The latency part of the Redis scenario; its rounds are the sweep's, at 10 per tick. */
   readonly redis: RoundParams;
   /** Client processes per scenario; connections are spread evenly over them. */
   readonly clientProcesses: number;
@@ -182,17 +265,40 @@ export interface BenchParams {
   readonly scenarioTimeoutMs: number;
   /** The whole run; past it the run stops, reports what it has and exits non-zero. */
   readonly runTimeoutMs: number;
+  /** Worked out at the start of the run from the open-file limit. */
+  readonly streamLimit: StreamLimit;
 }
 
-export const FULL_PARAMS: BenchParams = {
+/** What a run starts from; the stream limit is worked out on the machine (`run.ts`). */
+export type ParamsTemplate = Omit<BenchParams, 'streamLimit'>;
+
+/** The scale point with the most streams, resolved. */
+export const mostStreams = (params: BenchParams): number =>
+  params.scale.mostStreams ?? params.streamLimit.streams;
+
+export const FULL_PARAMS: ParamsTemplate = {
   mode: 'full',
-  passes: 5,
+  passes: 3,
   retriesWhenBusy: 2,
   busyThreshold: 0.1,
-  throughput: { connections: 1000, messages: 100, bursts: 5, warmupBursts: 1, pauseMs: 200 },
-  latency: { connections: 5000, rounds: 50, warmupRounds: 5, gapMs: 30 },
-  memory: { connections: 5000, warmupConnections: 200, warmupMessages: 5, settleMs: 1000 },
-  connect: { connections: 5000, warmupConnections: 500 },
+  capacity: { deliveries: 2_000_000, rounds: 3, warmupRounds: 1 },
+  sweep: { connections: 1000, messages: 100, rounds: 3, warmupRounds: 1, pauseMs: 200 },
+  scale: {
+    streams: 10_000,
+    warmupConnections: 500,
+    warmupMessages: 5,
+    settleMs: 1000,
+    latency: { rounds: 15, warmupRounds: 2, gapMs: 30 },
+    throughput: { messages: 10, perTick: 10, rounds: 2, warmupRounds: 1, pauseMs: 200 },
+  },
+  targeted: {
+    connections: 1000,
+    messages: 50,
+    perTick: 10,
+    rounds: 2,
+    warmupRounds: 1,
+    pauseMs: 200,
+  },
   replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
   redis: { rounds: 20, warmupRounds: 3, gapMs: 30 },
   clientProcesses: 2,
@@ -201,20 +307,35 @@ export const FULL_PARAMS: BenchParams = {
   runTimeoutMs: 60 * 60_000,
 };
 
-/** Small enough for CI: every scenario on every server, in well under a minute. */
-export const QUICK_PARAMS: BenchParams = {
+/** Small enough for CI: every scenario on every server in a couple of minutes. */
+export const QUICK_PARAMS: ParamsTemplate = {
   mode: 'quick',
   passes: 1,
   retriesWhenBusy: 0,
   busyThreshold: 0.1,
-  throughput: { connections: 200, messages: 50, bursts: 3, warmupBursts: 1, pauseMs: 50 },
-  latency: { connections: 500, rounds: 15, warmupRounds: 3, gapMs: 10 },
-  memory: { connections: 1000, warmupConnections: 100, warmupMessages: 2, settleMs: 300 },
-  connect: { connections: 1000, warmupConnections: 100 },
+  capacity: { deliveries: 300_000, rounds: 2, warmupRounds: 1 },
+  sweep: { connections: 200, messages: 100, rounds: 2, warmupRounds: 1, pauseMs: 50 },
+  scale: {
+    streams: 500,
+    mostStreams: 1000,
+    warmupConnections: 100,
+    warmupMessages: 2,
+    settleMs: 300,
+    latency: { rounds: 10, warmupRounds: 2, gapMs: 10 },
+    throughput: { messages: 10, perTick: 10, rounds: 2, warmupRounds: 1, pauseMs: 50 },
+  },
+  targeted: {
+    connections: 200,
+    messages: 20,
+    perTick: 10,
+    rounds: 2,
+    warmupRounds: 1,
+    pauseMs: 50,
+  },
   replay: { connections: 200, missed: 20, rounds: 2, warmupRounds: 1 },
   redis: { rounds: 5, warmupRounds: 1, gapMs: 10 },
   clientProcesses: 2,
   openConcurrency: 64,
-  scenarioTimeoutMs: 30_000,
-  runTimeoutMs: 240_000,
+  scenarioTimeoutMs: 60_000,
+  runTimeoutMs: 300_000,
 };

@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  BASELINE,
+  CAPACITY_NOTE,
   FULL_PARAMS,
   LIBRARY_KINDS,
   PAYLOAD_BYTES,
@@ -14,18 +16,33 @@ import {
   SERVER_LABELS,
   SERVER_NOTES,
   SERVER_ORDER,
+  mostStreams,
   type BenchParams,
+  type StreamLimit,
 } from './config.js';
+import { formatPhaseCpu } from './orchestrator/cpu-meter.js';
 import { ProcessTracker } from './orchestrator/deployment.js';
-import { describeMachine, formatMachine, openFileLimit } from './orchestrator/machine.js';
+import {
+  describeMachine,
+  formatMachine,
+  hardOpenFileLimit,
+  openFileLimit,
+} from './orchestrator/machine.js';
 import { describeRevision, formatRevision } from './orchestrator/revision.js';
-import { runMatrix, type RunRecord } from './orchestrator/runner.js';
+import {
+  measureCapacities,
+  runMatrix,
+  type CapacityRecord,
+  type RunRecord,
+} from './orchestrator/runner.js';
 import { aggregate, type Cells } from './report/aggregate.js';
+import { checkClientBound, checkKey, type ClientBoundCheck } from './report/client-bound.js';
 import { renderMarkdown, updateReadme } from './report/markdown.js';
 import { buildReport, readReport, type BenchReport } from './report/results.js';
-import { renderTable, tableFootnote } from './report/table.js';
-import { evaluate, targetKey, TARGETS, type TargetOutcome } from './report/targets.js';
+import { capacityLine, renderTable, tableFootnote } from './report/table.js';
+import { evaluate, pastRaw, targetKey, TARGETS, type TargetOutcome } from './report/targets.js';
 import { SCENARIOS, type Scenario } from './scenarios/index.js';
+import { formatCount } from './scenarios/scenario.js';
 import { max, median } from './shared/stats.js';
 import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
 
@@ -33,9 +50,17 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const LATEST_FILE = RESULTS_DIR + 'latest.json';
 const README_FILE = fileURLToPath(new URL('../../README.md', import.meta.url));
 const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
-/** Descriptors a process needs beyond its sockets (stdio, IPC, libuv, modules). */
-const FD_HEADROOM = 1024;
-/** Clocks that disagree by more than the measurement's own uncertainty plus this are reported. */
+/**
+ * Descriptors a server process keeps for everything but its streams (stdio, IPC, epoll, libuv,
+ * Redis connections, modules being read); a fresh one has a few dozen open.
+ */
+const FD_RESERVED = 1000;
+/** The soft open-file limit the run raises itself to when the hard limit has none. */
+const FD_WANTED = 65_535;
+/**
+ * Children's clocks are corrected by their measured offsets; an offset measured less precisely
+ * than this makes the latency figures of that run suspect.
+ */
 const CLOCK_TOLERANCE_MS = 0.5;
 /**
  * Streams to one server port: every client socket needs its own ephemeral port, and the
@@ -60,8 +85,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s
          [--servers=${SERVER_KINDS.join(',')}] [--connections=N] [--messages=N]
          [--clients=N] [--passes=N] [--profile=KINDS] [--readme]
   --quick        small parameters (CI); writes bench/results/quick.json
-  --connections  N streams in the fan-out throughput, targeted and redis scenarios (1-${MAX_CONNECTIONS})
-  --messages     M messages per burst in those scenarios (1-${MAX_MESSAGES})
+  --connections  N streams in the burst-size sweep, targeted and redis scenarios
+  --messages     M events per measured round in those scenarios (1-${MAX_MESSAGES})
   --clients      client processes the streams are spread over (1-8)
   --passes       times each scenario runs on each server; figures are medians (1-20)
   --profile      CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
@@ -69,7 +94,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s
   A full run with no option writes bench/results/latest.json and README.md's table; anything
   else writes partial.json.`;
 
-function parseOptions(argv: readonly string[]): Options {
+function parseOptions(argv: readonly string[], streamLimit: StreamLimit): Options {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -93,23 +118,18 @@ function parseOptions(argv: readonly string[]): Options {
   const base = values.quick ? QUICK_PARAMS : FULL_PARAMS;
   const clients = integerOption(values.clients, base.clientProcesses, '--clients', 1, 8);
   const passes = integerOption(values.passes, base.passes, '--passes', 1, 20);
-  const throughput = {
-    ...base.throughput,
+  // Each scenario keeps its own default for what is not given.
+  const fanOut = <T extends { connections: number; messages: number }>(defaults: T): T => ({
+    ...defaults,
     connections: integerOption(
       values.connections,
-      base.throughput.connections,
+      defaults.connections,
       '--connections',
       1,
-      MAX_CONNECTIONS,
+      streamLimit.streams,
     ),
-    messages: integerOption(
-      values.messages,
-      base.throughput.messages,
-      '--messages',
-      1,
-      MAX_MESSAGES,
-    ),
-  };
+    messages: integerOption(values.messages, defaults.messages, '--messages', 1, MAX_MESSAGES),
+  });
   const scenarios = pick(values.scenarios, SCENARIOS, (s) => s.id, '--scenarios');
   const servers = pick(values.servers, SERVER_ORDER, (k) => k, '--servers');
   const profile =
@@ -117,7 +137,14 @@ function parseOptions(argv: readonly string[]): Options {
   const customized = argv.some((arg) => arg !== '--quick');
   const file = values.quick ? 'quick.json' : customized ? 'partial.json' : 'latest.json';
   return {
-    params: { ...base, clientProcesses: clients, passes, throughput },
+    params: {
+      ...base,
+      clientProcesses: clients,
+      passes,
+      sweep: fanOut(base.sweep),
+      targeted: fanOut(base.targeted),
+      streamLimit,
+    },
     scenarios,
     servers,
     profile,
@@ -154,16 +181,34 @@ function pick<T>(
 }
 
 /**
- * Child processes inherit the open-file limit, so if it is too low for the largest scenario the
- * whole run starts again under a shell that raises it (to the hard limit at most). Returns the
- * exit code of that run, or undefined to go on in this process.
+ * The open-file limit the run works with: the soft limit, raised to the hard one (`FD_WANTED` if
+ * the hard one is unlimited) unless this process is already the re-run that tried to raise it.
  */
-function rerunWithRaisedFdLimit(needed: number): number | undefined {
-  const limit = openFileLimit();
-  if (!(limit < needed) || process.env.BENCH_FD_LIMIT_RAISED) return undefined;
-  console.log(`open-file limit ${limit} < ${needed} needed: re-running under "ulimit -n 65535"`);
-  const script =
-    'ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+function workingOpenFileLimit(): number {
+  const soft = openFileLimit();
+  if (process.env.BENCH_FD_LIMIT_RAISED) return soft;
+  return Math.max(soft, Math.min(hardOpenFileLimit(), FD_WANTED));
+}
+
+/**
+ * The most streams one server process holds here, from the open-file limit, in whole thousands;
+ * none when the limit cannot be read (the scale point that needs it then fails).
+ */
+function streamLimitOf(openFiles: number): StreamLimit {
+  const byFiles = Math.floor((openFiles - FD_RESERVED) / 1000) * 1000;
+  const streams = Number.isNaN(byFiles) ? 0 : Math.max(0, Math.min(MAX_CONNECTIONS, byFiles));
+  return { openFiles, reserved: FD_RESERVED, streams };
+}
+
+/**
+ * Child processes inherit the open-file limit, so if the soft limit is below the one the run can
+ * have, the whole run starts again under a shell that raises it. Returns the exit code of that
+ * run, or undefined to go on in this process.
+ */
+function rerunWithRaisedFdLimit(wanted: number): number | undefined {
+  if (!(openFileLimit() < wanted) || process.env.BENCH_FD_LIMIT_RAISED) return undefined;
+  console.log(`open-file limit ${openFileLimit()}: re-running under "ulimit -n ${wanted}"`);
+  const script = `ulimit -n ${wanted} 2>/dev/null; exec "$0" "$@"`;
   const result = spawnSync(
     'sh',
     ['-c', script, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
@@ -180,11 +225,27 @@ function progressLine(record: RunRecord, scenario: Scenario, passes: number): st
   const tail = `(${record.seconds.toFixed(1)} s${load})`;
   if (!record.result) return `${head}: FAILED: ${record.error} ${tail}`;
   const figures = scenario.metrics
-    // Ratios to other scenarios exist only once all passes are aggregated.
-    .filter((m) => !m.ratio)
+    // Figures derived from other scenarios' exist only once all passes are aggregated.
+    .filter((m) => !m.derived)
     .map((m) => `${m.label} ${m.format(record.result?.metrics[m.key] ?? Number.NaN)}`)
     .join(', ');
-  return `${head}: ${figures} ${tail}`;
+  return [`${head}: ${figures} ${tail}`, ...cpuLines(record.cpu)].join('\n');
+}
+
+/** Each process's CPU use per measured phase, 100% being one core. */
+function cpuLines(phases: RunRecord['cpu']): string[] {
+  return phases.map((phase) => `    cpu ${formatPhaseCpu(phase)}`);
+}
+
+/**
+ * Every number of streams some deliveries/s figure of the run is measured on: the clients'
+ * capacity is measured on each. The sweep's count is always in, so every run prints a capacity.
+ */
+function capacityStreams(scenarios: readonly Scenario[], params: BenchParams): number[] {
+  const counts = scenarios.flatMap((s) =>
+    s.metrics.flatMap(({ clientCheck: c }) => (c?.kind === 'capacity' ? [c.streams(params)] : [])),
+  );
+  return [...new Set([params.sweep.connections, ...counts])].sort((a, b) => a - b);
 }
 
 /** Every target, for every library server that ran (by `targetKey`). */
@@ -192,6 +253,7 @@ function evaluateTargets(
   scenarios: readonly Scenario[],
   servers: readonly ServerKind[],
   cells: Cells,
+  checks: ReadonlyMap<string, ClientBoundCheck>,
 ): Map<string, TargetOutcome> {
   const outcomes = new Map<string, TargetOutcome>();
   const libraries = LIBRARY_KINDS.filter((kind) => servers.includes(kind));
@@ -206,7 +268,13 @@ function evaluateTargets(
     for (const library of libraries)
       outcomes.set(
         targetKey(library, target.scenario, target.metric),
-        evaluate(target, metric.better, values, library),
+        evaluate(
+          target,
+          metric.better,
+          values,
+          library,
+          checks.get(checkKey(target.scenario, target.metric)),
+        ),
       );
   }
   return outcomes;
@@ -214,9 +282,10 @@ function evaluateTargets(
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  const openFiles = workingOpenFileLimit();
   let options: Options;
   try {
-    options = parseOptions(args);
+    options = parseOptions(args, streamLimitOf(openFiles));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -225,15 +294,7 @@ async function main(): Promise<number> {
     await rewriteReadme(readReport(LATEST_FILE));
     return 0;
   }
-  const { params } = options;
-  const largest = Math.max(
-    params.throughput.connections,
-    params.latency.connections,
-    params.memory.connections,
-    params.connect.connections,
-    params.replay.connections,
-  );
-  const rerun = rerunWithRaisedFdLimit(largest + FD_HEADROOM);
+  const rerun = rerunWithRaisedFdLimit(openFiles);
   if (rerun !== undefined) return rerun;
 
   const tracker = new ProcessTracker();
@@ -246,22 +307,13 @@ async function main(): Promise<number> {
 
   const machine = describeMachine();
   const revision = describeRevision();
-  console.log(`nestjs-sse-channels benchmark (${params.mode} run, ${params.passes} passes)`);
-  console.log(`library: ${formatRevision(revision)}`);
-  console.log(`machine: ${formatMachine(machine)}`);
-  if (machine.openFileLimit < largest + FD_HEADROOM)
-    console.log(`warning: open-file limit is below the ${largest + FD_HEADROOM} needed`);
-  console.log(`payload ${PAYLOAD_BYTES} B; ${params.clientProcesses} client processes; servers:`);
-  for (const kind of options.servers)
-    console.log(`  ${SERVER_LABELS[kind]}: ${SERVER_NOTES[kind]}`);
-  const unsupported = options.scenarios.flatMap((scenario) =>
-    options.servers.flatMap((kind) => {
-      const reason = scenario.unsupported?.[kind];
-      return reason === undefined ? [] : [`  n/a for ${scenario.title}: ${reason}`];
-    }),
+  printHeader(options, formatRevision(revision), formatMachine(machine));
+  const { params } = options;
+  const capacity = await measureCapacities(
+    { params, tracker },
+    capacityStreams(options.scenarios, params),
   );
-  for (const line of new Set(unsupported)) console.log(line);
-  console.log('');
+  printCapacity(capacity);
 
   const records = await runMatrix({
     params,
@@ -276,34 +328,31 @@ async function main(): Promise<number> {
     },
   });
 
-  const cells = aggregate(options.scenarios, options.servers, records);
-  const targets = evaluateTargets(options.scenarios, options.servers, cells);
-  const kept = records.filter((r) => r.kept);
-  const errors = kept.flatMap((r) =>
-    r.error === undefined
-      ? []
-      : [`pass ${r.pass + 1}, ${r.scenario} / ${SERVER_LABELS[r.kind]}: ${r.error}`],
+  const cells = aggregate(options.scenarios, options.servers, records, params);
+  const capacityByStreams = new Map(
+    capacity.figures.map((f) => [f.streams, f.deliveriesPerSecond]),
   );
-  const offsets = records.flatMap((r) => r.clockOffsets);
+  const clientBound = checkClientBound(options.scenarios, cells, params, capacityByStreams);
+  const targets = evaluateTargets(options.scenarios, options.servers, cells, clientBound);
+  const kept = records.filter((r) => r.kept);
+  const errors = [
+    ...capacity.errors,
+    ...kept.flatMap((r) =>
+      r.error === undefined
+        ? []
+        : [`pass ${r.pass + 1}, ${r.scenario} / ${SERVER_LABELS[r.kind]}: ${r.error}`],
+    ),
+  ];
+  const offsets = [...capacity.clockOffsets, ...records.flatMap((r) => r.clockOffsets)];
   const worstClock = offsets.reduce<(typeof offsets)[number] | undefined>(
     (worst, o) => (!worst || Math.abs(o.offsetMs) > Math.abs(worst.offsetMs) ? o : worst),
     undefined,
   );
-  const warnings = offsets
-    .filter((o) => Math.abs(o.offsetMs) > o.uncertaintyMs + CLOCK_TOLERANCE_MS)
-    .map(
-      (o) =>
-        `${o.label}'s clock is ${o.offsetMs.toFixed(3)} ms off (± ${o.uncertaintyMs.toFixed(3)}): ` +
-        'latency figures are suspect',
-    );
-  const foreign = kept.flatMap((r) => (r.foreignCpu === undefined ? [] : [r.foreignCpu]));
-  const busyRuns = kept.filter((r) => (r.foreignCpu ?? 0) > params.busyThreshold);
-  if (busyRuns.length > 0)
-    warnings.push(
-      `${busyRuns.length} of ${kept.length} counted runs shared the machine with other processes ` +
-        `using more than ${params.busyThreshold * 100}% of its CPU: ` +
-        busyRuns.map((r) => `pass ${r.pass + 1} ${r.scenario} / ${r.kind}`).join(', '),
-    );
+  const warnings = [
+    ...clockWarnings(offsets),
+    ...busyWarnings(kept, params),
+    ...suspectWarnings(options.scenarios, options.servers, cells),
+  ];
 
   console.log('');
   console.log(
@@ -315,15 +364,19 @@ async function main(): Promise<number> {
       servers: options.servers,
       cells,
       targets,
+      clientBound,
     }),
   );
   console.log('');
   console.log(tableFootnote(params.passes));
+  console.log(capacityLine(capacity.figures));
   if (worstClock)
     console.log(
-      `Clocks of ${offsets.length} processes agree within ${Math.abs(worstClock.offsetMs).toFixed(3)} ms ` +
-        `(measured over IPC, ± ${worstClock.uncertaintyMs.toFixed(3)} ms).`,
+      `Clocks of ${offsets.length} processes were up to ${Math.abs(worstClock.offsetMs).toFixed(3)} ` +
+        `ms off (measured over IPC, ± ${max(offsets.map((o) => o.uncertaintyMs)).toFixed(3)} ms ` +
+        'at most) and are corrected.',
     );
+  const foreign = kept.flatMap((r) => (r.foreignCpu === undefined ? [] : [r.foreignCpu]));
   if (foreign.length > 0)
     console.log(
       `Other processes used ${(median(foreign) * 100).toFixed(1)}% of the CPU in the median ` +
@@ -347,6 +400,8 @@ async function main(): Promise<number> {
     cells,
     targets,
     clock: { worst: worstClock, processes: offsets.length },
+    capacity,
+    clientBound,
     warnings,
     errors,
   });
@@ -356,6 +411,86 @@ async function main(): Promise<number> {
   if (options.resultsFile === LATEST_FILE) await rewriteReadme(report);
   // A missed target is a finding, not a failure: only errors fail the run (and CI).
   return errors.length > 0 ? 1 : 0;
+}
+
+function printHeader(options: Options, revision: string, machine: string): void {
+  const { params } = options;
+  const { openFiles, reserved, streams } = params.streamLimit;
+  console.log(`nestjs-sse-channels benchmark (${params.mode} run, ${params.passes} passes)`);
+  console.log(`library: ${revision}`);
+  console.log(`machine: ${machine}`);
+  console.log(
+    `most streams per server process: ${formatCount(streams)} (open-file limit ` +
+      `${formatCount(openFiles)}, less ${formatCount(reserved)} for the process's other ` +
+      `descriptors); this run's scale points: ${formatCount(params.scale.streams)} and ` +
+      `${formatCount(mostStreams(params))}`,
+  );
+  console.log(`payload ${PAYLOAD_BYTES} B; ${params.clientProcesses} client processes; servers:`);
+  for (const kind of options.servers)
+    console.log(`  ${SERVER_LABELS[kind]}: ${SERVER_NOTES[kind]}`);
+  console.log(`  client-capacity reference: ${CAPACITY_NOTE}`);
+  const unsupported = options.scenarios.flatMap((scenario) =>
+    options.servers.flatMap((kind) => {
+      const reason = scenario.unsupported?.[kind];
+      return reason === undefined ? [] : [`  n/a for ${scenario.title}: ${reason}`];
+    }),
+  );
+  for (const line of new Set(unsupported)) console.log(line);
+  console.log('');
+}
+
+function printCapacity(capacity: CapacityRecord): void {
+  console.log(capacityLine(capacity.figures));
+  for (const line of cpuLines(capacity.cpu)) console.log(line);
+  for (const error of capacity.errors) console.log(`error: ${error}`);
+  console.log('');
+}
+
+function clockWarnings(offsets: readonly RunRecord['clockOffsets'][number][]): string[] {
+  return offsets
+    .filter((o) => !(o.uncertaintyMs <= CLOCK_TOLERANCE_MS))
+    .map(
+      (o) =>
+        `${o.label}'s clock offset is known only to ± ${o.uncertaintyMs.toFixed(3)} ms: ` +
+        'latency figures of its run are suspect',
+    );
+}
+
+function busyWarnings(kept: readonly RunRecord[], params: BenchParams): string[] {
+  const busyRuns = kept.filter((r) => (r.foreignCpu ?? 0) > params.busyThreshold);
+  if (busyRuns.length === 0) return [];
+  return [
+    `${busyRuns.length} of ${kept.length} counted runs shared the machine with other processes ` +
+      `using more than ${params.busyThreshold * 100}% of its CPU: ` +
+      busyRuns.map((r) => `pass ${r.pass + 1} ${r.scenario} / ${r.kind}`).join(', '),
+  ];
+}
+
+/**
+ * Every figure of this library past raw node:http's, judged or not: raw node:http is the
+ * reference, so a figure past it is to be explained before it is believed.
+ */
+function suspectWarnings(
+  scenarios: readonly Scenario[],
+  servers: readonly ServerKind[],
+  cells: Cells,
+): string[] {
+  const libraries = LIBRARY_KINDS.filter((kind) => servers.includes(kind));
+  return scenarios.flatMap((scenario) =>
+    scenario.metrics.flatMap((metric) => {
+      const byServer = cells.get(scenario.id);
+      const raw = byServer?.get(BASELINE)?.metrics[metric.key];
+      if (metric.vsRaw === false || raw === undefined) return [];
+      return libraries.flatMap((library) => {
+        const mine = byServer?.get(library)?.metrics[metric.key];
+        if (mine === undefined || !pastRaw(mine, raw, metric.better)) return [];
+        return [
+          `${SERVER_LABELS[library]}, ${scenario.title}, ${metric.label}: ` +
+            `${(mine / raw).toFixed(2)}x raw node:http; suspect the measurement first`,
+        ];
+      });
+    }),
+  );
 }
 
 async function rewriteReadme(report: BenchReport): Promise<void> {

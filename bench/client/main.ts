@@ -2,19 +2,23 @@ import { HOST } from '../config.js';
 import { now } from '../shared/clock.js';
 import { announceReady, readInit, serveParent } from '../shared/child.js';
 import type { ClientOps, CollectResult, OpenArgs, OpenResult } from '../shared/protocol.js';
-import { SseReader, type ReaderEvents } from './sse-reader.js';
+import { SseReader, type ReaderOwner } from './sse-reader.js';
 
 /**
- * A client process: opens SSE streams over raw sockets and reports when frames arrived. Several
- * of these run side by side so that reading is spread over processes and is not what limits
- * the figures.
+ * A client process: opens SSE streams over raw sockets and reports when events arrived. Several
+ * of these run side by side so that reading is spread over processes; every run measures what
+ * they can take (`client-capacity`) before it measures any server.
  */
-class ClientFleet implements ReaderEvents {
+class ClientFleet implements ReaderOwner {
   private readonly readers: SseReader[] = [];
   private opening: OpeningBatch | undefined;
   private collecting: Collection | undefined;
   /** Set when a stream fails outside an operation; the next operation reports it. */
   private failure: Error | undefined;
+
+  get target(): number | undefined {
+    return this.collecting?.target;
+  }
 
   open({ port, path, count, concurrency, lastEventId }: OpenArgs): Promise<OpenResult> {
     this.throwIfFailed();
@@ -56,17 +60,13 @@ class ClientFleet implements ReaderEvents {
   collect({ target }: { target: number }): Promise<CollectResult> {
     this.throwIfFailed();
     if (this.collecting) throw new Error('collect: already collecting');
+    let reached = 0;
+    for (const reader of this.readers) {
+      if (reader.events > target)
+        throw new Error(`a stream has ${reader.events} events, more than the ${target} expected`);
+      if (reader.events === target) reached++;
+    }
     return new Promise((resolve, reject) => {
-      let reached = 0;
-      for (const reader of this.readers) {
-        if (reader.frames > target) {
-          reject(
-            new Error(`a stream has ${reader.frames} frames, more than the ${target} expected`),
-          );
-          return;
-        }
-        if (reader.frames === target) reached++;
-      }
       const collection: Collection = {
         target,
         reached,
@@ -75,7 +75,7 @@ class ClientFleet implements ReaderEvents {
           const times = new Float64Array(this.readers.length);
           let bodyBytes = 0;
           this.readers.forEach((reader, i) => {
-            times[i] = reader.lastFrameAt;
+            times[i] = reader.lastEventAt;
             bodyBytes += reader.bodyBytes;
           });
           resolve({ times, bodyBytes });
@@ -106,18 +106,16 @@ class ClientFleet implements ReaderEvents {
     else batch.launch();
   }
 
-  frames(_reader: SseReader, frames: number): void {
+  reached(reader: SseReader): void {
     const collection = this.collecting;
     if (!collection) return;
-    if (frames > collection.target) {
+    if (reader.events > collection.target)
       collection.reject(
         new Error(
-          `a stream received ${frames} frames, more than the ${collection.target} expected`,
+          `a stream received ${reader.events} events, more than the ${collection.target} expected`,
         ),
       );
-    } else if (frames === collection.target && ++collection.reached === this.readers.length) {
-      collection.finish();
-    }
+    else if (++collection.reached === this.readers.length) collection.finish();
   }
 
   failed(_reader: SseReader, error: Error): void {

@@ -56,7 +56,7 @@ function clockTicksPerSecond(): number {
  * this benchmark's own packets, which the kernel charges to no process, so counting them made a
  * quiet machine look 10-15% busy during connection storms.
  */
-function machineBusyMs(): number | undefined {
+export function machineBusyMs(): number | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
     const [user, nice, system, , , , , steal] = line.trim().split(/\s+/).slice(1).map(Number);
@@ -79,4 +79,108 @@ export function processCpuMs(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU use during one phase of a scenario (its measured rounds, say), as a share of one core:
+ * 1 is one core busy for the whole phase; the machine's total is its number of cores.
+ */
+export interface PhaseCpu {
+  readonly phase: string;
+  /** Wall time of the phase's windows, added up. */
+  readonly wallMs: number;
+  /** By process name ("server", "client 1", "redis"), and "orchestrator" for this process. */
+  readonly processes: Readonly<Record<string, number>>;
+  /** Every other process on the machine; undefined where /proc/stat cannot be read. */
+  readonly other: number | undefined;
+}
+
+interface Snapshot {
+  readonly at: number;
+  readonly machineMs: number | undefined;
+  readonly ownMs: number;
+  readonly byName: ReadonlyMap<string, number>;
+}
+
+interface Accumulated {
+  wallMs: number;
+  machineMs: number | undefined;
+  readonly byName: Map<string, number>;
+}
+
+/**
+ * Each process's CPU time over the windows a scenario measures in, by phase: whether the server
+ * was busy all along (it is the bottleneck, as it should be), or the clients were, or something
+ * else on the machine. Read from /proc/<pid>/stat around each window, so in 10 ms ticks: windows
+ * are added up per phase, and a phase should span some hundreds of milliseconds.
+ */
+export class CpuPhases {
+  private readonly phases = new Map<string, Accumulated>();
+
+  constructor(
+    private readonly processes: () => readonly { readonly name: string; readonly pid?: number }[],
+  ) {}
+
+  /** Runs `work` as one window of `phase`. */
+  async measure<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const before = this.snapshot();
+    try {
+      return await work();
+    } finally {
+      this.add(phase, before, this.snapshot());
+    }
+  }
+
+  results(): PhaseCpu[] {
+    return [...this.phases].map(([phase, sum]) => {
+      const processes: Record<string, number> = {};
+      let ours = 0;
+      for (const [name, ms] of sum.byName) {
+        processes[name] = ms / sum.wallMs;
+        ours += ms;
+      }
+      const other =
+        sum.machineMs === undefined ? undefined : Math.max(0, sum.machineMs - ours) / sum.wallMs;
+      return { phase, wallMs: sum.wallMs, processes, other };
+    });
+  }
+
+  private snapshot(): Snapshot {
+    const own = process.cpuUsage();
+    const byName = new Map<string, number>();
+    for (const { name, pid } of this.processes()) byName.set(name, processCpuMs(pid));
+    return {
+      at: performance.now(),
+      machineMs: machineBusyMs(),
+      ownMs: (own.user + own.system) / 1000,
+      byName,
+    };
+  }
+
+  private add(phase: string, before: Snapshot, after: Snapshot): void {
+    let sum = this.phases.get(phase);
+    if (!sum) {
+      sum = { wallMs: 0, machineMs: 0, byName: new Map() };
+      this.phases.set(phase, sum);
+    }
+    sum.wallMs += after.at - before.at;
+    sum.machineMs =
+      sum.machineMs === undefined || before.machineMs === undefined || after.machineMs === undefined
+        ? undefined
+        : sum.machineMs + (after.machineMs - before.machineMs);
+    const deltas: [string, number][] = [...after.byName].map(([name, ms]) => [
+      name,
+      Math.max(0, ms - (before.byName.get(name) ?? ms)),
+    ]);
+    deltas.push(['orchestrator', after.ownMs - before.ownMs]);
+    for (const [name, ms] of deltas) sum.byName.set(name, (sum.byName.get(name) ?? 0) + ms);
+  }
+}
+
+/** "server 98%, client 1 21%, client 2 20%, orchestrator 1%, other 3%" (100% = one core). */
+export function formatPhaseCpu(cpu: PhaseCpu): string {
+  const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
+  const parts = Object.entries(cpu.processes).map(([name, share]) => `${name} ${percent(share)}`);
+  if (cpu.other !== undefined) parts.push(`other ${percent(cpu.other)}`);
+  return `${cpu.phase} (${(cpu.wallMs / 1000).toFixed(1)} s): ${parts.join(', ')}`;
 }

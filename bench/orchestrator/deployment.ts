@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { BENCH_PATH } from '../config.js';
 import type {
+  CapacityOps,
   ClientOps,
   OpsShape,
   CollectResult,
@@ -11,16 +12,18 @@ import type {
   ServerReady,
   ServerSpec,
 } from '../shared/protocol.js';
-import { processCpuMs } from './cpu-meter.js';
+import { CpuPhases, processCpuMs } from './cpu-meter.js';
 import { RedisServer } from './redis-server.js';
 import { Worker, type ClockOffset } from './worker.js';
 
 const SERVER_MODULE = fileURLToPath(new URL('../servers/main.js', import.meta.url));
+const CAPACITY_MODULE = fileURLToPath(new URL('../servers/client-capacity.js', import.meta.url));
 const CLIENT_MODULE = fileURLToPath(new URL('../client/main.js', import.meta.url));
 const CLOCK_SAMPLES = 15;
 const POLL_MS = 20;
 
 interface Stoppable {
+  /** For error messages: "library server", "client 2". */
   readonly label: string;
   readonly pid: number | undefined;
   stop(): Promise<void>;
@@ -59,6 +62,17 @@ export interface LabelledClockOffset extends ClockOffset {
   readonly label: string;
 }
 
+interface ChildStart<TSpec> {
+  readonly role: Role;
+  /** As the CPU report names it: "server", "instance A", "client 2". */
+  readonly name: string;
+  /** As errors name it: "library server", "client 2". */
+  readonly label: string;
+  readonly modulePath: string;
+  readonly spec: TSpec;
+  readonly execArgv?: readonly string[];
+}
+
 /** In the order `teardown()` stops them: services such as Redis outlive their users. */
 const ROLES = ['server', 'client', 'service'] as const;
 type Role = (typeof ROLES)[number];
@@ -70,31 +84,63 @@ type Role = (typeof ROLES)[number];
  */
 export class Deployment {
   readonly clockOffsets: LabelledClockOffset[] = [];
-  private readonly workers: { readonly role: Role; readonly worker: Stoppable }[] = [];
+  /** CPU use of every process, over the windows in which scenarios measure. */
+  readonly cpu: CpuPhases;
+  private readonly workers: {
+    readonly role: Role;
+    /** As the CPU report names the process: "server", "instance A", "client 2", "redis". */
+    readonly name: string;
+    readonly worker: Stoppable;
+  }[] = [];
 
-  constructor(private readonly options: DeploymentOptions) {}
-
-  async startServer(spec: ServerSpec, label = `${spec.kind} server`): Promise<ServerHandle> {
-    const { worker, ready } = await this.start<ServerOps, ServerSpec>(
-      'server',
-      label,
-      SERVER_MODULE,
-      spec,
-      ['--expose-gc', ...this.options.serverExecArgv],
+  constructor(private readonly options: DeploymentOptions) {
+    this.cpu = new CpuPhases(() =>
+      [...this.workers]
+        .sort(
+          (a, b) =>
+            ROLES.indexOf(a.role) - ROLES.indexOf(b.role) ||
+            a.name.localeCompare(b.name, 'en', { numeric: true }),
+        )
+        .map(({ name, worker }) => ({ name, pid: worker.pid })),
     );
+  }
+
+  /** `name` tells instances of one deployment apart in the CPU report. */
+  async startServer(spec: ServerSpec, name = 'server'): Promise<ServerHandle> {
+    const { worker, ready } = await this.start<ServerOps, ServerSpec>({
+      role: 'server',
+      name,
+      label: `${spec.kind} ${name}`,
+      modulePath: SERVER_MODULE,
+      spec,
+      execArgv: ['--expose-gc', ...this.options.serverExecArgv],
+    });
     return new ServerHandle(worker, (ready as ServerReady).port, this.options.callTimeoutMs);
+  }
+
+  /** The client-capacity reference (`servers/client-capacity.ts`). */
+  async startCapacityServer(): Promise<CapacityHandle> {
+    const { worker, ready } = await this.start<CapacityOps, undefined>({
+      role: 'server',
+      name: 'server',
+      label: 'client-capacity server',
+      modulePath: CAPACITY_MODULE,
+      spec: undefined,
+    });
+    return new CapacityHandle(worker, (ready as ServerReady).port, this.options.callTimeoutMs);
   }
 
   async startClients(count: number): Promise<ClientGroup> {
     const workers = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const { worker } = await this.start<ClientOps, undefined>(
-          'client',
-          `client ${i + 1}`,
-          CLIENT_MODULE,
-          undefined,
-          [],
-        );
+        const name = `client ${i + 1}`;
+        const { worker } = await this.start<ClientOps, undefined>({
+          role: 'client',
+          name,
+          label: name,
+          modulePath: CLIENT_MODULE,
+          spec: undefined,
+        });
         return worker;
       }),
     );
@@ -104,7 +150,7 @@ export class Deployment {
   /** A redis-server of this run's own; its CPU time counts as the benchmark's. */
   async startRedis(): Promise<RedisServer> {
     const redis = await RedisServer.start('redis-server', this.options.callTimeoutMs);
-    this.track('service', redis);
+    this.track('service', 'redis', redis);
     return redis;
   }
 
@@ -132,13 +178,14 @@ export class Deployment {
     }
   }
 
-  private async start<Ops extends OpsShape<Ops>, TSpec>(
-    role: Role,
-    label: string,
-    modulePath: string,
-    spec: TSpec,
-    execArgv: readonly string[],
-  ): Promise<{ worker: Worker<Ops>; ready: unknown }> {
+  private async start<Ops extends OpsShape<Ops>, TSpec>({
+    role,
+    name,
+    label,
+    modulePath,
+    spec,
+    execArgv = [],
+  }: ChildStart<TSpec>): Promise<{ worker: Worker<Ops>; ready: unknown }> {
     const started = await Worker.start<Ops, TSpec>({
       label,
       modulePath,
@@ -146,42 +193,30 @@ export class Deployment {
       execArgv,
       readyTimeoutMs: this.options.callTimeoutMs,
     });
-    this.track(role, started.worker);
+    this.track(role, name, started.worker);
     const offset = await started.worker.measureClockOffset(CLOCK_SAMPLES);
     this.clockOffsets.push({ label, ...offset });
     return started;
   }
 
-  private track(role: Role, worker: Stoppable): void {
-    this.workers.push({ role, worker });
+  private track(role: Role, name: string, worker: Stoppable): void {
+    this.workers.push({ role, name, worker });
     this.options.tracker.add(worker);
   }
 }
 
-export class ServerHandle {
-  constructor(
-    private readonly worker: Worker<ServerOps>,
-    readonly port: number,
-    private readonly timeoutMs: number,
-  ) {}
-
+/** What clients open streams to: a listening server process. */
+export abstract class ListeningServer {
   readonly path = BENCH_PATH;
 
-  publish(count: number): Promise<PublishTimes> {
-    return this.worker.call('publish', { count }, this.timeoutMs);
-  }
+  constructor(
+    readonly label: string,
+    readonly port: number,
+    protected readonly timeoutMs: number,
+  ) {}
 
-  sendToEach(count: number): Promise<PublishTimes> {
-    return this.worker.call('sendToEach', { count }, this.timeoutMs);
-  }
-
-  subscribers(): Promise<number> {
-    return this.worker.call('subscribers', null, this.timeoutMs);
-  }
-
-  memory(): Promise<MemorySample> {
-    return this.worker.call('memory', null, this.timeoutMs);
-  }
+  /** Connections currently subscribed, as the server itself counts them. */
+  abstract subscribers(): Promise<number>;
 
   /**
    * Waits until the server itself counts `count` subscribers: a client seeing its headers does
@@ -193,9 +228,66 @@ export class ServerHandle {
       const current = await this.subscribers();
       if (current === count) return;
       if (Date.now() > deadline)
-        throw new Error(`${this.worker.label} counts ${current} subscribers, expected ${count}`);
+        throw new Error(`${this.label} counts ${current} subscribers, expected ${count}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
+  }
+}
+
+export class ServerHandle extends ListeningServer {
+  constructor(
+    private readonly worker: Worker<ServerOps>,
+    port: number,
+    timeoutMs: number,
+  ) {
+    super(worker.label, port, timeoutMs);
+  }
+
+  /** `count` events, `perTick` publish calls per tick (see `BurstArgs`). */
+  async publish(count: number, perTick: number): Promise<PublishTimes> {
+    return this.localTimes(await this.worker.call('publish', { count, perTick }, this.timeoutMs));
+  }
+
+  async sendToEach(count: number, perTick: number): Promise<PublishTimes> {
+    const times = await this.worker.call('sendToEach', { count, perTick }, this.timeoutMs);
+    return this.localTimes(times);
+  }
+
+  subscribers(): Promise<number> {
+    return this.worker.call('subscribers', null, this.timeoutMs);
+  }
+
+  memory(): Promise<MemorySample> {
+    return this.worker.call('memory', null, this.timeoutMs);
+  }
+
+  private localTimes(times: PublishTimes): PublishTimes {
+    const local = (at: number): number => this.worker.toLocalTime(at);
+    return {
+      ...times,
+      firstAt: local(times.firstAt),
+      lastAt: local(times.lastAt),
+      settledAt: local(times.settledAt),
+    };
+  }
+}
+
+export class CapacityHandle extends ListeningServer {
+  constructor(
+    private readonly worker: Worker<CapacityOps>,
+    port: number,
+    timeoutMs: number,
+  ) {
+    super(worker.label, port, timeoutMs);
+  }
+
+  async flood(count: number): Promise<{ startedAt: number }> {
+    const { startedAt } = await this.worker.call('flood', { count }, this.timeoutMs);
+    return { startedAt: this.worker.toLocalTime(startedAt) };
+  }
+
+  subscribers(): Promise<number> {
+    return this.worker.call('subscribers', null, this.timeoutMs);
   }
 }
 
@@ -211,25 +303,22 @@ export class ClientGroup {
    * earliest attempt, end the last headers.
    */
   async open(
-    server: ServerHandle,
+    server: ListeningServer,
     total: number,
     concurrency: number,
     lastEventId?: string,
   ): Promise<OpenResult> {
     const results = await Promise.all(
-      this.workers.map((worker, i) =>
-        worker.call(
-          'open',
-          {
-            port: server.port,
-            path: server.path,
-            count: share(total, this.workers.length, i),
-            concurrency,
-            lastEventId,
-          },
-          this.timeoutMs,
-        ),
-      ),
+      this.workers.map(async (worker, i) => {
+        const count = share(total, this.workers.length, i);
+        const args = { port: server.port, path: server.path, count, concurrency, lastEventId };
+        const opened = await worker.call('open', args, this.timeoutMs);
+        return {
+          startedAt: worker.toLocalTime(opened.startedAt),
+          // A process given no streams has no headers time.
+          headersAt: count === 0 ? Number.NEGATIVE_INFINITY : worker.toLocalTime(opened.headersAt),
+        };
+      }),
     );
     return {
       startedAt: Math.min(...results.map((r) => r.startedAt)),
@@ -237,17 +326,17 @@ export class ClientGroup {
     };
   }
 
-  /** See `ClientOps.collect`; the times of all processes, concatenated. */
+  /** See `ClientOps.collect`; the times of all processes, concatenated, on this one's clock. */
   async collect(target: number): Promise<CollectResult> {
     const results = await Promise.all(
       this.workers.map((worker) => worker.call('collect', { target }, this.timeoutMs)),
     );
     const times = new Float64Array(results.reduce((n, r) => n + r.times.length, 0));
-    let offset = 0;
-    for (const result of results) {
-      times.set(result.times, offset);
-      offset += result.times.length;
-    }
+    let filled = 0;
+    results.forEach((result, i) => {
+      const worker = this.workers[i];
+      for (const at of result.times) times[filled++] = worker ? worker.toLocalTime(at) : at;
+    });
     return { times, bodyBytes: results.reduce((n, r) => n + r.bodyBytes, 0) };
   }
 

@@ -32,8 +32,17 @@ export function describeMachine(): MachineInfo {
  * the shell's `ulimit` reads it.
  */
 export function openFileLimit(): number {
+  return ulimit('-n');
+}
+
+/** The hard limit on open files: as far as a process may raise its soft limit. */
+export function hardOpenFileLimit(): number {
+  return ulimit('-Hn');
+}
+
+function ulimit(flag: string): number {
   try {
-    const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+    const out = execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim();
     return out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out);
   } catch {
     return Number.NaN;

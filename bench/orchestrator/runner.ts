@@ -1,7 +1,8 @@
 import type { BenchParams } from '../config.js';
+import { measureClientCapacity, type CapacityFigure } from '../scenarios/client-capacity.js';
 import type { Scenario, ScenarioResult } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
-import { CpuMeter } from './cpu-meter.js';
+import { CpuMeter, type PhaseCpu } from './cpu-meter.js';
 import { Deployment, type LabelledClockOffset, type ProcessTracker } from './deployment.js';
 
 /** One scenario, on one implementation, in one pass. */
@@ -18,6 +19,8 @@ export interface RunRecord {
   readonly seconds: number;
   /** Share of the machine's CPU other processes used meanwhile (see `CpuMeter`). */
   readonly foreignCpu?: number;
+  /** Each process's CPU use while the scenario measured, by phase. */
+  readonly cpu: readonly PhaseCpu[];
   readonly clockOffsets: readonly LabelledClockOffset[];
 }
 
@@ -78,6 +81,38 @@ function keepBest(attempts: RunRecord[]): void {
   if (best) best.kept = true;
 }
 
+/** What the clients can take on each of `streams`, measured once at the start of a run. */
+export interface CapacityRecord {
+  readonly figures: readonly CapacityFigure[];
+  readonly cpu: readonly PhaseCpu[];
+  readonly errors: readonly string[];
+  readonly clockOffsets: readonly LabelledClockOffset[];
+}
+
+/**
+ * The clients' capacity on each number of streams some figure of the run is measured on (see
+ * `client-capacity.ts`), each in fresh processes of its own, before any server runs.
+ */
+export async function measureCapacities(
+  options: Pick<RunnerOptions, 'params' | 'tracker'>,
+  streams: readonly number[],
+): Promise<CapacityRecord> {
+  const figures: CapacityFigure[] = [];
+  const cpu: PhaseCpu[] = [];
+  const errors: string[] = [];
+  const clockOffsets: LabelledClockOffset[] = [];
+  for (const count of streams) {
+    const outcome = await bounded(options, options.params.scenarioTimeoutMs, [], (deployment) =>
+      measureClientCapacity(deployment, options.params, count),
+    );
+    if (outcome.result) figures.push(outcome.result);
+    else errors.push(`client capacity on ${count} streams: ${outcome.error}`);
+    cpu.push(...outcome.cpu);
+    clockOffsets.push(...outcome.clockOffsets);
+  }
+  return { figures, cpu, errors, clockOffsets };
+}
+
 async function runOnce(
   scenario: Scenario,
   kind: ServerKind,
@@ -87,25 +122,57 @@ async function runOnce(
   { timeoutMs }: { timeoutMs: number },
 ): Promise<RunRecord> {
   const started = Date.now();
+  const outcome = await bounded(options, timeoutMs, options.serverExecArgv(kind), (deployment) =>
+    scenario.run({ deployment, spec: { kind }, params: options.params }),
+  );
+  return {
+    scenario: scenario.id,
+    kind,
+    pass,
+    attempt,
+    kept: false,
+    ...(outcome.result ? { result: outcome.result } : { error: outcome.error }),
+    seconds: (Date.now() - started) / 1000,
+    foreignCpu: outcome.foreignCpu,
+    cpu: outcome.cpu,
+    clockOffsets: outcome.clockOffsets,
+  };
+}
+
+interface Bounded<T> {
+  readonly result?: T;
+  readonly error?: string;
+  readonly foreignCpu?: number;
+  readonly cpu: readonly PhaseCpu[];
+  readonly clockOffsets: readonly LabelledClockOffset[];
+}
+
+/** Runs `work` in a fresh deployment, within `timeoutMs`, and stops all of its processes. */
+async function bounded<T>(
+  options: Pick<RunnerOptions, 'tracker'>,
+  timeoutMs: number,
+  serverExecArgv: readonly string[],
+  work: (deployment: Deployment) => Promise<T>,
+): Promise<Bounded<T>> {
   const meter = CpuMeter.start();
   const deployment = new Deployment({
     tracker: options.tracker,
     lifetimeMs: timeoutMs + 30_000,
     callTimeoutMs: timeoutMs,
-    serverExecArgv: options.serverExecArgv(kind),
+    serverExecArgv,
   });
-  const work = scenario.run({ deployment, spec: { kind }, params: options.params });
+  const running = work(deployment);
   // A timed-out scenario's calls fail once its processes are stopped; nobody waits for them.
-  work.catch(() => undefined);
+  running.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
   });
-  let result: ScenarioResult | undefined;
+  let result: T | undefined;
   let error: string | undefined;
   let foreignCpu: number | undefined;
   try {
-    result = await Promise.race([work, timeout]);
+    result = await Promise.race([running, timeout]);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   } finally {
@@ -116,14 +183,9 @@ async function runOnce(
     await deployment.teardown();
   }
   return {
-    scenario: scenario.id,
-    kind,
-    pass,
-    attempt,
-    kept: false,
-    ...(result ? { result } : { error }),
-    seconds: (Date.now() - started) / 1000,
+    ...(result === undefined ? { error } : { result }),
     foreignCpu,
+    cpu: deployment.cpu.results(),
     clockOffsets: deployment.clockOffsets,
   };
 }
@@ -143,6 +205,7 @@ function notRun(
     kept: false,
     error: `not run: the run's ${runTimeoutMs} ms were used up`,
     seconds: 0,
+    cpu: [],
     clockOffsets: [],
   };
 }

@@ -31,6 +31,8 @@ export class Worker<Ops extends OpsShape<Ops>> {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private exitError: Error | undefined;
+  /** The child's clock minus the orchestrator's, once measured (`measureClockOffset`). */
+  private clockOffsetMs = 0;
 
   private constructor(
     readonly label: string,
@@ -124,7 +126,17 @@ export class Worker<Ops extends OpsShape<Ops>> {
       if (uncertaintyMs < best.uncertaintyMs)
         best = { offsetMs: childAt - (sentAt + receivedAt) / 2, uncertaintyMs };
     }
+    if (Number.isFinite(best.offsetMs)) this.clockOffsetMs = best.offsetMs;
     return best;
+  }
+
+  /**
+   * A time the child read from its clock, on the orchestrator's: a process's time origin is read
+   * once at its start, and a start on a busy machine can be descheduled between the two clock
+   * reads that make it, leaving the process's clock milliseconds off (seen: 47 ms).
+   */
+  toLocalTime(childAt: number): number {
+    return childAt - this.clockOffsetMs;
   }
 
   get pid(): number | undefined {

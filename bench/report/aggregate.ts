@@ -1,3 +1,4 @@
+import type { BenchParams } from '../config.js';
 import type { RunRecord } from '../orchestrator/runner.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
@@ -23,6 +24,7 @@ export function aggregate(
   scenarios: readonly Scenario[],
   servers: readonly ServerKind[],
   records: readonly RunRecord[],
+  params: BenchParams,
 ): Cells {
   const cells = new Map<string, Map<ServerKind, Filling>>();
   for (const scenario of scenarios) {
@@ -32,8 +34,8 @@ export function aggregate(
       const ok = runs.flatMap((r) => (r.result ? [r.result] : []));
       const metrics: Record<string, number> = {};
       if (ok.length > 0)
-        for (const { key, ratio } of scenario.metrics)
-          if (!ratio) metrics[key] = median(ok.map((r) => r.metrics[key] ?? Number.NaN));
+        for (const { key, derived } of scenario.metrics)
+          if (!derived) metrics[key] = median(ok.map((r) => r.metrics[key] ?? Number.NaN));
       byServer.set(kind, {
         metrics,
         succeeded: ok.length,
@@ -43,23 +45,29 @@ export function aggregate(
     }
     cells.set(scenario.id, byServer);
   }
-  fillRatios(scenarios, cells);
+  fillDerived(scenarios, cells, params);
   return cells;
 }
 
-/** Fills in the figures defined as ratios to other scenarios' (`MetricDefinition.ratio`). */
-function fillRatios(
+/**
+ * Fills in the figures computed from other figures (`MetricDefinition.derived`), once every
+ * measured one is in. Inputs are all measured figures, so the order does not matter.
+ */
+function fillDerived(
   scenarios: readonly Scenario[],
   cells: ReadonlyMap<string, ReadonlyMap<ServerKind, Filling>>,
+  params: BenchParams,
 ): void {
   for (const scenario of scenarios)
-    for (const { key, ratio } of scenario.metrics) {
-      if (!ratio) continue;
+    for (const { key, derived } of scenario.metrics) {
+      if (!derived) continue;
       for (const [kind, cell] of cells.get(scenario.id) ?? []) {
         if (cell.succeeded === 0) continue;
-        const to = cells.get(ratio.to.scenario)?.get(kind);
-        const reference = to && to.succeeded > 0 ? to.metrics[ratio.to.metric] : undefined;
-        cell.metrics[key] = (cell.metrics[ratio.of] ?? Number.NaN) / (reference ?? Number.NaN);
+        const inputs = derived.inputs.map(({ scenario: id, metric }) => {
+          const input = cells.get(id)?.get(kind);
+          return input && input.succeeded > 0 ? (input.metrics[metric] ?? NaN) : NaN;
+        });
+        cell.metrics[key] = derived.compute(inputs, params);
       }
     }
 }

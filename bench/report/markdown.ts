@@ -5,8 +5,8 @@ import { formatMachine } from '../orchestrator/machine.js';
 import { formatRevision, libraryChangedSince } from '../orchestrator/revision.js';
 import type { Scenario } from '../scenarios/index.js';
 import { median } from '../shared/stats.js';
-import { reportCells, reportTargets, type BenchReport } from './results.js';
-import { buildTable, tableFootnote } from './table.js';
+import { reportCells, reportClientBound, reportTargets, type BenchReport } from './results.js';
+import { buildTable, capacityLine, tableFootnote } from './table.js';
 
 export const README_START = '<!-- bench:start -->';
 export const README_END = '<!-- bench:end -->';
@@ -27,6 +27,7 @@ export function renderMarkdown(report: BenchReport, scenarios: readonly Scenario
     servers,
     cells: reportCells(report),
     targets: reportTargets(report),
+    clientBound: reportClientBound(report),
   });
   const width = 1 + table.columns.length + 1 + table.resultColumns.length;
   const row = (cells: readonly string[]): string =>
@@ -36,6 +37,8 @@ export function renderMarkdown(report: BenchReport, scenarios: readonly Scenario
       'bench/results/latest.json: edit those, not this block. -->',
     '',
     ...provenance(report),
+    '',
+    capacityLine(report.clientCapacity?.figures ?? []),
     '',
     row(['', ...table.columns, 'target (this library)', ...table.resultColumns]),
     row(Array.from({ length: width }, () => '---')),

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { SERVER_LABELS, SERVER_NOTES, type BenchParams, type LibraryKind } from '../config.js';
+import type { PhaseCpu } from '../orchestrator/cpu-meter.js';
 import type { LabelledClockOffset } from '../orchestrator/deployment.js';
 import type { MachineInfo } from '../orchestrator/machine.js';
 import type { Revision } from '../orchestrator/revision.js';
-import type { RunRecord } from '../orchestrator/runner.js';
+import type { CapacityRecord, RunRecord } from '../orchestrator/runner.js';
+import type { CapacityFigure } from '../scenarios/client-capacity.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
 import type { Cell, Cells } from './aggregate.js';
+import { checkKey, type ClientBoundCheck } from './client-bound.js';
 import { targetKey, type TargetOutcome, type TargetView } from './targets.js';
 
 /**
@@ -22,6 +25,13 @@ export interface BenchReport {
   readonly payloadBytes: number;
   readonly servers: Partial<Record<ServerKind, { readonly label: string; readonly setup: string }>>;
   readonly clock: { readonly worst: LabelledClockOffset | undefined; readonly processes: number };
+  /** What the clients took from the client-capacity reference (files from before: none). */
+  readonly clientCapacity?: {
+    readonly figures: readonly CapacityFigure[];
+    readonly cpu: readonly PhaseCpu[];
+  };
+  /** Every capacity-checked figure and whether it was client-bound. */
+  readonly clientBound?: readonly ClientBoundCheck[];
   readonly scenarios: readonly ScenarioReport[];
   readonly targets: readonly TargetReport[];
   readonly warnings: readonly string[];
@@ -51,6 +61,8 @@ export interface RunReport {
   readonly error?: string;
   readonly seconds: number;
   readonly foreignCpu?: number;
+  /** Each process's CPU use while the scenario measured, by phase. */
+  readonly cpu?: readonly PhaseCpu[];
 }
 
 export interface TargetReport extends TargetView {
@@ -72,6 +84,8 @@ export interface ReportInput {
   readonly cells: Cells;
   readonly targets: ReadonlyMap<string, TargetOutcome>;
   readonly clock: BenchReport['clock'];
+  readonly capacity: CapacityRecord;
+  readonly clientBound: ReadonlyMap<string, ClientBoundCheck>;
   readonly warnings: readonly string[];
   readonly errors: readonly string[];
 }
@@ -91,6 +105,8 @@ export function buildReport(input: ReportInput): BenchReport {
       ]),
     ),
     clock: input.clock,
+    clientCapacity: { figures: input.capacity.figures, cpu: input.capacity.cpu },
+    clientBound: [...input.clientBound.values()],
     scenarios: input.scenarios.map((s) => ({
       id: s.id,
       title: s.title,
@@ -100,13 +116,14 @@ export function buildReport(input: ReportInput): BenchReport {
           const cell = input.cells.get(s.id)?.get(kind);
           const runs = input.records
             .filter((r) => r.scenario === s.id && r.kind === kind)
-            .map(({ pass, attempt, kept, result, error, seconds, foreignCpu }) => ({
+            .map(({ pass, attempt, kept, result, error, seconds, foreignCpu, cpu }) => ({
               pass: pass + 1,
               attempt,
               counted: kept,
               ...(result ?? { error }),
               seconds,
               foreignCpu,
+              cpu,
             }));
           const median = cell && cell.succeeded > 0 ? cell.metrics : undefined;
           return [kind, { median, runs, notApplicable: cell?.notApplicable }];
@@ -158,4 +175,9 @@ export function reportTargets(report: BenchReport): Map<string, TargetView> {
   return new Map(
     report.targets.map((t) => [targetKey(t.library ?? 'library', t.scenario, t.metric), t]),
   );
+}
+
+/** The client-bound checks of a report, by `checkKey`; none in files from before them. */
+export function reportClientBound(report: BenchReport): Map<string, ClientBoundCheck> {
+  return new Map((report.clientBound ?? []).map((c) => [checkKey(c.scenario, c.metric), c]));
 }

@@ -1,13 +1,23 @@
 import {
   BASELINE,
+  CAPACITY_BLOCK_FRAMES,
   LIBRARY_ADAPTERS,
   LIBRARY_KINDS,
   SERVER_LABELS,
   SERVER_ORDER,
 } from '../config.js';
+import type { CapacityFigure } from '../scenarios/client-capacity.js';
 import type { MetricDefinition, Scenario } from '../scenarios/index.js';
+import { formatCount } from '../scenarios/scenario.js';
 import type { ServerKind } from '../shared/protocol.js';
 import type { Cell, Cells } from './aggregate.js';
+import {
+  CLIENT_BOUND_SHARE,
+  CLIENT_LAG_FLOOR_MS,
+  CLIENT_LAG_SHARE,
+  checkKey,
+  type ClientBoundCheck,
+} from './client-bound.js';
 import { targetKey, type TargetView } from './targets.js';
 
 export interface TableInput {
@@ -17,6 +27,8 @@ export interface TableInput {
   readonly cells: Cells;
   /** By `targetKey()`. */
   readonly targets: ReadonlyMap<string, TargetView>;
+  /** By `checkKey()`: a client-bound row says so even where no target judges it. */
+  readonly clientBound: ReadonlyMap<string, ClientBoundCheck>;
 }
 
 /** The table as text cells, for a renderer to lay out. */
@@ -72,10 +84,13 @@ export function buildTable(input: TableInput): Table {
         title: scenario.title,
         parameters,
         rows: scenario.metrics.map((metric) => {
-          const base = metric.ratio ? undefined : byServer?.get(BASELINE)?.metrics[metric.key];
+          const base =
+            metric.vsRaw === false ? undefined : byServer?.get(BASELINE)?.metrics[metric.key];
           const targets = libraries.map((kind) =>
             input.targets.get(targetKey(kind, scenario.id, metric.key)),
           );
+          const check = input.clientBound.get(checkKey(scenario.id, metric.key));
+          const unjudged = check?.clientBound ? `client-bound (${check.reason ?? ''})` : '';
           return {
             label: metric.label,
             cells: servers.map((kind) => formatCell(metric, byServer?.get(kind), kind, base)),
@@ -84,7 +99,7 @@ export function buildTable(input: TableInput): Table {
               target
                 ? target.verdict +
                   (target.reasons.length > 0 ? ` (${target.reasons.join('; ')})` : '')
-                : '',
+                : unjudged,
             ),
           };
         }),
@@ -115,9 +130,26 @@ function formatCell(
 export function tableFootnote(passes: number): string {
   return (
     `Figures are medians over ${passes} pass(es); (x) = figure / raw node:http figure; * = some ` +
-    'passes failed. A latency target of 1.25x is "0.8x of raw speed" as a time. The library on ' +
-    'each adapter is judged against NestJS @Sse() on the same adapter, better-sse and raw ' +
-    'node:http.'
+    'passes failed. The library on each adapter is judged against NestJS @Sse() on the same ' +
+    'adapter, better-sse and raw node:http; a bound on a time or a size is on the ratio of ' +
+    `times or sizes. Client-bound rows get no PASS or FAIL: a deliveries/s row whose best server ` +
+    `exceeds ${CLIENT_BOUND_SHARE * 100}% of the clients' capacity on as many streams, a ` +
+    `last-client row whose best server's last client lagged its last write by more than ` +
+    `${CLIENT_LAG_SHARE * 100}% of its time (and ${CLIENT_LAG_FLOOR_MS} ms).`
+  );
+}
+
+/** The client-capacity line every run prints, and the README shows. */
+export function capacityLine(figures: readonly CapacityFigure[]): string {
+  if (figures.length === 0) return 'Client capacity: not measured.';
+  const each = figures.map(
+    (f) =>
+      `${formatCount(f.deliveriesPerSecond)} deliveries/s on ${formatCount(f.streams)} streams`,
+  );
+  const processes = new Set(figures.map((f) => f.clientProcesses));
+  return (
+    `Client capacity: ${each.join(', ')}, with ${[...processes].join(' or ')} client ` +
+    `processes (a server writing pre-built frames, ${CAPACITY_BLOCK_FRAMES} per write, as fast as the sockets drain).`
   );
 }
 

@@ -1,25 +1,23 @@
-import { connectRateScenario } from './connect-rate.js';
-import { latencyScenario } from './latency.js';
-import { memoryScenario } from './memory.js';
+import { burstSweepScenario } from './bursts.js';
 import { replayScenario } from './replay.js';
+import { mostStreamsScenario, scaleScenario } from './scale.js';
 import type { Scenario } from './scenario.js';
 import { targetedScenario } from './targeted.js';
-import { throughputScenario } from './throughput.js';
 import { twoInstanceScenario } from './two-instance.js';
 
 /**
  * The scenarios in the order they run and are reported. A scenario that needs more than one
  * server instance starts them itself through its `Deployment`; adding one means a file here and
- * an entry in this list.
+ * an entry in this list. The clients' capacity is measured before any of them
+ * (`client-capacity.ts`).
  */
 export const SCENARIOS: readonly Scenario[] = [
-  throughputScenario,
+  burstSweepScenario,
+  scaleScenario,
+  mostStreamsScenario,
   targetedScenario,
-  latencyScenario,
-  memoryScenario,
-  connectRateScenario,
   replayScenario,
   twoInstanceScenario,
 ];
 
-export type { Scenario, ScenarioResult, MetricDefinition } from './scenario.js';
+export type { Scenario, ScenarioResult, MetricDefinition, MetricRef } from './scenario.js';

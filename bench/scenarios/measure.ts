@@ -1,5 +1,6 @@
-import type { RoundParams, ThroughputParams } from '../config.js';
+import type { BenchParams, RoundParams, ThroughputParams } from '../config.js';
 import type { ClientGroup, ServerHandle } from '../orchestrator/deployment.js';
+import type { CpuPhases } from '../orchestrator/cpu-meter.js';
 import type { PublishTimes } from '../shared/protocol.js';
 import { max, median, min, percentile } from '../shared/stats.js';
 import {
@@ -9,33 +10,78 @@ import {
   sleep,
   type MetricDefinition,
   type ScenarioContext,
-  type ScenarioResult,
 } from './scenario.js';
 
-/** Sends `count` events to the clients' streams, however the scenario sends them. */
-export type Send = (count: number) => Promise<PublishTimes>;
+/** Sends `count` events to the clients' streams, `perTick` calls per tick. */
+export type Send = (count: number, perTick: number) => Promise<PublishTimes>;
 
-export const DELIVERIES: MetricDefinition = {
-  key: 'deliveriesPerSecond',
-  label: 'deliveries/s',
-  better: 'higher',
-  format: formatCount,
+/** A deliveries/s figure, checked against the clients' capacity on `capacityAt` streams. */
+export function deliveriesMetric(
+  key: string,
+  label: string,
+  capacityAt: (params: BenchParams) => number,
+): MetricDefinition {
+  return {
+    key,
+    label,
+    better: 'higher',
+    format: formatCount,
+    clientCheck: { kind: 'capacity', streams: capacityAt },
+  };
+}
+
+export const WIRE_BYTES: MetricDefinition = {
+  key: 'wireBytesPerEvent',
+  label: 'wire bytes/event',
+  better: 'lower',
+  format: formatBytes,
 };
-
-/** What `measureBursts` reports, in table order. */
-export const BURST_METRICS: readonly MetricDefinition[] = [
-  DELIVERIES,
-  { key: 'wireBytesPerEvent', label: 'wire bytes/event', better: 'lower', format: formatBytes },
-];
 
 /** What `measureRounds` reports, in table order. */
 export const ROUND_METRICS: readonly MetricDefinition[] = [
-  { key: 'fanOutP50', label: 'last client p50', better: 'lower', format: formatMs },
+  {
+    key: 'fanOutP50',
+    label: 'last client p50',
+    better: 'lower',
+    format: formatMs,
+    clientCheck: { kind: 'lag', lagMetric: 'clientLagP50' },
+  },
   { key: 'fanOutP99', label: 'last client p99', better: 'lower', format: formatMs },
   { key: 'perClientP50', label: 'per client p50', better: 'lower', format: formatMs },
   { key: 'perClientP99', label: 'per client p99', better: 'lower', format: formatMs },
   { key: 'publishCallP50', label: 'publish call p50', better: 'lower', format: formatMs },
+  {
+    key: 'clientLagP50',
+    label: 'client lag p50',
+    better: 'lower',
+    format: formatMs,
+    vsRaw: false,
+  },
 ];
+
+/**
+ * The same, when the event is published on another server than the one writing it: the
+ * publisher's last write says nothing of when the writer's was, so there is no client lag.
+ */
+export const REMOTE_ROUND_METRICS: readonly MetricDefinition[] = ROUND_METRICS.filter(
+  (m) => m.key !== 'clientLagP50',
+).map(({ clientCheck: _check, ...metric }) => metric);
+
+/** Where a measurement runs: its streams' clients, and the phase its CPU use is filed under. */
+export interface Measuring {
+  readonly clients: ClientGroup;
+  readonly cpu: CpuPhases;
+  readonly phase: string;
+  /** Events every stream has received before the measurement starts. */
+  readonly eventsBefore: number;
+}
+
+export interface Measured {
+  readonly metrics: Record<string, number>;
+  readonly details: Record<string, unknown>;
+  /** Events every stream has received once the measurement is done. */
+  readonly eventsAfter: number;
+}
 
 /** A fresh server with `connections` streams open to it, as the server itself counts them. */
 export async function serverWithStreams(
@@ -49,29 +95,28 @@ export async function serverWithStreams(
   return { server, clients };
 }
 
-/** Frames each stream has once `measureBursts` is done, for whatever is measured next. */
-export const burstFrames = (p: ThroughputParams): number =>
-  (p.warmupBursts + p.bursts) * p.messages;
-
 /**
- * Bursts of `messages` events to the open streams. A burst's rate is the frames all clients
- * received divided by the time from the server's first send call to the read that completed the
- * last frame anywhere; the figure is the median over the measured bursts.
+ * Rounds of `messages` events, sent `perTick` calls per tick. A round's rate is the events all
+ * streams received divided by the time from the server's first send call to the read that brought
+ * the last event anywhere; the figure is the median over the measured rounds. Wire bytes are the
+ * body bytes received (chunk framing included) per event delivered.
  */
 export async function measureBursts(
-  clients: ClientGroup,
   p: ThroughputParams,
   send: Send,
-): Promise<ScenarioResult> {
+  { clients, cpu, phase, eventsBefore }: Measuring,
+): Promise<Measured> {
   const deliveries = p.connections * p.messages;
   const rates: number[] = [];
   const wireBytes: number[] = [];
-  let bytesBefore = (await clients.collect(0)).bodyBytes;
-  let target = 0;
-  for (let burst = 0; burst < p.warmupBursts + p.bursts; burst++) {
+  let bytesBefore = (await clients.collect(eventsBefore)).bodyBytes;
+  let target = eventsBefore;
+  for (let round = 0; round < p.warmupRounds + p.rounds; round++) {
     target += p.messages;
-    const [received, sent] = await Promise.all([clients.collect(target), send(p.messages)]);
-    if (burst >= p.warmupBursts) {
+    const both = () => Promise.all([clients.collect(target), send(p.messages, p.perTick)]);
+    const measured = round >= p.warmupRounds;
+    const [received, sent] = measured ? await cpu.measure(phase, both) : await both();
+    if (measured) {
       const elapsedMs = max(received.times) - sent.firstAt;
       rates.push(deliveries / (elapsedMs / 1000));
       wireBytes.push((received.bodyBytes - bytesBefore) / deliveries);
@@ -82,39 +127,46 @@ export async function measureBursts(
   return {
     metrics: { deliveriesPerSecond: median(rates), wireBytesPerEvent: median(wireBytes) },
     details: {
-      deliveriesPerBurst: deliveries,
-      ratesPerBurst: rates,
+      perTick: p.perTick,
+      deliveriesPerRound: deliveries,
+      ratesPerRound: rates,
       minRate: min(rates),
       maxRate: max(rates),
     },
+    eventsAfter: target,
   };
 }
 
 /**
- * Rounds of one event to `connections` open streams that have `framesBefore` frames each. Per
- * round, the fan-out time is from the server's publish call to the read that completed the
- * frame on the last stream; the per-client latencies are the same for every stream. Publish and
- * receive times are read from the shared clock (`shared/clock.ts`) in different processes.
+ * Rounds of one event to `connections` open streams. Per round, the fan-out time is from the
+ * server's publish call to the read that brought the event to the last stream; the per-client
+ * latencies are the same for every stream. The client lag is from the server's last write
+ * (`PublishTimes.settledAt`) to that last read: near zero when the clients keep up with the
+ * server, so that the fan-out time is the server's. Publish and receive times are read from the
+ * shared clock (`shared/clock.ts`) in different processes.
  */
 export async function measureRounds(
-  clients: ClientGroup,
   p: RoundParams,
   connections: number,
   publish: Send,
-  framesBefore = 0,
-): Promise<ScenarioResult> {
+  { clients, cpu, phase, eventsBefore }: Measuring,
+): Promise<Measured> {
   const fanOut: number[] = [];
   const publishCall: number[] = [];
+  const lag: number[] = [];
   const perClient = new Float64Array(connections * p.rounds);
   let filled = 0;
+  let target = eventsBefore;
   for (let round = 0; round < p.warmupRounds + p.rounds; round++) {
-    const [received, published] = await Promise.all([
-      clients.collect(framesBefore + round + 1),
-      publish(1),
-    ]);
-    if (round >= p.warmupRounds) {
-      fanOut.push(max(received.times) - published.firstAt);
+    target++;
+    const both = () => Promise.all([clients.collect(target), publish(1, 1)]);
+    const measured = round >= p.warmupRounds;
+    const [received, published] = measured ? await cpu.measure(phase, both) : await both();
+    if (measured) {
+      const lastClientAt = max(received.times);
+      fanOut.push(lastClientAt - published.firstAt);
       publishCall.push(published.lastAt - published.firstAt);
+      lag.push(lastClientAt - published.settledAt);
       for (const at of received.times) perClient[filled++] = at - published.firstAt;
     }
     await sleep(p.gapMs);
@@ -127,11 +179,14 @@ export async function measureRounds(
       perClientP50: percentile(perClientLatencies, 50),
       perClientP99: percentile(perClientLatencies, 99),
       publishCallP50: percentile(publishCall, 50),
+      clientLagP50: percentile(lag, 50),
     },
     details: {
       fanOutPerRoundMs: fanOut,
       publishCallPerRoundMs: publishCall,
+      clientLagPerRoundMs: lag,
       perClientMinMs: min(perClientLatencies),
     },
+    eventsAfter: target,
   };
 }

@@ -9,13 +9,34 @@ export interface MetricDefinition {
   readonly better: 'higher' | 'lower';
   readonly format: (value: number) => string;
   /**
-   * Set for a figure no run measures: once the passes are aggregated, this scenario's `of`
-   * figure divided by the same implementation's `to` figure (NaN when that scenario did not run).
+   * Set for a figure no run measures: once the passes are aggregated, computed from the same
+   * implementation's aggregated figures `inputs` (NaN when one of them is missing).
    */
-  readonly ratio?: {
-    readonly of: string;
-    readonly to: { readonly scenario: string; readonly metric: string };
+  readonly derived?: {
+    readonly inputs: readonly MetricRef[];
+    readonly compute: (inputs: readonly number[], params: BenchParams) => number;
   };
+  /** False where a ratio to raw node:http's figure means nothing (a ratio, a lag near zero). */
+  readonly vsRaw?: boolean;
+  /** How the run tells whether the clients, not the servers, may have set this figure. */
+  readonly clientCheck?: ClientCheck;
+}
+
+/**
+ * - `capacity`, for a deliveries/s figure measured on `streams(params)` streams: the run measures
+ *   the clients' capacity on as many streams (`client-capacity.ts`), and the figure is
+ *   client-bound when its best server reaches more than half of it.
+ * - `lag`, for the time until the last client has an event: `lagMetric` is how long after the
+ *   server had made its last write the last client had it; the figure is client-bound when that
+ *   is more than a tenth of the best server's time (the clients were behind, not keeping up).
+ */
+export type ClientCheck =
+  | { readonly kind: 'capacity'; readonly streams: (params: BenchParams) => number }
+  | { readonly kind: 'lag'; readonly lagMetric: string };
+
+export interface MetricRef {
+  readonly scenario: string;
+  readonly metric: string;
 }
 
 export interface ScenarioResult {
@@ -26,6 +47,7 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioContext {
+  /** The scenario's processes; `deployment.cpu` records CPU use while it measures. */
   readonly deployment: Deployment;
   /** The implementation under test. */
   readonly spec: ServerSpec;
@@ -55,5 +77,6 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export const formatCount = (value: number): string => integer.format(value);
 export const formatMs = (value: number): string => `${value.toFixed(2)} ms`;
 export const formatRatio = (value: number): string => `${value.toFixed(2)}x`;
+export const formatMiB = (value: number): string => `${(value / 2 ** 20).toFixed(0)} MiB`;
 export const formatBytes = (value: number): string =>
   Math.abs(value) >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value.toFixed(0)} B`;

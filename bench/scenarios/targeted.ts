@@ -1,21 +1,34 @@
-import { BURST_METRICS, measureBursts, serverWithStreams } from './measure.js';
+import { WIRE_BYTES, deliveriesMetric, measureBursts, serverWithStreams } from './measure.js';
 import { formatCount, type Scenario } from './scenario.js';
 
 /**
- * Targeted sends: the bursts of the fan-out throughput scenario, but every event goes to each
- * stream on its own, through the API for one connection (this library's `sendTo()`), so finding
- * the connection and encoding once per send are in the figure.
+ * Targeted sends: rounds of events each sent to every stream on its own, through the API for one
+ * connection (this library's `sendTo()`), `perTick` rounds of sends per tick, so finding the
+ * connection and encoding once per send are in the figure.
  */
 export const targetedScenario: Scenario = {
   id: 'targeted',
   title: 'targeted sends',
-  metrics: BURST_METRICS,
-  describe: ({ throughput: p }) =>
-    `${formatCount(p.connections)} connections x ${p.messages} messages x 256 B, each sent to ` +
-    `one connection at a time, median of ${p.bursts} bursts after ${p.warmupBursts} warm-up`,
+  metrics: [
+    deliveriesMetric(
+      'deliveriesPerSecond',
+      'deliveries/s',
+      (params) => params.targeted.connections,
+    ),
+    WIRE_BYTES,
+  ],
+  describe: ({ targeted: p }) =>
+    `${formatCount(p.connections)} streams, rounds of ${p.messages} events x 256 B each sent to ` +
+    `one connection at a time, ${p.perTick} per tick; median of ${p.rounds} rounds after ` +
+    `${p.warmupRounds} warm-up`,
   async run(context) {
-    const p = context.params.throughput;
+    const p = context.params.targeted;
     const { server, clients } = await serverWithStreams(context, p.connections);
-    return measureBursts(clients, p, (count) => server.sendToEach(count));
+    const { metrics, details } = await measureBursts(
+      p,
+      (count, perTick) => server.sendToEach(count, perTick),
+      { clients, cpu: context.deployment.cpu, phase: `${p.perTick}/tick`, eventsBefore: 0 },
+    );
+    return { metrics, details };
   },
 };

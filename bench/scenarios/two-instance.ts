@@ -1,8 +1,8 @@
+import { burstMetricKey } from './bursts.js';
 import {
-  BURST_METRICS,
-  DELIVERIES,
-  ROUND_METRICS,
-  burstFrames,
+  REMOTE_ROUND_METRICS,
+  WIRE_BYTES,
+  deliveriesMetric,
   measureBursts,
   measureRounds,
 } from './measure.js';
@@ -12,57 +12,70 @@ const NO_INSTANCES =
   'no multi-instance support of its own; a hand-rolled Redis relay would be the raw ' +
   'node:http one, plus the per-connection encoding the fan-out rows already measure';
 
+/** Publishes per tick on instance A: the sweep's middle size, which the ratio is taken to. */
+const PER_TICK = 10;
+
 /**
  * Two instances sharing a redis-server of the run's own: the clients' streams are on instance
- * B, every event is published on instance A. The bursts are those of the fan-out throughput
- * scenario, so the two figures compare; then latency rounds on the same streams.
+ * B, every event is published on instance A. The rounds are those of the burst-size sweep at 10
+ * per tick, so the two figures compare; then latency rounds on the same streams.
  */
 export const twoInstanceScenario: Scenario = {
   id: 'redis',
   title: 'Redis, two instances',
   metrics: [
-    ...BURST_METRICS,
+    deliveriesMetric('deliveriesPerSecond', 'deliveries/s', (params) => params.sweep.connections),
+    WIRE_BYTES,
     {
       key: 'vsSingleInstance',
       label: 'vs one instance',
       better: 'higher',
       format: formatRatio,
-      ratio: {
-        of: DELIVERIES.key,
-        to: { scenario: 'throughput', metric: DELIVERIES.key },
+      derived: {
+        inputs: [
+          { scenario: 'redis', metric: 'deliveriesPerSecond' },
+          { scenario: 'bursts', metric: burstMetricKey(PER_TICK) },
+        ],
+        compute: ([redis = NaN, single = NaN]) => redis / single,
       },
+      vsRaw: false,
     },
-    ...ROUND_METRICS,
+    ...REMOTE_ROUND_METRICS,
   ],
   unsupported: {
     'nest-sse': `NestJS @Sse() has ${NO_INSTANCES}`,
     'nest-sse-fastify': `NestJS @Sse() has ${NO_INSTANCES}`,
     'better-sse': `better-sse has ${NO_INSTANCES}`,
   },
-  describe: ({ throughput: p, redis: r }) =>
-    `publish on A, ${formatCount(p.connections)} connections on B: ${p.messages} messages x ` +
-    `256 B, median of ${p.bursts} bursts after ${p.warmupBursts} warm-up; then 1 message x ` +
-    `${r.rounds} rounds after ${r.warmupRounds} warm-up`,
+  describe: ({ sweep: p, redis: r }) =>
+    `publish on A, ${formatCount(p.connections)} streams on B: rounds of ${p.messages} events x ` +
+    `256 B, ${PER_TICK} per tick, median of ${p.rounds} after ${p.warmupRounds} warm-up; then 1 ` +
+    `event x ${r.rounds} rounds after ${r.warmupRounds} warm-up`,
   async run({ deployment, spec, params }) {
-    const p = params.throughput;
+    const p = { ...params.sweep, perTick: PER_TICK };
     const redis = await deployment.startRedis();
     const instance = { ...spec, redisUrl: redis.url };
     const [a, b] = await Promise.all([
-      deployment.startServer(instance, `${spec.kind} instance A`),
-      deployment.startServer(instance, `${spec.kind} instance B`),
+      deployment.startServer(instance, 'instance A'),
+      deployment.startServer(instance, 'instance B'),
     ]);
     const clients = await deployment.startClients(params.clientProcesses);
     await clients.open(b, p.connections, params.openConcurrency);
     await b.waitForSubscribers(p.connections);
-    const publishOnA = (count: number) => a.publish(count);
-    const bursts = await measureBursts(clients, p, publishOnA);
-    const rounds = await measureRounds(
+    const publishOnA = (count: number, perTick: number) => a.publish(count, perTick);
+    const cpu = deployment.cpu;
+    const bursts = await measureBursts(p, publishOnA, {
       clients,
-      params.redis,
-      p.connections,
-      publishOnA,
-      burstFrames(p),
-    );
+      cpu,
+      phase: `${PER_TICK}/tick`,
+      eventsBefore: 0,
+    });
+    const rounds = await measureRounds(params.redis, p.connections, publishOnA, {
+      clients,
+      cpu,
+      phase: 'latency',
+      eventsBefore: bursts.eventsAfter,
+    });
     return {
       metrics: { ...bursts.metrics, ...rounds.metrics },
       details: { ...bursts.details, ...rounds.details },

@@ -42,6 +42,7 @@ export async function createLibraryServer(
   const registry = app.get(ConnectionRegistry);
   return {
     port: listeningPort(app.getHttpServer().address()),
+    // An explicit event object, made per call as an application's code makes it.
     publish: () => broadcast.publish(BENCH_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
     connectionIds: () => registry.list().map((connection) => connection.id),
     sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, { data: PAYLOAD }))),

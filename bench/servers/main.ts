@@ -1,7 +1,9 @@
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { openFiles } from '../shared/open-files.js';
 import { now } from '../shared/clock.js';
 import { announceReady, readInit, serveParent } from '../shared/child.js';
 import type {
+  BurstArgs,
   MemorySample,
   PublishTimes,
   ServerKind,
@@ -31,41 +33,53 @@ const FACTORIES: Record<ServerKind, () => Promise<BenchServerFactory>> = {
     return (spec) => createNestSseServer(spec, 'fastify');
   },
   'better-sse': async () => (await import('./better-sse.server.js')).createBetterSseServer,
-  'raw-http': async () => (await import('./raw-http.server.js')).createRawHttpServer,
+  'raw-http': async () => {
+    const { createRawHttpServer } = await import('./raw-http.server.js');
+    return (spec) => createRawHttpServer(spec, 'socket');
+  },
+  'raw-http-write': async () => {
+    const { createRawHttpServer } = await import('./raw-http.server.js');
+    return (spec) => createRawHttpServer(spec, 'response');
+  },
 };
 
 /**
- * Runs `send` `count` times. Between two calls the event loop gets a turn, as it would between
- * two messages arriving from elsewhere in a real application; the writes of one call are all
- * issued before the next starts. Promises the calls return are awaited after the last call.
+ * Runs `send` `count` times, in bursts of `perTick` calls: the calls of a burst are made
+ * synchronously, one after the other, as an application publishing several events from one
+ * callback does; what they return is awaited together, after the burst; then the event loop gets
+ * one turn (I/O, timers) before the next burst, as it would between two messages arriving from
+ * elsewhere, and after the last one (`settledAt`). Every server is driven this way, so a burst of
+ * 10 is 10 calls in one tick for all.
  */
 async function burst<T>(
-  count: number,
+  { count, perTick }: BurstArgs,
   send: () => T | Promise<T>,
-): Promise<{ readonly firstAt: number; readonly lastAt: number; readonly last: T | undefined }> {
-  const pending: Promise<T>[] = [];
-  let last: T | Promise<T> | undefined;
+): Promise<{ readonly times: Omit<PublishTimes, 'lastId'>; readonly last: T | undefined }> {
+  if (!Number.isInteger(perTick) || perTick < 1)
+    throw new Error(`perTick must be >= 1: ${perTick}`);
+  let last: T | undefined;
   const firstAt = now();
-  for (let i = 0; i < count; i++) {
-    if (i > 0) await nextLoopTurn();
-    last = send();
-    if (last instanceof Promise) pending.push(last);
+  let lastAt = firstAt;
+  for (let sent = 0; sent < count;) {
+    const calls: (T | Promise<T>)[] = [];
+    for (const end = Math.min(count, sent + perTick); sent < end; sent++) calls.push(send());
+    lastAt = now();
+    last = (await Promise.all(calls)).at(-1);
+    await nextLoopTurn();
   }
-  const lastAt = now();
-  await Promise.all(pending);
-  return { firstAt, lastAt, last: await last };
+  return { times: { firstAt, lastAt, settledAt: now() }, last };
 }
 
-async function publishBurst(server: BenchServer, count: number): Promise<PublishTimes> {
-  const { firstAt, lastAt, last } = await burst(count, () => server.publish());
-  return { firstAt, lastAt, lastId: last };
+async function publishBurst(server: BenchServer, args: BurstArgs): Promise<PublishTimes> {
+  const { times, last } = await burst(args, () => server.publish());
+  return { ...times, lastId: last };
 }
 
-/** The ids are read once per burst, before the clock starts, as an application keeps them. */
-async function sendBurst(server: BenchServer, count: number): Promise<PublishTimes> {
+/** The ids are read once per call, before the clock starts, as an application keeps them. */
+async function sendBurst(server: BenchServer, args: BurstArgs): Promise<PublishTimes> {
   const ids = server.connectionIds();
-  const { firstAt, lastAt } = await burst(count, () => server.sendToEach(ids));
-  return { firstAt, lastAt, lastId: undefined };
+  const { times } = await burst(args, () => server.sendToEach(ids));
+  return { ...times, lastId: undefined };
 }
 
 async function sampleMemory(): Promise<MemorySample> {
@@ -76,16 +90,16 @@ async function sampleMemory(): Promise<MemorySample> {
     gc();
     await nextLoopTurn();
   }
-  const { rss, heapUsed, external } = process.memoryUsage();
-  return { rss, heapUsed, external };
+  const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external, openFiles: openFiles() };
 }
 
 const init = readInit<ServerSpec>();
 const server = await (await FACTORIES[init.spec.kind]())(init.spec);
 serveParent<ServerOps>(
   {
-    publish: ({ count }) => publishBurst(server, count),
-    sendToEach: ({ count }) => sendBurst(server, count),
+    publish: (args) => publishBurst(server, args),
+    sendToEach: (args) => sendBurst(server, args),
     subscribers: () => server.subscribers(),
     memory: () => sampleMemory(),
   },

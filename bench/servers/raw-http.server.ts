@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BENCH_CHANNEL, BENCH_PATH, HOST, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import {
@@ -21,20 +22,39 @@ const HEADERS = {
 const TARGETED_FRAME_TEXT = `data: ${PAYLOAD}\n\n`;
 
 /**
- * The practical limit: node:http with nothing in between. Each event is encoded once into a
- * Buffer and that Buffer is written to every response; the last frames are kept, with their
- * ids, for clients that come back with `Last-Event-ID`.
+ * How the frames reach the clients: with `res.write()`, the API every node:http server uses
+ * (node:http frames each write as a chunk of the response, in three writes, and uncorks the
+ * socket on the next tick); or written by hand to the response's socket, each frame framed once
+ * as a chunk for all of them, every socket corked on its first write of a tick and uncorked by
+ * one `process.nextTick` for all: the least work node:http allows, the practical limit.
+ */
+export type RawWriter = 'socket' | 'response';
+
+/** One stream as the server writes it. */
+interface RawStream {
+  write(chunk: Buffer): void;
+}
+
+/**
+ * node:http with nothing in between. Each event is encoded once into a Buffer (and framed once
+ * as an HTTP chunk) and written to every stream; the last frames are kept, with their ids, for
+ * clients that come back with `Last-Event-ID`.
  *
  * With a Redis URL it is one instance of several: a publish goes to a Redis channel as the
- * encoded frame, and every instance relays what arrives there to its own responses.
+ * encoded frame, and every instance relays what arrives there to its own streams.
  */
-export async function createRawHttpServer(spec: ServerSpec): Promise<BenchServer> {
-  const responses = new Map<string, ServerResponse>();
+export async function createRawHttpServer(
+  spec: ServerSpec,
+  writer: RawWriter,
+): Promise<BenchServer> {
+  const streams = new Map<string, RawStream>();
   const history = new EventHistory<{ readonly id: string; readonly frame: Buffer }>();
   const nextId = idSequence();
+  const open = writer === 'socket' ? socketStreams() : responseStream;
   let nextConnection = 0;
   const broadcast = (frame: Buffer): void => {
-    for (const response of responses.values()) response.write(frame);
+    const data = writer === 'socket' ? chunk(frame) : frame;
+    for (const stream of streams.values()) stream.write(data);
   };
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url !== BENCH_PATH) {
@@ -43,13 +63,17 @@ export async function createRawHttpServer(spec: ServerSpec): Promise<BenchServer
     }
     request.socket.setNoDelay(true);
     response.writeHead(200, HEADERS);
+    response.flushHeaders();
+    const stream = open(response);
     const missed = history.after(lastEventIdHeader(request.headers['last-event-id']));
     // One write for the whole replay: the client gets it in as few packets as it fits.
-    if (missed.length > 0) response.write(Buffer.concat(missed.map((event) => event.frame)));
-    else response.flushHeaders();
+    if (missed.length > 0) {
+      const replay = Buffer.concat(missed.map((event) => event.frame));
+      stream.write(writer === 'socket' ? chunk(replay) : replay);
+    }
     const id = String(++nextConnection);
-    responses.set(id, response);
-    response.once('close', () => responses.delete(id));
+    streams.set(id, stream);
+    response.once('close', () => streams.delete(id));
   });
   server.listen(0, HOST);
   await once(server, 'listening');
@@ -65,12 +89,71 @@ export async function createRawHttpServer(spec: ServerSpec): Promise<BenchServer
       broadcast(frame);
       return id;
     },
-    connectionIds: () => [...responses.keys()],
+    connectionIds: () => [...streams.keys()],
     sendToEach(ids) {
-      for (const id of ids) responses.get(id)?.write(Buffer.from(TARGETED_FRAME_TEXT));
+      for (const id of ids) {
+        const frame = Buffer.from(TARGETED_FRAME_TEXT);
+        streams.get(id)?.write(writer === 'socket' ? chunk(frame) : frame);
+      }
     },
-    subscribers: () => responses.size,
+    subscribers: () => streams.size,
   };
+}
+
+function responseStream(response: ServerResponse): RawStream {
+  return { write: (frame) => response.write(frame) };
+}
+
+/**
+ * Streams written on their sockets directly (the headers are out, and the response holds
+ * nothing of its own), corked per tick: one `process.nextTick` uncorks every socket written to
+ * during the tick.
+ */
+function socketStreams(): (response: ServerResponse) => RawStream {
+  let corked: SocketStream[] = [];
+  const uncork = (): void => {
+    const streams = corked;
+    corked = [];
+    for (const stream of streams) stream.uncork();
+  };
+  return (response) => {
+    const stream = new SocketStream(response.socket as Socket, (corkedNow) => {
+      if (corked.push(corkedNow) === 1) process.nextTick(uncork);
+    });
+    return stream;
+  };
+}
+
+class SocketStream implements RawStream {
+  private corked = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onCork: (stream: SocketStream) => void,
+  ) {}
+
+  write(data: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      this.onCork(this);
+    }
+    this.socket.write(data);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+/** `frame` as one chunk of a chunked HTTP/1.1 body, as node:http would frame it in three writes. */
+function chunk(frame: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${frame.length.toString(16)}\r\n`),
+    frame,
+    Buffer.from('\r\n'),
+  ]);
 }
 
 /**

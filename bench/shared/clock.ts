@@ -14,10 +14,12 @@
  * `performance.timeOrigin + performance.now()` combines the first two: the origin is the
  * wall-clock time at which the process started, taken once with microsecond precision, and the
  * offset from it comes from the monotonic clock. Two processes on one machine therefore agree to
- * within the few microseconds Node takes between reading the two clocks at start-up, and an NTP
- * adjustment during the run cannot bend an interval measured inside one process. The orchestrator
- * does not take this on trust: it measures each child's offset over IPC when the child starts
- * (see `measureClockOffset()` in `orchestrator/worker.ts`) and reports the worst one.
+ * within the time Node takes between reading the two clocks at start-up, and an NTP adjustment
+ * during the run cannot bend an interval measured inside one process. That time is microseconds
+ * on a quiet machine, but a process started on a busy one can be descheduled in between, and be
+ * tens of milliseconds off. So the orchestrator measures each child's offset over IPC when the
+ * child starts (`measureClockOffset()` in `orchestrator/worker.ts`), puts every time a child
+ * reports on its own clock (`toLocalTime()`), and reports the largest offset and uncertainty.
  */
 export function now(): number {
   return performance.timeOrigin + performance.now();

@@ -14,6 +14,7 @@ export const SERVER_KINDS = [
   'nest-sse',
   'nest-sse-fastify',
   'better-sse',
+  'raw-http-write',
   'raw-http',
 ] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -40,25 +41,45 @@ export interface ChildInit<TSpec = undefined> {
 
 export interface MemorySample {
   readonly rss: number;
+  /** The V8 heap the process has reserved, used or not: part of its RSS. */
+  readonly heapTotal: number;
   readonly heapUsed: number;
   readonly external: number;
+  /** Descriptors the process has open (`/proc/self/fd`); NaN where that cannot be read. */
+  readonly openFiles: number;
 }
 
 /** Operation name -> argument and result types. */
 export type OpsShape<T> = { [K in keyof T]: { args: unknown; result: unknown } };
 
+/** `count` events in bursts of `perTick` calls, one burst per turn of the event loop. */
+export interface BurstArgs {
+  readonly count: number;
+  readonly perTick: number;
+}
+
 export interface ServerOps {
-  /** Publishes `count` events, yielding to the event loop between them. */
-  publish: { args: { count: number }; result: PublishTimes };
+  /** Publishes `count` events to every stream, `perTick` publish calls per tick. */
+  publish: { args: BurstArgs; result: PublishTimes };
   /**
    * Sends `count` events to every open stream one by one, each through the implementation's
-   * API for a single connection, yielding to the event loop between two rounds.
+   * API for a single connection, `perTick` rounds of sends per tick.
    */
-  sendToEach: { args: { count: number }; result: PublishTimes };
+  sendToEach: { args: BurstArgs; result: PublishTimes };
   /** Connections currently subscribed, as the server itself counts them. */
   subscribers: { args: null; result: number };
   /** Memory after two full garbage collections (the process runs with `--expose-gc`). */
   memory: { args: null; result: MemorySample };
+}
+
+/** The client-capacity reference (`servers/client-capacity.ts`). */
+export interface CapacityOps {
+  /**
+   * Writes `count` pre-built frames to every open stream as fast as its socket drains; resolves
+   * once all are handed to the kernel, with the time the first write started.
+   */
+  flood: { args: { count: number }; result: { startedAt: number } };
+  subscribers: { args: null; result: number };
 }
 
 export interface PublishTimes {
@@ -66,6 +87,12 @@ export interface PublishTimes {
   readonly firstAt: number;
   /** Just after the last publish call returned. */
   readonly lastAt: number;
+  /**
+   * When the server's event loop came back to it one turn after the last burst: by then every
+   * write of the burst has been made (node:http's uncork runs on the next tick, a write made
+   * from a promise's continuation or a setImmediate queued by the publish call runs before).
+   */
+  readonly settledAt: number;
   /** The id of the last event published; none for targeted sends. */
   readonly lastId: string | undefined;
 }
@@ -78,8 +105,8 @@ export interface ClientOps {
   /** Opens `count` streams, at most `concurrency` still waiting for headers at any time. */
   open: { args: OpenArgs; result: OpenResult };
   /**
-   * Resolves once every open stream has received `target` data frames in total, with the time
-   * of the read that completed each stream's `target`-th frame. Fails if a stream received more
+   * Resolves once every open stream has received `target` bench events in total, with the time
+   * of the read that brought each stream's `target`-th event. Fails if a stream received more
    * (the orchestrator publishes only after asking, so more means a miscount) or closed.
    */
   collect: { args: { target: number }; result: CollectResult };
@@ -104,7 +131,7 @@ export interface OpenResult {
 }
 
 export interface CollectResult {
-  /** Per stream, when its `target`-th frame was complete. */
+  /** Per stream, when its `target`-th event arrived. */
   readonly times: Float64Array;
   /** Body bytes received by all streams so far, HTTP chunk framing included. */
   readonly bodyBytes: number;
