@@ -1,2 +1,0 @@
-export * from './sse-admin-options.js';
-export * from './sse-admin.controller.js';

@@ -1,2 +1,0 @@
-export * from './history-ring.js';
-export * from './memory.backend.js';

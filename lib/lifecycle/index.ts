@@ -1,1 +1,0 @@
-export * from './sse-lifecycle.service.js';
