@@ -17,7 +17,7 @@ export const SSE_BACKEND = 'sse:backend';
  */
 export const NEST_PATH_METADATA = 'path';
 
-/** Defaults, in one place; `resolveSseOptions()` is the only reader. */
+/** Defaults, in one place: of the module options (merged by `resolveSseOptions()`) and the rest. */
 export const SSE_DEFAULTS = {
   heartbeatIntervalMs: 15_000,
   retryMs: 3_000,
@@ -28,6 +28,10 @@ export const SSE_DEFAULTS = {
   shutdownTimeoutMs: 5_000,
   history: { size: 100, maxChannels: 1_000 },
   finished: { ttlMs: 3_600_000, maxChannels: 10_000 },
+  /** Not module options, but defaults all the same: of `history()`, of `forRoot()`'s extras. */
+  historyLimit: 100,
+  isGlobal: true,
+  adminStatsIntervalMs: 1_000,
 } as const;
 
 /** Bounds of the numeric options, used by validation and by its error messages. */

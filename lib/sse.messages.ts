@@ -1,6 +1,8 @@
 /**
- * Every error text the library produces, in one place, so they stay consistent and each names
- * what the user needs to fix (option, channel, connection id, field).
+ * Every text the module's errors and logs carry, in one place, so they stay consistent and each
+ * names what the user needs to fix (option, channel, connection id, field). The other entry
+ * points keep theirs beside them: `client/client.messages.ts`, `testing/testing.messages.ts`,
+ * `redis/redis.messages.ts`.
  */
 const show = (value: unknown): string => {
   if (typeof value === 'string')
@@ -52,7 +54,11 @@ export const SseMessages = {
   shuttingDown: () => 'The server is shutting down',
   /** What a `BroadcastService` call was about, as `SseShutdownError` names it. */
   operationOn: (operation: string, target: string) =>
-    operation === 'publish' ? `publish to "${target}"` : `${operation}("${target}")`,
+    operation === 'publish'
+      ? `publish to "${target}"`
+      : operation === 'history'
+        ? `history of "${target}"`
+        : `${operation}("${target}")`,
   shutdownRefused: (operation: string) => `SseModule is shutting down: ${operation} was not sent`,
   shutdownBeforeAnswer: (operation: string) =>
     `SseModule shut down before the backend answered: ${operation} may or may not have been carried out`,
@@ -65,35 +71,31 @@ export const SseMessages = {
   adminGuards: () =>
     'admin.guards must list at least one guard: the admin routes expose user ids and remote addresses',
 
-  invalidRedisOptions: (details: string[]) =>
-    `Invalid RedisBackend options:\n  - ${details.join('\n  - ')}`,
-  redisUnreachable: (where: string, reason: string) =>
-    `RedisBackend could not connect to ${where}: ${reason}`,
-  redisNoAnswer: (timeoutMs: number) =>
-    `no answer within connectTimeoutMs (${timeoutMs} ms) of connecting`,
-  redisLost: (reason: string) =>
-    `Redis connection lost (${reason}); publishes fail until it returns, local streams stay open`,
-  redisRestored: () => 'Redis connection restored; subscriptions renewed',
-  redisCatchUpFailed: (reason: string) =>
-    `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
-  redisCatchUpOverflow: (maxBytes: number) =>
-    `Redis catch-up after a lost subscription: more than catchUpBufferBytes (${maxBytes}) of messages arrived meanwhile; the local streams of the channels concerned end, and their clients replay with Last-Event-ID when they reconnect`,
-  redisCatchUpUnordered: (maxBytes: number) =>
-    `Redis catch-up after a lost subscription: streams on several channels missed more than catchUpBufferBytes (${maxBytes}) of events, too many to deliver in publish order; those streams end, and their clients replay with Last-Event-ID when they reconnect`,
-  redisCatchUpEvicted: (channel: string) =>
-    `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed; they end, and their clients get a reset event when they reconnect`,
-  redisCatchUpEnded: (streams: number, channels: number) =>
-    `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
-  redisBadMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
-  redisNotAttached: () => 'RedisBackend used before SseModule started it',
-
   handlerReturnedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned ${show(value)}; return an Observable, an AsyncIterable, a Promise of one, or nothing`,
   handlerResolvedUnsupported: (route: string, value: unknown) =>
     `@SseChannel() handler ${route} returned a Promise of ${show(value)}; a Promise must resolve to an Observable, an AsyncIterable or nothing`,
   notAMethod: (key: string) => `@SseChannel() decorates methods; ${key} is not one`,
   handlerNotDecorated: (route: string) =>
-    `${route} ran without the SseModule's stream service; import SseModule.forRoot() (isGlobal) and keep @SseChannel() as its only route decorator`,
+    `${route} ran without the SseModule's endpoint; import SseModule.forRoot() (isGlobal) and keep @SseChannel() as its only route decorator`,
+  frameWithoutId: () => 'withEventId(): the frame has no id line',
+  noChannelForRequest: () => 'No SSE channel matches this request',
+  backendUnavailable: (operation: string, reason: string) =>
+    `The SSE backend is unavailable: ${operation} was not carried out (${reason})`,
+  unknownEventId: (channel: string, reason: 'unknown-id' | 'evicted') =>
+    `Event id is not in the history of channel "${channel}" (${reason === 'evicted' ? 'evicted' : 'unknown'})`,
+  payloadInvalid: (channel: string, problems: readonly string[]) =>
+    `Payload for channel "${channel}" is invalid: ${problems.join('; ')}`,
+  backendNotAttached: (backend: string) => `${backend} used before SseModule started it`,
+  internalError: () => 'Internal server error',
+  optionNotAnEvent: (option: string, reason: string) => `${option} is not a valid event: ${reason}`,
+  integerRange: (min: number, max: number) => `an integer from ${min} to ${max}`,
+  oneOf: (values: readonly string[]) => `one of ${values.map((v) => `'${v}'`).join(', ')}`,
+  notABackend: () => 'an SseBackend, e.g. new RedisBackend({ url })',
+  unknownOption: (path: string, owner: string) => `${path} is not ${owner} option`,
+  channelPatternNotString: () => 'channels[].pattern must be a string',
+  endpointMissing: () =>
+    `no SseModule serves the options this controller sees: provide them with SseModule.forRoot() or forRootAsync(), not with a provider of SSE_OPTIONS of your own`,
   routeNotCompiled: (route: string) =>
     `${route} is not an @SseChannel() route known to this SseModule`,
   paramOnConstructor: (decorator: string) =>

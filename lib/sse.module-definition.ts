@@ -1,15 +1,9 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { checkedAdminOptions, type SseAdminOptions } from './admin/sse-admin-options.js';
+import { checkedAdminOptions } from './admin/sse-admin-options.js';
 import { createSseAdminController } from './admin/sse-admin.controller.js';
+import type { SseModuleExtras } from './interfaces/sse-module-extras.interface.js';
 import type { SseModuleOptions } from './options/sse-module-options.js';
-
-/** Options known when the module is declared (not from a factory): they shape routes. */
-export interface SseModuleExtras {
-  /** Default true: the module is the application's single SSE hub. */
-  isGlobal?: boolean;
-  /** Admin routes (stats JSON and live stream), guarded; off unless given. */
-  admin?: SseAdminOptions;
-}
+import { SSE_DEFAULTS } from './sse.constants.js';
 
 /**
  * `forRoot` / `forRootAsync` (with `useFactory`, `useClass`, `useExisting`) come from the
@@ -26,11 +20,16 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createSseOptions')
   // Every extra needs a key here: the builder strips only these keys from the options.
-  .setExtras<SseModuleExtras>({ isGlobal: true, admin: undefined }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    controllers: extras.admin ? [createSseAdminController(checkedAdminOptions(extras.admin))] : [],
-  }))
+  .setExtras<SseModuleExtras>(
+    { isGlobal: SSE_DEFAULTS.isGlobal, admin: undefined },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      controllers: extras.admin
+        ? [createSseAdminController(checkedAdminOptions(extras.admin))]
+        : [],
+    }),
+  )
   .build();
 
 /** What `SseModule.forRootAsync()` accepts: `imports`, `inject`, and one of `useFactory`, `useClass`, `useExisting`. */

@@ -4,16 +4,15 @@ import { MemoryBackend } from './backends/memory/memory.backend.js';
 import { ChannelRules } from './channel/channel-rules.js';
 import { SseChannelMetadataAccessor } from './channel/sse-channel-metadata.accessor.js';
 import { SseRouteTable } from './channel/sse-route-table.js';
-import { SseStreamsPipe } from './channel/sse-streams.pipe.js';
 import { ChannelHub } from './connection/channel-hub.js';
 import { ConnectionClock } from './connection/connection-clock.service.js';
 import { ConnectionPool } from './connection/connection-pool.js';
 import { LocalDelivery } from './connection/local-delivery.js';
 import { SseInstance } from './connection/sse-instance.js';
-import { SseStreamService } from './connection/sse-stream.service.js';
+import { ChannelEndpoint } from './endpoint/channel-endpoint.service.js';
 import { SseLifecycle } from './lifecycle/sse-lifecycle.service.js';
 import { resolveSseOptions } from './options/resolve-sse-options.js';
-import type { ResolvedSseOptions } from './options/sse-module-options.js';
+import type { ResolvedSseOptions } from './interfaces/sse-options.interface.js';
 import { BroadcastService } from './services/broadcast.service.js';
 import { ConnectionRegistry } from './services/connection-registry.service.js';
 import { SSE_BACKEND, SSE_OPTIONS } from './sse.constants.js';
@@ -49,14 +48,11 @@ import {
     LocalDelivery,
     SseInstance,
     SseLifecycle,
-    SseStreamService,
+    ChannelEndpoint,
     SseRouteTable,
     SseChannelMetadataAccessor,
-    SseStreamsPipe,
   ],
-  // The pipe and its dependency are exported because Nest instantiates the pipe in the module
-  // of each controller that uses @SseChannel().
-  exports: [BroadcastService, ConnectionRegistry, SSE_OPTIONS, SseStreamsPipe, SseStreamService],
+  exports: [BroadcastService, ConnectionRegistry, SSE_OPTIONS],
 })
 export class SseModule extends ConfigurableSseModule {
   /** Every option has a default, so `SseModule.forRoot()` needs no argument. */

@@ -12,7 +12,7 @@ import {
   type SseStream,
   type SseStreamState,
 } from '../lib/client/index.js';
-import { recordStream, type SseTestStream } from '../lib/testing/index.js';
+import { recordStream, type SseRecording } from '../lib/testing/index.js';
 import { observedFetch } from './support/hostile-fetch.js';
 import { trackLibraryTimers } from './support/library-timers.js';
 import { waitUntil } from './support/wait.js';
@@ -55,7 +55,7 @@ describe('client against a hostile server', () => {
     streams.push(stream);
     return stream;
   };
-  const record = <T>(stream: SseStream<T>): SseTestStream<T> => recordStream(stream);
+  const record = <T>(stream: SseStream<T>): SseRecording<T> => recordStream(stream);
 
   beforeEach(async () => {
     server = await HostileSseServer.start();

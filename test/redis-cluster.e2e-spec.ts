@@ -170,7 +170,7 @@ describe('Redis backend across app instances in separate processes', () => {
     });
   });
 
-  it('keeps list(), count(), get() and stats() local while listCluster() sees every instance', async () => {
+  it('keeps list(), count(), get() and stats() local while clusterList() sees every instance', async () => {
     const [a, b] = await start(2);
     const onA = await open(a as Instance, '/hub/greet/local', { 'x-user': 'ada' });
     const onB = await open(b as Instance, '/hub/greet/local', { 'x-user': 'bob' });
@@ -202,7 +202,7 @@ describe('Redis backend across app instances in separate processes', () => {
     });
   });
 
-  it('answers listCluster() after listTimeoutMs without an instance that does not answer', async () => {
+  it('answers clusterList() after listTimeoutMs without an instance that does not answer', async () => {
     const [a, b, c] = await start(3, { LIST_TIMEOUT_MS: '300' });
     for (const instance of [a, b, c] as Instance[]) await open(instance, '/hub/rooms/slow');
     const list = async () =>

@@ -71,7 +71,7 @@ describe.each(ADAPTERS)('createSseTestApp on %s', (adapter) => {
   });
 });
 
-describe('SseTestStream', () => {
+describe('SseRecording', () => {
   let sse: SseTestApp | undefined;
   afterEach(async () => {
     await sse?.close();

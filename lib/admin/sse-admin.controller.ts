@@ -9,7 +9,7 @@ import type {
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
 import { ConnectionRegistry } from '../services/connection-registry.service.js';
 import { SseMessages } from '../sse.messages.js';
-import type { SseAdminOptions } from './sse-admin-options.js';
+import type { SseAdminOptions } from '../interfaces/sse-admin-options.interface.js';
 
 /**
  * Builds the admin controller for the configured path and guards. A class per module instance,

@@ -1,15 +1,15 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { validate } from 'class-validator';
-import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import { SsePayloadValidationError } from '../errors/sse-payload-validation.error.js';
-import type { ResolvedSseOptions, SseChannelDeclaration } from '../options/sse-module-options.js';
+import type { ResolvedSseOptions, SseChannelRule } from '../interfaces/sse-options.interface.js';
 import { SseMessages } from '../sse.messages.js';
+import { SSE_OPTIONS } from '../sse.constants.js';
 
 type PlainToInstance = (cls: new (...args: never[]) => object, plain: unknown) => object;
 
 interface CompiledRule {
   readonly pattern: RegExp;
-  readonly declaration: SseChannelDeclaration;
+  readonly declaration: SseChannelRule;
 }
 
 /** Bound on the channel -> rule cache, so arbitrary channel names cannot grow it. */
@@ -22,11 +22,11 @@ const CACHE_SIZE = 1_000;
 @Injectable()
 export class ChannelRules implements OnModuleInit {
   private readonly rules: CompiledRule[];
-  private readonly cache = new Map<string, SseChannelDeclaration | null>();
+  private readonly cache = new Map<string, SseChannelRule | null>();
   private readonly defaultHistorySize: number;
   private plainToInstance: PlainToInstance | undefined;
 
-  constructor(@InjectSseOptions() options: ResolvedSseOptions) {
+  constructor(@Inject(SSE_OPTIONS) options: ResolvedSseOptions) {
     this.rules = options.channels.map((declaration) => ({
       pattern: compilePattern(declaration.pattern),
       declaration,
@@ -74,7 +74,7 @@ export class ChannelRules implements OnModuleInit {
     if (errors.length > 0) throw new SsePayloadValidationError(channel, errors);
   }
 
-  private ruleFor(channel: string): SseChannelDeclaration | undefined {
+  private ruleFor(channel: string): SseChannelRule | undefined {
     if (this.rules.length === 0) return undefined;
     let rule = this.cache.get(channel);
     if (rule === undefined) {

@@ -7,10 +7,17 @@ export interface SseHandlerParam {
   readonly kind: 'connectionId' | 'abortSignal';
 }
 
+/** The decorator that marks each kind, as messages name it. */
+export const HANDLER_PARAM_DECORATORS: Record<SseHandlerParam['kind'], string> = {
+  connectionId: '@SseConnectionId()',
+  abortSignal: '@SseAbortSignal()',
+};
+
 /** Records that parameter `index` of a method receives `kind`; `@SseChannel()` fills it in. */
-export function handlerParam(kind: SseHandlerParam['kind'], decorator: string): ParameterDecorator {
+export function handlerParam(kind: SseHandlerParam['kind']): ParameterDecorator {
   return (target, key, index) => {
-    if (key === undefined) throw new TypeError(SseMessages.paramOnConstructor(decorator));
+    if (key === undefined)
+      throw new TypeError(SseMessages.paramOnConstructor(HANDLER_PARAM_DECORATORS[kind]));
     const params = handlerParamsOf(target, key);
     Reflect.defineMetadata(SSE_HANDLER_PARAMS_METADATA, [...params, { index, kind }], target, key);
   };

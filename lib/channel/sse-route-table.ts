@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { SseMessages } from '../sse.messages.js';
 import { SseChannelMetadataAccessor } from './sse-channel-metadata.accessor.js';
-import { handlerParamsOf } from './sse-handler-params.js';
+import { HANDLER_PARAM_DECORATORS } from './sse-handler-params.js';
 import { compileSseRoute, type SseRoute } from './sse-route.js';
 
 /**
@@ -28,10 +28,9 @@ export class SseRouteTable implements OnModuleInit {
         const handler = prototype[method];
         if (typeof handler !== 'function') continue;
         const route = this.compile(controller, handler, method);
-        const [marked] = handlerParamsOf(prototype, method);
+        const [marked] = this.accessor.getHandlerParams(prototype, method);
         if (!route && marked) {
-          const decorator =
-            marked.kind === 'connectionId' ? '@SseConnectionId()' : '@SseAbortSignal()';
+          const decorator = HANDLER_PARAM_DECORATORS[marked.kind];
           throw new Error(SseMessages.paramOutsideSseChannel(decorator, controller.name, method));
         }
       }
@@ -39,7 +38,7 @@ export class SseRouteTable implements OnModuleInit {
   }
 
   /** The route of a handler; compiled on first use if boot-time discovery did not see it. */
-  get(controller: { name: string }, handler: object): SseRoute | undefined {
+  get(controller: { name: string; prototype?: object }, handler: object): SseRoute | undefined {
     return (
       this.routes.get(handler) ??
       this.compile(controller, handler, String((handler as { name?: unknown }).name))
@@ -47,7 +46,7 @@ export class SseRouteTable implements OnModuleInit {
   }
 
   private compile(
-    controller: { name: string },
+    controller: { name: string; prototype?: object },
     handler: object,
     method: string,
   ): SseRoute | undefined {
@@ -57,6 +56,7 @@ export class SseRouteTable implements OnModuleInit {
       `${controller.name}.${method}`,
       this.accessor.getControllerPath(controller),
       metadata,
+      controller.prototype ? this.accessor.getHandlerParams(controller.prototype, method) : [],
     );
     this.routes.set(handler, route);
     return route;

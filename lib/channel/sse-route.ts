@@ -5,6 +5,7 @@ import { MAX_STREAM_CHANNELS } from '../wire/stream-position.js';
 import type { EventSender } from '../wire/to-sse-event.js';
 import { isValidChannelName } from './channel-name.js';
 import type { SseChannelMetadata } from './sse-channel-metadata.accessor.js';
+import type { SseHandlerParam } from './sse-handler-params.js';
 
 const PLACEHOLDER = /:([A-Za-z0-9_]+)/g;
 
@@ -18,6 +19,10 @@ export interface SseRoute {
   channelsFor(request: SseRequest): readonly string[];
   /** The route's `replayOnConnect`, when it overrides the module's. */
   readonly replayOnConnect?: number;
+  /** Where the handler's arguments hold the response (see `@SseChannel()`). */
+  readonly responseIndex: number;
+  /** The handler's parameters the library fills once the request is admitted. */
+  readonly params: readonly SseHandlerParam[];
 }
 
 /**
@@ -28,6 +33,7 @@ export function compileSseRoute(
   name: string,
   controllerPath: string,
   metadata: SseChannelMetadata,
+  params: readonly SseHandlerParam[],
 ): SseRoute {
   const declared = new Set([...placeholders(controllerPath), ...placeholders(metadata.path)]);
   const rule = metadata.options.channel ?? (metadata.path || controllerPath);
@@ -40,9 +46,10 @@ export function compileSseRoute(
     throw new Error(SseMessages.routeReplayInvalid(name, replayOnConnect));
   }
   const sender: EventSender = { name: `@SseChannel() handler ${name}`, mayChooseId: true };
+  const base = { name, sender, replayOnConnect, responseIndex: metadata.responseIndex, params };
   if (typeof rule === 'function') {
     const resolve = rule as (request: SseRequest) => SseChannelNames;
-    return { name, sender, replayOnConnect, channelsFor: (request) => checked(resolve(request)) };
+    return { ...base, channelsFor: (request) => checked(resolve(request)) };
   }
   const templates = (typeof rule === 'string' ? [rule] : [...rule]).map((template) => {
     for (const param of placeholders(template)) {
@@ -54,17 +61,10 @@ export function compileSseRoute(
   if (templates.every((template) => placeholders(template).length === 0)) {
     // The same channels for every request: one frozen list, shared by all its connections.
     let fixed: readonly string[] | undefined;
-    return {
-      name,
-      sender,
-      replayOnConnect,
-      channelsFor: () => (fixed ??= Object.freeze(checked(templates))),
-    };
+    return { ...base, channelsFor: () => (fixed ??= Object.freeze(checked(templates))) };
   }
   return {
-    name,
-    sender,
-    replayOnConnect,
+    ...base,
     channelsFor: (request) => checked(templates.map((t) => fill(t, request.params))),
   };
 }
@@ -82,7 +82,7 @@ function fill(template: string, params: SseRequest['params']): string {
 
 /** The channels a stream joins, each once, in the order given. */
 function checked(names: SseChannelNames): string[] {
-  if (names === undefined) throw new NotFoundException('No SSE channel matches this request');
+  if (names === undefined) throw new NotFoundException(SseMessages.noChannelForRequest());
   const list = typeof names === 'string' ? [names] : [...new Set(names)];
   for (const name of list)
     if (!isValidChannelName(name)) throw new BadRequestException(SseMessages.channelInvalid(name));

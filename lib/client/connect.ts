@@ -3,7 +3,7 @@ import type { SseClientOptions } from './interfaces/sse-client-options.interface
 import type { SseStream } from './interfaces/sse-stream.interface.js';
 import { ReconnectingStream } from './reconnecting-stream.js';
 import { resolveClientOptions } from './resolve-client-options.js';
-import { decodeText, SseStreamView } from './sse-stream.js';
+import { decodeText, DecodedStream } from './decoded-stream.js';
 
 /**
  * Opens a Server-Sent Events stream with `fetch`, in Node 20+ or a browser.
@@ -30,7 +30,7 @@ export function connect(url: string | URL, options: SseClientOptions = {}): SseS
   const resolved = resolveClientOptions(options);
   const href = String(url);
   checkUrl(href);
-  return new SseStreamView(new ReconnectingStream(href, resolved), decodeText);
+  return new DecodedStream(new ReconnectingStream(href, resolved), decodeText);
 }
 
 /** Fails now on a URL fetch could never load, instead of reconnecting to it forever. */

@@ -12,7 +12,7 @@ type Decode<T> = (message: SseMessage<string>, url: string) => SseMessage<T>;
  * A typed view of a {@link ReconnectingStream}. `json()` makes another view of the same
  * connection, so choosing how to decode costs no second request.
  */
-export class SseStreamView<T> implements SseStream<T> {
+export class DecodedStream<T> implements SseStream<T> {
   constructor(
     private readonly source: ReconnectingStream,
     private readonly decode: Decode<T>,
@@ -31,7 +31,7 @@ export class SseStreamView<T> implements SseStream<T> {
   }
 
   json<U = unknown>(): SseStream<U> {
-    return new SseStreamView<U>(this.source, decodeJson as Decode<U>);
+    return new DecodedStream<U>(this.source, decodeJson as Decode<U>);
   }
 
   opened(): Promise<void> {
@@ -92,8 +92,8 @@ export class SseStreamView<T> implements SseStream<T> {
 // rxjs's `from()` and other interop-aware libraries look for this method before treating the
 // stream as an async iterable; through it, unsubscribing closes the connection at once
 // instead of after the next message.
-Object.defineProperty(SseStreamView.prototype, observable, {
-  value(this: SseStreamView<unknown>) {
+Object.defineProperty(DecodedStream.prototype, observable, {
+  value(this: DecodedStream<unknown>) {
     return this.asObservable();
   },
 });

@@ -4,7 +4,7 @@ import {
   type SseResetReason,
   type SseStreamErrorData,
 } from '../protocol/library-events.js';
-import { isAscii } from './ascii.js';
+import { isAscii } from '../protocol/ascii.js';
 import { reconnectDelay } from './backoff.js';
 import { httpError, isEventStream } from './check-response.js';
 import { PARSE_ERROR_DATA_LIMIT } from './client.constants.js';
@@ -37,7 +37,7 @@ export class ResetNotice {
 }
 
 /** What the queue holds: messages, and resets in their place between them. */
-export type QueuedItem = SseMessage<string> | ResetNotice;
+type QueuedItem = SseMessage<string> | ResetNotice;
 
 const RESET_REASONS: ReadonlySet<string> = new Set<SseResetReason>([
   'unknown-id',

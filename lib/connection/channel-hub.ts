@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { OutboundFrame } from './outbound-frame.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 import type { SseConnection } from './sse-connection.js';
 
 /** A channel's local members, and the array a delivery iterates, made again after a change. */

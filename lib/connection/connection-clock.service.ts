@@ -1,14 +1,14 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
-import type { ResolvedSseOptions } from '../options/sse-module-options.js';
-import { heartbeatFrame } from '../wire/event-encoder.js';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
+import { heartbeatFrame } from '../wire/sse-frame.js';
 import { ConnectionPool } from './connection-pool.js';
-import type { OutboundFrame } from './outbound-frame.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
+import { SSE_OPTIONS } from '../sse.constants.js';
 
 /** Ticks per heartbeat interval: how late an idle connection's heartbeat may start, at most. */
 const TICKS_PER_INTERVAL = 4;
 /** How long a stream ended by the server may take to flush before it is dropped. */
-export const CLOSING_GRACE_MS = 5_000;
+const CLOSING_GRACE_MS = 5_000;
 const HEARTBEAT: OutboundFrame = { bytes: heartbeatFrame(), isEvent: false, heartbeat: true };
 
 /**
@@ -28,7 +28,7 @@ export class ConnectionClock implements OnModuleDestroy {
 
   constructor(
     private readonly pool: ConnectionPool,
-    @InjectSseOptions() options: ResolvedSseOptions,
+    @Inject(SSE_OPTIONS) options: ResolvedSseOptions,
   ) {
     this.tickMs = Math.max(1, Math.floor(options.heartbeatIntervalMs / TICKS_PER_INTERVAL));
     this.idleMs = options.heartbeatIntervalMs - this.tickMs;

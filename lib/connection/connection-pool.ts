@@ -1,23 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import type { SseLocalSnapshot } from '../backends/sse-backend.interface.js';
+import type { SseLocalSnapshot } from '../interfaces/sse-backend.interface.js';
 import type {
+  ConnectionFilter,
   SseCloseReason,
   SseConnectionEvent,
-  SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
 import type { SseConnection } from './sse-connection.js';
-
-/**
- * Which connections a query considers; all given fields must match. Without `state`, the live
- * ones (`connecting`, `open`): those `stats()` counts and the limits apply to. A stream the
- * server ended that is still flushing is found with `state: 'closing'`.
- */
-export interface ConnectionFilter {
-  readonly channel?: string;
-  readonly userId?: string;
-  readonly state?: SseConnectionState;
-}
 
 /**
  * The connections of this process: by id, by user, with lifetime counters. Internal; the public

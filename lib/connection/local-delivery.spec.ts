@@ -24,7 +24,7 @@ describe('LocalDelivery, writes of one tick', () => {
     hub = new ChannelHub();
     pool = new ConnectionPool();
     delivery = new LocalDelivery(hub, pool);
-    // The bookkeeping SseStreamService does: a retired connection leaves its channels.
+    // The bookkeeping ChannelEndpoint does: a retired connection leaves its channels.
     host = {
       instance: 'test',
       tick: new TickFlush(),

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { SseLocalDelivery, SseLocalSnapshot } from '../backends/sse-backend.interface.js';
+import type { SseLocalDelivery, SseLocalSnapshot } from '../interfaces/sse-backend.interface.js';
 import type {
   SseCloseReason,
   SseConnectionInfo,
 } from '../interfaces/sse-connection-info.interface.js';
 import { ChannelHub } from './channel-hub.js';
-import { ConnectionPool, type ConnectionFilter } from './connection-pool.js';
-import type { OutboundFrame } from './outbound-frame.js';
+import type { ConnectionFilter } from '../interfaces/sse-connection-info.interface.js';
+import { ConnectionPool } from './connection-pool.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 
 /** The module's side of the backend contract: frames in, written to this process's sockets. */
 @Injectable()

@@ -1,19 +1,10 @@
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
+
 /**
- * One encoded frame on its way to sockets. A broadcast creates one and hands the same object to
- * every subscriber, so per-subscriber work allocates nothing.
+ * A frame with what the first stream to send it worked out for all the others: the library
+ * adds these to the frames it is handed, so a backend builds plain `OutboundFrame`s.
  */
-export interface OutboundFrame {
-  readonly bytes: Buffer;
-  /** Events count in `eventsSent`; heartbeats, preambles and position notices do not. */
-  readonly isEvent: boolean;
-  /** A heartbeat: pointless while data waits for the socket, so never queued. */
-  readonly heartbeat?: boolean;
-  /** The channel it was published to, with `position`: where it stands in that channel. */
-  readonly channel?: string;
-  /** Backend position (`<ms>-<seq>`) within its channel; the frame's `id:` on one channel. */
-  readonly position?: string;
-  /** Under the `conflate` policy, a queued frame with the same key is replaced by this one. */
-  readonly conflateKey?: string;
+export interface CachedFrame extends OutboundFrame {
   /** The bytes framed as one HTTP/1.1 chunk; built once, by the first socket that sends it. */
   chunk?: Buffer;
   /**
@@ -34,7 +25,7 @@ const CRLF = Buffer.from('\r\n');
  * The frame as one chunk of a chunked HTTP/1.1 body (`<hex size>\r\n<bytes>\r\n`), so it can
  * be written to the socket in one call, framed once for every subscriber.
  */
-export function chunkOf(frame: OutboundFrame): Buffer {
+export function chunkOf(frame: CachedFrame): Buffer {
   return (frame.chunk ??= Buffer.concat([
     Buffer.from(`${frame.bytes.length.toString(16)}\r\n`),
     frame.bytes,

@@ -1,7 +1,4 @@
-import type { OutboundFrame } from './outbound-frame.js';
-
-/** What a slow client's connection does with events its socket cannot take yet. */
-export type SlowConsumerPolicy = 'disconnect' | 'drop-oldest' | 'conflate';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 
 interface Node {
   frame: OutboundFrame;

@@ -1,6 +1,6 @@
 import { positionsOf, streamIdOf } from '../wire/stream-position.js';
-import { withEventId } from '../wire/event-encoder.js';
-import type { OutboundFrame, PositionedFrame } from './outbound-frame.js';
+import { withEventId } from '../wire/sse-frame.js';
+import type { CachedFrame, PositionedFrame } from './outbound-frame.js';
 
 /**
  * A channel event as a stream on several channels sends it: its `id:` is the stream's id with
@@ -10,7 +10,7 @@ import type { OutboundFrame, PositionedFrame } from './outbound-frame.js';
  * kept in history, does not keep it. Undefined if the frame is not an event of `channels`.
  */
 export function positionedFrame(
-  frame: OutboundFrame,
+  frame: CachedFrame,
   channels: readonly string[],
   streamId: string,
   remember: boolean,

@@ -9,7 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { OutboundFrame } from './outbound-frame.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 import {
   SseConnection,
   tickLimitOf,

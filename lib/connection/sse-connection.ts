@@ -7,10 +7,12 @@ import type {
   SseConnectionState,
 } from '../interfaces/sse-connection-info.interface.js';
 import type { SseResetReason } from '../protocol/library-events.js';
-import { positionNotice, resetNotice } from '../wire/library-events.js';
+import { positionNotice, resetNotice } from '../wire/library-notices.js';
 import { comparePositions, streamIdOf } from '../wire/stream-position.js';
-import { chunkOf, controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
-import { OutboundQueue, type SlowConsumerPolicy } from './outbound-queue.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
+import { chunkOf, controlFrame, eventFrame } from './outbound-frame.js';
+import type { SlowConsumerPolicy } from '../interfaces/sse-options.interface.js';
+import { OutboundQueue } from './outbound-queue.js';
 import { positionedFrame } from './positioned-frame.js';
 import type { TickCorked, TickFlush } from './tick-flush.js';
 
@@ -81,7 +83,7 @@ export interface SseConnectionHost {
   closed(connection: SseConnection): void;
 }
 
-export interface SseConnectionInit {
+interface SseConnectionInit {
   readonly id: string;
   readonly channels: readonly string[];
   readonly userId: string | undefined;

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { connectionIdOf } from '../wire/connection-id.js';
 
 /**
- * This process's identity: a random id that prefixes every connection id (`<instance>-<n>`), so
- * ids are unique across instances and a distributed backend can route `sendTo()` by prefix.
+ * This process's identity: a random id that prefixes every connection id (see
+ * `connectionIdOf()`).
  */
 @Injectable()
 export class SseInstance {
@@ -11,6 +12,6 @@ export class SseInstance {
   private sequence = 0;
 
   nextConnectionId(): string {
-    return `${this.id}-${(++this.sequence).toString(36)}`;
+    return connectionIdOf(this.id, ++this.sequence);
   }
 }

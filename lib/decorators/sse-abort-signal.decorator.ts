@@ -12,5 +12,4 @@ import { handlerParam } from '../channel/sse-handler-params.js';
  *   for await (const token of llm.stream(id, { signal })) yield { event: 'token', data: token };
  * }
  */
-export const SseAbortSignal = (): ParameterDecorator =>
-  handlerParam('abortSignal', '@SseAbortSignal()');
+export const SseAbortSignal = (): ParameterDecorator => handlerParam('abortSignal');

@@ -1,24 +1,16 @@
 import { applyDecorators, createParamDecorator, Get, Res, SetMetadata } from '@nestjs/common';
-import type { SseChannelMetadata } from '../channel/sse-channel-metadata.accessor.js';
-import { trimSlashes } from '../channel/sse-channel-metadata.accessor.js';
-import { handlerParamsOf, type SseHandlerParam } from '../channel/sse-handler-params.js';
-import { SseStreamsPipe } from '../channel/sse-streams.pipe.js';
-import { SseStreamService } from '../connection/sse-stream.service.js';
+import { trimSlashes, type SseChannelMetadata } from '../channel/sse-channel-metadata.accessor.js';
+import type { ChannelEndpoint } from '../endpoint/channel-endpoint.service.js';
+import { SseStreamsPipe } from '../endpoint/sse-streams.pipe.js';
 import type { SseChannelOptions, SseRequest } from '../interfaces/sse-channel-options.interface.js';
-import type { SseHandlerResult } from '../interfaces/sse-event.interface.js';
+import type { SseChannelMethod } from '../interfaces/sse-event.interface.js';
 import { SSE_CHANNEL_METADATA } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 
-type Handler = (this: object, ...args: unknown[]) => unknown;
+type Method = (this: object, ...args: unknown[]) => unknown;
 
-/**
- * A method `@SseChannel()` can decorate: whatever its parameters, it returns an Observable or
- * AsyncIterable of events (`SseEvent`, or NestJS's `MessageEvent`), a Promise of one, or nothing.
- */
-export type SseChannelMethod = (...args: never[]) => SseHandlerResult;
-
-/** The hidden parameter carrying the stream service (its value comes from the pipe). */
-const StreamService = createParamDecorator(() => undefined);
+/** The hidden parameter carrying the endpoint (its value comes from the pipe). */
+const Endpoint = createParamDecorator(() => undefined);
 
 /**
  * Makes a controller method a Server-Sent Events endpoint: `GET path`, joined to a channel,
@@ -49,26 +41,25 @@ export function SseChannel<TRequest = SseRequest>(
   return (target, key, descriptor) => {
     const original = descriptor.value as unknown;
     if (typeof original !== 'function') throw new TypeError(SseMessages.notAMethod(String(key)));
-    // Two extra arguments after the method's own: the response, which tells Nest the library
-    // answers the request, and the stream service. The method itself never sees them.
-    const hidden = Math.max(
+    // Two arguments after the method's own: the response, which tells Nest the library answers
+    // the request, and the endpoint that does. The method itself never sees them.
+    const responseIndex = Math.max(
       (Reflect.getMetadata('design:paramtypes', target, key) as unknown[] | undefined)?.length ?? 0,
       original.length,
     );
-    Res()(target, key, hidden);
-    StreamService(SseStreamsPipe)(target, key, hidden + 1);
-    const route = `${target.constructor.name}.${String(key)}`;
-    const handler = streamingHandler(
-      original as Handler,
-      hidden,
-      handlerParamsOf(target, key),
-      route,
+    Res()(target, key, responseIndex);
+    Endpoint(SseStreamsPipe)(target, key, responseIndex + 1);
+    const shim = endpointShim(
+      original as Method,
+      responseIndex + 1,
+      `${target.constructor.name}.${String(key)}`,
     );
-    inheritMetadata(original, handler);
-    (descriptor as { value?: unknown }).value = handler;
+    inheritMetadata(original, shim);
+    (descriptor as { value?: unknown }).value = shim;
     const metadata: SseChannelMetadata = {
       path: trimSlashes(path),
       options: options as SseChannelOptions<never>,
+      responseIndex,
     };
     applyDecorators(Get(path), SetMetadata(SSE_CHANNEL_METADATA, metadata))(
       target,
@@ -78,30 +69,16 @@ export function SseChannel<TRequest = SseRequest>(
   };
 }
 
-/**
- * The method as Nest calls it: hands the request to the module's stream service, which admits
- * it, runs the method (with the library's parameters filled in) and opens the stream with what
- * it returned. Any error before the stream opens stays an ordinary HTTP error.
- */
-function streamingHandler(
-  original: Handler,
-  hidden: number,
-  params: readonly SseHandlerParam[],
-  route: string,
-): Handler {
-  const handler = async function (this: object, ...args: unknown[]): Promise<void> {
-    const streams = args[hidden + 1];
-    if (!(streams instanceof SseStreamService))
-      throw new Error(SseMessages.handlerNotDecorated(route));
-    await streams.serve(this.constructor, handler, args[hidden], (admission) => {
-      for (const { index, kind } of params) {
-        args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
-      }
-      return original.apply(this, args);
-    });
+/** The method as Nest calls it: the request goes to the endpoint, which calls `original`. */
+function endpointShim(original: Method, endpointIndex: number, route: string): Method {
+  const shim = function (this: object, ...args: unknown[]): Promise<void> {
+    const endpoint = args[endpointIndex] as ChannelEndpoint | undefined;
+    // Only when called other than through Nest's route (e.g. directly, in a unit test).
+    if (endpoint === undefined) throw new Error(SseMessages.handlerNotDecorated(route));
+    return endpoint.serve(this, shim, original, args);
   };
-  Object.defineProperty(handler, 'name', { value: original.name });
-  return handler;
+  Object.defineProperty(shim, 'name', { value: original.name });
+  return shim;
 }
 
 /** Decorators applied below `@SseChannel()` stored their metadata on the original function. */

@@ -12,5 +12,4 @@ import { handlerParam } from '../channel/sse-handler-params.js';
  *   return concat(of({ event: 'welcome', data: { connectionId: id } }), NEVER);
  * }
  */
-export const SseConnectionId = (): ParameterDecorator =>
-  handlerParam('connectionId', '@SseConnectionId()');
+export const SseConnectionId = (): ParameterDecorator => handlerParam('connectionId');

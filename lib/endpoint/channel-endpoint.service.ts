@@ -6,38 +6,38 @@ import {
   Logger,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
-import type { SseBackend, SseReplayResult } from '../backends/sse-backend.interface.js';
-import type { SseAdmission } from '../channel/sse-admission.js';
 import type { SseRoute } from '../channel/sse-route.js';
 import { SseRouteTable } from '../channel/sse-route-table.js';
-import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
-import { SseFinishedException } from '../errors/sse-finished.exception.js';
-import { toHttpExchange, type HttpExchange } from '../http/http-exchange.js';
-import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
-import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
-import type { ResolvedSseOptions } from '../options/sse-module-options.js';
-import { SSE_BACKEND } from '../sse.constants.js';
-import { SseMessages } from '../sse.messages.js';
-import { encodeEvent, encodeRetry } from '../wire/event-encoder.js';
-import { isReadableLastEventId, lastEventIdFromHeader } from '../wire/event-id.js';
-import type { SseStreamErrorData } from '../protocol/library-events.js';
-import { errorNotice } from '../wire/library-events.js';
-import { positionBefore, positionsOf } from '../wire/stream-position.js';
-import { toSseEvent } from '../wire/to-sse-event.js';
-import { ChannelHub } from './channel-hub.js';
-import { ConnectionPool } from './connection-pool.js';
-import { handlerSource } from './handler-source.js';
-import { controlFrame, eventFrame, type OutboundFrame } from './outbound-frame.js';
+import { ChannelHub } from '../connection/channel-hub.js';
+import { ConnectionPool } from '../connection/connection-pool.js';
+import { controlFrame, eventFrame } from '../connection/outbound-frame.js';
 import {
   SseConnection,
   tickLimitOf,
   type ReplayOutcome,
   type SseConnectionHost,
-} from './sse-connection.js';
-import { SseInstance } from './sse-instance.js';
-import { TickFlush } from './tick-flush.js';
+} from '../connection/sse-connection.js';
+import { SseInstance } from '../connection/sse-instance.js';
+import { TickFlush } from '../connection/tick-flush.js';
+import { SseFinishedException } from '../errors/sse-finished.exception.js';
+import type { SseBackend, SseReplayResult } from '../interfaces/sse-backend.interface.js';
+import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
+import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
+import type { SseStreamErrorData } from '../protocol/library-events.js';
+import { SSE_BACKEND, SSE_OPTIONS } from '../sse.constants.js';
+import { SseMessages } from '../sse.messages.js';
+import { encodeEvent, encodeRetry } from '../wire/event-encoder.js';
+import { isReadableLastEventId, lastEventIdFromHeader } from '../wire/event-id.js';
+import { errorNotice } from '../wire/library-notices.js';
+import { positionBefore, positionsOf } from '../wire/stream-position.js';
+import { toSseEvent } from '../wire/to-sse-event.js';
+import { Admission } from './admission.js';
+import { handlerSource } from './handler-source.js';
+import { toHttpExchange, type HttpExchange } from './http-exchange.js';
 
 /**
  * The stream's own headers, a new object per response (Node and middleware may treat it as the
@@ -57,15 +57,14 @@ function sseHeaders(keepAlive: boolean): OutgoingHttpHeaders {
 }
 // Set by the framework or middleware for ordinary responses; wrong for an endless stream.
 const DROPPED_HEADERS = ['content-length', 'content-encoding', 'etag', 'last-modified'];
-const INTERNAL_ERROR = 'Internal server error';
 
 /**
- * Turns a request into a stream: admission (limits, finished channels, a reserved connection),
- * then, once the handler has returned, headers, preamble, history replay without gap or
+ * Where an `@SseChannel()` request becomes a stream: admission (limits, finished channels, a
+ * reserved connection), the handler, then headers, preamble, history replay without gap or
  * duplicate, channel membership and the handler's own events.
  */
 @Injectable()
-export class SseStreamService {
+export class ChannelEndpoint {
   private readonly logger = new Logger('SseModule');
   private readonly preamble: OutboundFrame;
   /** Shared by every connection: the bookkeeping done when one retires or closes. */
@@ -78,7 +77,7 @@ export class SseStreamService {
     private readonly instance: SseInstance,
     private readonly routes: SseRouteTable,
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
-    @InjectSseOptions() private readonly options: ResolvedSseOptions,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
     this.preamble = controlFrame(encodeRetry(options.retryMs));
     this.host = {
@@ -95,31 +94,39 @@ export class SseStreamService {
     };
   }
 
+  /** Whether this endpoint belongs to the module whose (resolved) options these are. */
+  servesModuleOf(options: ResolvedSseOptions): boolean {
+    return options === this.options;
+  }
+
   /**
-   * Serves a request of the `@SseChannel()` handler `handler` of `controller`: admits it
-   * (channels, limits, finished channels), runs the method through `run`, then opens the stream
-   * with what it returned. `response` is the framework's (Express or Fastify). A refused request
-   * or a method that throws gets an ordinary HTTP error, which Nest answers as usual; a finished
-   * channel (or `SseFinishedException` from the method) gets a bare 204, which stops browsers.
+   * Serves one request of an `@SseChannel()` method: admits it (channels, limits, finished
+   * channels), calls `method` on `controller` with `args` (the library's parameters filled in),
+   * then opens the stream with what it returned. `handler` is the method as Nest registered it,
+   * which finds its route. A refused request or a method that throws gets an ordinary HTTP
+   * error, which Nest answers as usual; a finished channel (or `SseFinishedException` from the
+   * method) gets a bare 204, which stops browsers.
    */
   async serve(
-    controller: { name: string },
+    controller: object,
     handler: object,
-    response: unknown,
-    run: (admission: SseAdmission) => unknown,
+    method: (...args: unknown[]) => unknown,
+    args: unknown[],
   ): Promise<void> {
-    const route = this.routes.get(controller, handler);
+    const route = this.routes.get(controller.constructor, handler);
     if (!route)
       throw new Error(
         SseMessages.routeNotCompiled(
-          `${controller.name}.${String((handler as { name?: unknown }).name)}`,
+          `${controller.constructor.name}.${String((handler as { name?: unknown }).name)}`,
         ),
       );
-    const exchange = toHttpExchange(response);
+    const exchange = toHttpExchange(args[route.responseIndex]);
     const admission = await this.admit(route, exchange);
     if (!admission) return answerFinished(exchange);
     try {
-      const returned = run(admission);
+      for (const { index, kind } of route.params)
+        args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
+      const returned = method.apply(controller, args);
       if (isThenable(returned)) await this.openStream(admission, await returned, true);
       else await this.openStream(admission, returned, false);
     } catch (error) {
@@ -353,30 +360,6 @@ function lastEventIdOf(exchange: HttpExchange): string | undefined {
   return typeof query === 'string' && isReadableLastEventId(query) ? query : undefined;
 }
 
-/**
- * One admitted request (see `SseAdmission`), from admission until its stream opens or it is
- * abandoned: a class, so a connect allocates no closures for it.
- */
-class Admission implements SseAdmission {
-  private abort: AbortController | undefined;
-
-  constructor(
-    readonly route: SseRoute,
-    readonly exchange: HttpExchange,
-    readonly connection: SseConnection,
-    readonly lastEventId: string | undefined,
-  ) {}
-
-  /** Created only for handlers that ask for it (@SseAbortSignal()). */
-  get signal(): AbortSignal {
-    return (this.abort ??= abortOnClose(this.exchange.rawResponse)).signal;
-  }
-
-  abandon(): void {
-    this.connection.discard();
-  }
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
@@ -392,21 +375,17 @@ function answerFinished(exchange: HttpExchange): void {
   exchange.takeOver();
 }
 
-/** An AbortController aborted once the response is over, whichever side ended it. */
-function abortOnClose(response: ServerResponse): AbortController {
-  const controller = new AbortController();
-  if (response.closed) controller.abort();
-  else response.once('close', () => controller.abort());
-  return controller;
-}
-
 /**
  * What a client learns of its stream's failure: a message, never a stack, and whether
  * reconnecting can help (not for a 4xx: the request itself is refused now).
  */
 function streamErrorData(error: unknown): SseStreamErrorData {
   if (!(error instanceof HttpException))
-    return { message: INTERNAL_ERROR, status: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true };
+    return {
+      message: SseMessages.internalError(),
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      retryable: true,
+    };
   const status = error.getStatus();
   return { message: error.message, status, retryable: status >= 500 };
 }

@@ -31,7 +31,7 @@ export interface HttpExchange {
 }
 
 /** The fields of an Express or Fastify request that the library reads. */
-export interface FrameworkRequest {
+interface FrameworkRequest {
   readonly params?: Record<string, unknown>;
   readonly query?: Record<string, unknown>;
   readonly headers: IncomingMessage['headers'];

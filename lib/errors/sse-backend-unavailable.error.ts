@@ -1,4 +1,5 @@
 import { SseError } from './sse.error.js';
+import { SseMessages } from '../sse.messages.js';
 
 /**
  * The backend could not be reached (e.g. Redis is down): the operation was not carried out.
@@ -12,9 +13,7 @@ export class SseBackendUnavailableError extends SseError {
     readonly operation: string,
     cause: unknown,
   ) {
-    super(`The SSE backend is unavailable: ${operation} was not carried out (${describe(cause)})`, {
-      cause,
-    });
+    super(SseMessages.backendUnavailable(operation, describe(cause)), { cause });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ValidationError } from 'class-validator';
 import { SseError } from './sse.error.js';
+import { SseMessages } from '../sse.messages.js';
 
 /** A published payload failed its channel's DTO; nothing was sent. */
 export class SsePayloadValidationError extends SseError {
@@ -10,7 +11,7 @@ export class SsePayloadValidationError extends SseError {
     readonly channel: string,
     readonly errors: readonly ValidationError[],
   ) {
-    super(`Payload for channel "${channel}" is invalid: ${flatten(errors).join('; ')}`);
+    super(SseMessages.payloadInvalid(channel, flatten(errors)));
   }
 }
 

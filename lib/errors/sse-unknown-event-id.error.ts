@@ -1,4 +1,5 @@
 import { SseError } from './sse.error.js';
+import { SseMessages } from '../sse.messages.js';
 /**
  * `BroadcastService.history()` was asked for events after an id that is not in the channel's
  * history: never issued there (`unknown-id`), or already dropped by the history bounds
@@ -12,8 +13,6 @@ export class SseUnknownEventIdError extends SseError {
     readonly channel: string,
     readonly reason: 'unknown-id' | 'evicted',
   ) {
-    super(
-      `Event id is not in the history of channel "${channel}" (${reason === 'evicted' ? 'evicted' : 'unknown'})`,
-    );
+    super(SseMessages.unknownEventId(channel, reason));
   }
 }

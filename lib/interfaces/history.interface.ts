@@ -2,7 +2,7 @@
 export interface SseHistoryEntry<T = unknown> {
   /** Its id: its position in the channel, what `afterId` and `Last-Event-ID` take. */
   readonly id: string;
-  /** The event type; undefined for plain `message` events. */
+  /** The event type; undefined when the event was published without one (a `message` event). */
   readonly event: string | undefined;
   /**
    * What was published: a string as it was (its line breaks as LF, as a client receives them),

@@ -1,13 +1,12 @@
-import type { OutboundFrame } from '../connection/outbound-frame.js';
-import type { SseHistoryEntry } from '../interfaces/history.interface.js';
-import type { PublishResult } from '../interfaces/publish.interface.js';
+import type { SseHistoryEntry } from './history.interface.js';
+import type { PublishResult } from './publish.interface.js';
 import type {
+  ConnectionFilter,
   SseCloseReason,
   SseClusterStats,
   SseConnectionInfo,
-} from '../interfaces/sse-connection-info.interface.js';
-import type { ConnectionFilter } from '../services/connection-registry.service.js';
-import type { PreparedEvent } from '../wire/event-encoder.js';
+} from './sse-connection-info.interface.js';
+import type { OutboundFrame, PreparedEvent } from './sse-frame.interface.js';
 
 /**
  * How a backend reaches this process's connections. The module implements it; a backend calls
@@ -100,8 +99,8 @@ export type SseReplayResult =
 /**
  * Where events go between `BroadcastService` and the connections: id assignment, history and,
  * for distributed backends, delivery across instances. The in-memory backend is the default;
- * `RedisBackend` (from `nestjs-sse-channels/redis`) carries events across instances. Implement
- * it to plug in another transport.
+ * `RedisBackend` (from `nestjs-sse-channels/redis`) carries events across instances. To plug in
+ * another transport, implement it with what `nestjs-sse-channels/backend` exports.
  */
 export interface SseBackend {
   /** Called once when the module starts, before any publish. */

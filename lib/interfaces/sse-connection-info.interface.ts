@@ -22,6 +22,17 @@ export type SseCloseReason =
   | 'resync'
   | 'shutdown';
 
+/**
+ * Which connections a query considers; all given fields must match. Without `state`, the live
+ * ones (`connecting`, `open`): those `stats()` counts and the limits apply to. A stream the
+ * server ended that is still flushing is found with `state: 'closing'`.
+ */
+export interface ConnectionFilter {
+  readonly channel?: string;
+  readonly userId?: string;
+  readonly state?: SseConnectionState;
+}
+
 /** A snapshot of one connection, as `ConnectionRegistry` reports it. */
 export interface SseConnectionInfo {
   readonly id: string;

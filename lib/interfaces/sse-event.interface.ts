@@ -54,3 +54,9 @@ export type SseHandlerStream = Observable<SseHandlerEvent> | AsyncIterable<SseHa
 
 /** What an `@SseChannel()` method may return; TypeScript refuses any other return type. */
 export type SseHandlerResult = SseHandlerStream | void | Promise<SseHandlerStream | void>;
+
+/**
+ * A method `@SseChannel()` can decorate: whatever its parameters, it returns an Observable or
+ * AsyncIterable of events (`SseEvent`, or NestJS's `MessageEvent`), a Promise of one, or nothing.
+ */
+export type SseChannelMethod = (...args: never[]) => SseHandlerResult;

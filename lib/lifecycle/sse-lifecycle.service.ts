@@ -5,20 +5,20 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { SseBackend } from '../backends/sse-backend.interface.js';
+import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import { ConnectionPool } from '../connection/connection-pool.js';
 import { LocalDelivery } from '../connection/local-delivery.js';
-import { eventFrame, type OutboundFrame } from '../connection/outbound-frame.js';
+import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
+import { eventFrame } from '../connection/outbound-frame.js';
 import { SseInstance } from '../connection/sse-instance.js';
-import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import { SseShutdownError } from '../errors/sse-shutdown.error.js';
-import type { ResolvedSseOptions } from '../options/sse-module-options.js';
-import { SSE_BACKEND } from '../sse.constants.js';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
+import { SSE_BACKEND, SSE_OPTIONS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent } from '../wire/event-encoder.js';
 
 /** What `BroadcastService` does, as named in `SseShutdownError` messages. */
-export type SseOperation = 'publish' | 'sendTo' | 'sendToUser' | 'finish';
+type SseOperation = 'publish' | 'sendTo' | 'sendToUser' | 'finish';
 
 /**
  * Starts the backend with the application and stops the streams with it. On `app.close()`:
@@ -46,7 +46,7 @@ export class SseLifecycle
     private readonly delivery: LocalDelivery,
     private readonly pool: ConnectionPool,
     private readonly instance: SseInstance,
-    @InjectSseOptions() private readonly options: ResolvedSseOptions,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
     this.shutdownFrame = options.shutdownEvent
       ? eventFrame(encodeEvent(options.shutdownEvent))

@@ -1,3 +1,6 @@
-export * from './option-validators.js';
-export * from './resolve-sse-options.js';
-export * from './sse-module-options.js';
+export {
+  FinishedOptions,
+  HistoryOptions,
+  SseChannelDeclaration,
+  SseModuleOptions,
+} from './sse-module-options.js';

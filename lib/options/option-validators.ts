@@ -19,7 +19,7 @@ export function IntegerIn(range: Range): PropertyDecorator {
   const message = (args: ValidationArguments) =>
     SseMessages.optionOutOfRange(
       args.property,
-      `an integer from ${range.min} to ${range.max}`,
+      SseMessages.integerRange(range.min, range.max),
       args.value,
     );
   return (target, key) => {
@@ -33,11 +33,7 @@ export function IntegerIn(range: Range): PropertyDecorator {
 export function OneOf(values: readonly string[]): PropertyDecorator {
   return IsIn([...values], {
     message: (args: ValidationArguments) =>
-      SseMessages.optionOutOfRange(
-        args.property,
-        `one of ${values.map((v) => `'${v}'`).join(', ')}`,
-        args.value,
-      ),
+      SseMessages.optionOutOfRange(args.property, SseMessages.oneOf(values), args.value),
   });
 }
 
@@ -67,11 +63,7 @@ export function IsBackendOption(): PropertyDecorator {
           (method) => typeof (value as Record<string, unknown>)[method] === 'function',
         ),
       defaultMessage: (args?: ValidationArguments) =>
-        SseMessages.optionOutOfRange(
-          'backend',
-          'an SseBackend, e.g. new RedisBackend({ url })',
-          args?.value,
-        ),
+        SseMessages.optionOutOfRange('backend', SseMessages.notABackend(), args?.value),
     },
   });
 }
@@ -99,6 +91,7 @@ export function validationMessages(
 }
 
 function messageFor(property: string, path: string, message: string, owner: string): string {
-  if (message === `property ${property} should not exist`) return `${path} is not ${owner} option`;
+  if (message === `property ${property} should not exist`)
+    return SseMessages.unknownOption(path, owner);
   return message.startsWith(property) ? path + message.slice(property.length) : message;
 }

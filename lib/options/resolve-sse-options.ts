@@ -1,6 +1,7 @@
 import { validateSync } from 'class-validator';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
 import { encodeEvent } from '../wire/event-encoder.js';
@@ -11,7 +12,6 @@ import {
   HistoryOptions,
   SseChannelDeclaration,
   SseModuleOptions,
-  type ResolvedSseOptions,
 } from './sse-module-options.js';
 
 /**
@@ -90,7 +90,7 @@ function checkedEvent(option: string, event: unknown, problems: string[]): SseEv
     encodeEvent(checked);
     return checked;
   } catch (error) {
-    problems.push(`${option} is not a valid event: ${(error as Error).message}`);
+    problems.push(SseMessages.optionNotAnEvent(option, (error as Error).message));
     return null;
   }
 }

@@ -1,10 +1,11 @@
 import { IsOptional, IsString, ValidateNested } from 'class-validator';
-import type { SseBackend } from '../backends/sse-backend.interface.js';
-import type { SlowConsumerPolicy } from '../connection/outbound-queue.js';
+import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
+import type { SlowConsumerPolicy, SseChannelRule } from '../interfaces/sse-options.interface.js';
 import { SSE_LIMITS } from '../sse.constants.js';
 import { IntegerIn, IsBackendOption, IsFunctionOption, OneOf } from './option-validators.js';
+import { SseMessages } from '../sse.messages.js';
 
 /** Bounds of the per-channel event history kept for `Last-Event-ID` replay. */
 export class HistoryOptions {
@@ -38,9 +39,9 @@ export class FinishedOptions {
 }
 
 /** Per-channel rules, matched by pattern (`'rooms/:room'`, `'jobs/*'`); the first match applies. */
-export class SseChannelDeclaration {
+export class SseChannelDeclaration implements SseChannelRule {
   /** `:name` matches one path segment, a trailing `*` matches the rest. */
-  @IsString({ message: 'channels[].pattern must be a string' })
+  @IsString({ message: SseMessages.channelPatternNotString() })
   pattern!: string;
 
   /**
@@ -156,27 +157,4 @@ export class SseModuleOptions {
   @IsOptional()
   @ValidateNested()
   finished?: FinishedOptions;
-}
-
-/** The options after defaults are merged: what the services read. */
-export interface ResolvedSseOptions {
-  readonly backend: SseBackend | undefined;
-  readonly heartbeatIntervalMs: number;
-  readonly retryMs: number;
-  readonly userId: (request: SseRequest) => string | undefined;
-  readonly maxConnections: number | undefined;
-  readonly maxConnectionsPerUser: number | undefined;
-  readonly maxDurationMs: number | undefined;
-  readonly maxBufferedBytes: number;
-  readonly slowConsumer: SlowConsumerPolicy;
-  readonly history: {
-    readonly size: number;
-    readonly maxAgeMs: number | undefined;
-    readonly maxChannels: number;
-  };
-  readonly replayOnConnect: number;
-  readonly channels: readonly SseChannelDeclaration[];
-  readonly shutdownEvent: SseEvent | null;
-  readonly shutdownTimeoutMs: number;
-  readonly finished: { readonly ttlMs: number; readonly maxChannels: number };
 }

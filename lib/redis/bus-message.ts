@@ -1,5 +1,4 @@
-import type { ConnectionFilter } from '../connection/connection-pool.js';
-import type { SseConnectionInfo } from '../interfaces/sse-connection-info.interface.js';
+import type { ConnectionFilter, SseConnectionInfo } from '../backends/index.js';
 
 /**
  * What travels on the pub/sub channels: a JSON header, a newline, then (for events) the frame

@@ -1,15 +1,7 @@
 import { IsObject, IsOptional, IsString, ValidateIf, validateSync } from 'class-validator';
 import { IntegerIn, validationMessages } from '../options/option-validators.js';
-import { SseMessages } from '../sse.messages.js';
-
-/** Bounds of the numeric options, for validation and its messages. */
-const REDIS_LIMITS = {
-  presenceIntervalMs: { min: 500, max: 300_000 },
-  streamTtlMs: { min: 1_000, max: 30 * 86_400_000 },
-  connectTimeoutMs: { min: 100, max: 120_000 },
-  listTimeoutMs: { min: 50, max: 60_000 },
-  catchUpBufferBytes: { min: 0, max: 1024 ** 3 },
-} as const;
+import { REDIS_DEFAULTS, REDIS_LIMITS, REDIS_OPTIONS_OWNER } from './redis.constants.js';
+import { RedisMessages } from './redis.messages.js';
 
 /**
  * Options of `new RedisBackend(options)`, validated when it is constructed: a mistake fails the
@@ -21,23 +13,23 @@ const REDIS_LIMITS = {
 export class RedisBackendOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
   @IsOptional()
-  @IsString({ message: 'url must be a string like redis://host:6379' })
+  @IsString({ message: RedisMessages.url() })
   url?: string;
 
   /** TLS options passed to Node's `tls.connect()` (or `true`); `rediss://` URLs enable TLS too. */
   @IsOptional()
   @ValidateIf((options: RedisBackendOptions) => typeof options.tls !== 'boolean')
-  @IsObject({ message: 'tls must be true or an object of tls.connect() options' })
+  @IsObject({ message: RedisMessages.tls() })
   tls?: boolean | Record<string, unknown>;
 
   /** Further ioredis options (e.g. `password`, `db`); where the URL sets the same, the URL wins. */
   @IsOptional()
-  @IsObject({ message: 'redis must be an object of ioredis options' })
+  @IsObject({ message: RedisMessages.redis() })
   redis?: Record<string, unknown>;
 
   /** Prefix of every key and pub/sub channel, so several apps can share one Redis. Default `sse:`. */
   @IsOptional()
-  @IsString({ message: 'keyPrefix must be a string' })
+  @IsString({ message: RedisMessages.keyPrefix() })
   keyPrefix?: string;
 
   /** How often each instance reports its connection counts (for cluster stats). Default 5000. */
@@ -55,7 +47,7 @@ export class RedisBackendOptions {
   @IntegerIn(REDIS_LIMITS.connectTimeoutMs)
   connectTimeoutMs?: number;
 
-  /** How long `listCluster()` waits for other instances to answer. Default 1000. */
+  /** How long `clusterList()` waits for other instances to answer. Default 1000. */
   @IsOptional()
   @IntegerIn(REDIS_LIMITS.listTimeoutMs)
   listTimeoutMs?: number;
@@ -91,16 +83,16 @@ export function resolveRedisBackendOptions(
   const options = Object.assign(new RedisBackendOptions(), input);
   const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0)
-    throw new Error(SseMessages.invalidRedisOptions(validationMessages(errors, 'a RedisBackend')));
+    throw new Error(RedisMessages.invalidOptions(validationMessages(errors, REDIS_OPTIONS_OWNER)));
   return {
-    url: options.url ?? 'redis://127.0.0.1:6379',
+    url: options.url ?? REDIS_DEFAULTS.url,
     tls: options.tls,
     redis: options.redis ?? {},
-    keyPrefix: options.keyPrefix ?? 'sse:',
-    presenceIntervalMs: options.presenceIntervalMs ?? 5_000,
-    streamTtlMs: options.streamTtlMs ?? 86_400_000,
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    listTimeoutMs: options.listTimeoutMs ?? 1_000,
-    catchUpBufferBytes: options.catchUpBufferBytes ?? 8 * 1024 * 1024,
+    keyPrefix: options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix,
+    presenceIntervalMs: options.presenceIntervalMs ?? REDIS_DEFAULTS.presenceIntervalMs,
+    streamTtlMs: options.streamTtlMs ?? REDIS_DEFAULTS.streamTtlMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
+    listTimeoutMs: options.listTimeoutMs ?? REDIS_DEFAULTS.listTimeoutMs,
+    catchUpBufferBytes: options.catchUpBufferBytes ?? REDIS_DEFAULTS.catchUpBufferBytes,
   };
 }

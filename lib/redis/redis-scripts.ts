@@ -1,3 +1,5 @@
+import { SSE_FIELD } from '../wire/sse-frame.js';
+
 /**
  * Lua run atomically in Redis. Each touches the keys of one channel only (its history stream and
  * finished marker), plus, for a publish, the global sequence.
@@ -85,7 +87,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if finishTtl > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', finishTtl)
 end
-local frame = ARGV[4] .. 'id: ' .. id .. '\\n' .. ARGV[5]
+local frame = ARGV[4] .. '${SSE_FIELD.id}' .. id .. '\\n' .. ARGV[5]
 redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '","g":' .. g .. '}\\n' .. frame)
 return id
 `;

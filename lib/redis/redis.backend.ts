@@ -1,28 +1,30 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type {
-  SseBackend,
-  SseBackendContext,
-  SsePublishRequest,
-  SseReplayRequest,
-  SseReplayResult,
-} from '../backends/sse-backend.interface.js';
-import type { ConnectionFilter } from '../connection/connection-pool.js';
-import type { OutboundFrame } from '../connection/outbound-frame.js';
-import { SseChannelFinishedError } from '../errors/sse-channel-finished.error.js';
-import { SseBackendUnavailableError } from '../errors/sse-backend-unavailable.error.js';
-import { SseShutdownError } from '../errors/sse-shutdown.error.js';
-import { SseUnknownEventIdError } from '../errors/sse-unknown-event-id.error.js';
-import type { SseHistoryEntry } from '../interfaces/history.interface.js';
-import type { PublishResult } from '../interfaces/publish.interface.js';
-import type {
-  SseClusterStats,
-  SseConnectionInfo,
-} from '../interfaces/sse-connection-info.interface.js';
+import {
+  comparePositions,
+  frameText,
+  instanceOfConnection,
+  isPosition,
+  SseBackendUnavailableError,
+  SseChannelFinishedError,
+  SseShutdownError,
+  SseUnknownEventIdError,
+  type ConnectionFilter,
+  type OutboundFrame,
+  type PreparedEvent,
+  type PublishResult,
+  type SseBackend,
+  type SseBackendContext,
+  type SseClusterStats,
+  type SseConnectionInfo,
+  type SseHistoryEntry,
+  type SsePublishRequest,
+  type SseReplayRequest,
+  type SseReplayResult,
+} from '../backends/index.js';
 import { SseMessages } from '../sse.messages.js';
-import { frameText, type PreparedEvent } from '../wire/event-encoder.js';
-import { comparePositions, isPosition } from '../wire/stream-position.js';
+import { RedisMessages } from './redis.messages.js';
 import {
   decodeBusMessage,
   encodeBusMessage,
@@ -156,7 +158,7 @@ export class RedisBackend implements SseBackend {
     { context: SseBackendContext; commands: ScriptedRedis; subscriber: Redis } | undefined;
   private presenceTimer: NodeJS.Timeout | undefined;
   private readonly own = new OwnDeliveries();
-  /** Pending `listCluster()` requests, each removed after `listTimeoutMs` at the latest. */
+  /** Pending `clusterList()` requests, each removed after `listTimeoutMs` at the latest. */
   private readonly lists = new Map<string, (infos: SseConnectionInfo[]) => void>();
   /**
    * The global sequence of the newest event received on the bus. The bus brings events in
@@ -216,7 +218,7 @@ export class RedisBackend implements SseBackend {
   async publish(request: SsePublishRequest): Promise<PublishResult> {
     const { channel } = request;
     const header = openEventHeader(channel, request.exclude, request.conflateKey, this.instanceId);
-    const position = await this.run(`publish to "${channel}"`, () =>
+    const position = await this.run(SseMessages.operationOn('publish', channel), () =>
       this.script(channel, request.event, request.historySize, header, 0),
     );
     if (position === FINISHED_REPLY) throw new SseChannelFinishedError(channel);
@@ -229,7 +231,7 @@ export class RedisBackend implements SseBackend {
     id: string | undefined,
   ): Promise<number> {
     const frame = frameText(event, id);
-    const instance = connectionId.slice(0, connectionId.lastIndexOf('-'));
+    const instance = instanceOfConnection(connectionId);
     if (instance === this.instanceId) {
       return this.context.delivery.toConnection(connectionId, {
         bytes: Buffer.from(frame),
@@ -237,7 +239,7 @@ export class RedisBackend implements SseBackend {
       });
     }
     // Reaches the instance serving the connection, if it is alive: 1, else 0.
-    return this.run(`sendTo("${connectionId}")`, () =>
+    return this.run(SseMessages.operationOn('sendTo', connectionId), () =>
       this.commands.publish(
         this.keys.instance(instance),
         encodeBusMessage({ k: 'c', id: connectionId }, frame),
@@ -248,13 +250,15 @@ export class RedisBackend implements SseBackend {
   async sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number> {
     const frame = frameText(event, id);
     const message = encodeBusMessage({ k: 'u', u: userId, o: this.instanceId }, frame);
-    await this.run(`sendToUser("${userId}")`, () => this.commands.publish(this.keys.bus, message));
+    await this.run(SseMessages.operationOn('sendToUser', userId), () =>
+      this.commands.publish(this.keys.bus, message),
+    );
     // Other instances deliver to their own connections of the user.
     return this.context.delivery.toUser(userId, { bytes: Buffer.from(frame), isEvent: true });
   }
 
   async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {
-    const reads = await this.run('history replay', () =>
+    const reads = await this.run(RedisMessages.replayOperation(), () =>
       Promise.all(channels.map((channel, i) => this.read(channel, from?.[i] ?? '', last))),
     );
     const positions = reads.map((read) => read.position);
@@ -277,7 +281,7 @@ export class RedisBackend implements SseBackend {
   ): Promise<SseHistoryEntry[]> {
     if (afterId !== undefined && !isPosition(afterId))
       throw new SseUnknownEventIdError(channel, 'unknown-id');
-    const read = await this.run(`history of "${channel}"`, () =>
+    const read = await this.run(SseMessages.operationOn('history', channel), () =>
       this.read(channel, afterId ?? '', limit),
     );
     if (read.status !== 'ok') throw new SseUnknownEventIdError(channel, read.status);
@@ -289,7 +293,7 @@ export class RedisBackend implements SseBackend {
     lastEvent: PreparedEvent | undefined,
     ttlMs: number,
   ): Promise<number> {
-    const operation = `finish("${channel}")`;
+    const operation = SseMessages.operationOn('finish', channel);
     if (lastEvent) {
       const header = openFinishHeader(channel, this.instanceId);
       // -1: the script keeps the final event within the history size the channel's events
@@ -320,7 +324,7 @@ export class RedisBackend implements SseBackend {
     const reports =
       others.length === 0
         ? []
-        : await this.run('cluster stats', () =>
+        : await this.run(RedisMessages.clusterOperation('stats'), () =>
             this.commands.mget(...others.map((id) => this.keys.presence(id))),
           );
     const totals = { instances: 1, ...cloneSnapshot(this.context.delivery.snapshot()) };
@@ -351,7 +355,9 @@ export class RedisBackend implements SseBackend {
       });
     });
     const message = encodeBusMessage({ k: 'q', r: request, o: this.instanceId, f: filter });
-    await this.run('cluster list', () => this.commands.publish(this.keys.bus, message));
+    await this.run(RedisMessages.clusterOperation('list'), () =>
+      this.commands.publish(this.keys.bus, message),
+    );
     await complete;
     this.lists.delete(request);
     return [...local, ...answers.flat().map(revive)];
@@ -380,12 +386,12 @@ export class RedisBackend implements SseBackend {
   }
 
   private get context(): SseBackendContext {
-    if (!this.attached) throw new Error(SseMessages.redisNotAttached());
+    if (!this.attached) throw new Error(SseMessages.backendNotAttached('RedisBackend'));
     return this.attached.context;
   }
 
   private get commands(): ScriptedRedis {
-    if (!this.attached) throw new Error(SseMessages.redisNotAttached());
+    if (!this.attached) throw new Error(SseMessages.backendNotAttached('RedisBackend'));
     return this.attached.commands;
   }
 
@@ -464,7 +470,7 @@ export class RedisBackend implements SseBackend {
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.options.connectTimeoutMs;
     const silent = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(SseMessages.redisNoAnswer(timeoutMs))), timeoutMs);
+      timer = setTimeout(() => reject(new Error(RedisMessages.noAnswer(timeoutMs))), timeoutMs);
     });
     const connecting = client.connect();
     // Once given up on, it rejects when the client is disconnected: nobody waits for that.
@@ -474,7 +480,7 @@ export class RedisBackend implements SseBackend {
     } catch (failure) {
       const error = reason ?? (failure as Error);
       const where = this.options.url.replace(/\/\/[^@]*@/, '//');
-      throw new Error(SseMessages.redisUnreachable(where, error.message), { cause: error });
+      throw new Error(RedisMessages.unreachable(where, error.message), { cause: error });
     } finally {
       clearTimeout(timer);
       client.off('error', remember);
@@ -484,13 +490,13 @@ export class RedisBackend implements SseBackend {
   private onOutage(error: Error): void {
     if (this.outage || !this.attached) return;
     this.outage = true;
-    this.logger.warn(SseMessages.redisLost(error.message));
+    this.logger.warn(RedisMessages.lost(error.message));
   }
 
   private onRecovery(): void {
     if (!this.outage) return;
     this.outage = false;
-    this.logger.log(SseMessages.redisRestored());
+    this.logger.log(RedisMessages.restored());
   }
 
   private async run<T>(operation: string, action: () => Promise<T>): Promise<T> {
@@ -531,7 +537,7 @@ export class RedisBackend implements SseBackend {
     try {
       message = decodeBusMessage(buffer);
     } catch (error) {
-      this.logger.error(SseMessages.redisBadMessage((error as Error).message));
+      this.logger.error(RedisMessages.badMessage((error as Error).message));
       return;
     }
     const catchUp = this.catchUp;
@@ -658,7 +664,7 @@ export class RedisBackend implements SseBackend {
 
   private async catchUpPass(catchUp: CatchUp): Promise<void> {
     const { subscriber, commands } = this.attached ?? {};
-    if (!subscriber || !commands) throw new Error(SseMessages.redisNotAttached());
+    if (!subscriber || !commands) throw new Error(SseMessages.backendNotAttached('RedisBackend'));
     catchUp.liveFrom = undefined;
     // Confirms the subscription is active again before reading: whatever is published later
     // arrives on the bus (and is held), so nothing falls in between.
@@ -820,17 +826,16 @@ export class RedisBackend implements SseBackend {
   private completeCatchUp(catchUp: CatchUp, failure: Error | undefined): void {
     const delivery = this.context.delivery;
     const ending = new Set<string>([...catchUp.evicted, ...catchUp.unordered]);
-    for (const channel of catchUp.evicted)
-      this.logger.warn(SseMessages.redisCatchUpEvicted(channel));
+    for (const channel of catchUp.evicted) this.logger.warn(RedisMessages.catchUpEvicted(channel));
     if (catchUp.unordered.size > 0)
-      this.logger.warn(SseMessages.redisCatchUpUnordered(this.options.catchUpBufferBytes));
+      this.logger.warn(RedisMessages.catchUpUnordered(this.options.catchUpBufferBytes));
     const local = Object.keys(delivery.snapshot().channels);
     if (failure !== undefined) {
-      this.logger.warn(SseMessages.redisCatchUpFailed(failure.message));
+      this.logger.warn(RedisMessages.catchUpFailed(failure.message));
       for (const channel of local) if (!catchUp.read.has(channel)) ending.add(channel);
     }
     if (catchUp.held.hasOverflowed) {
-      this.logger.warn(SseMessages.redisCatchUpOverflow(this.options.catchUpBufferBytes));
+      this.logger.warn(RedisMessages.catchUpOverflow(this.options.catchUpBufferBytes));
       const dropped = catchUp.held.dropped();
       for (const channel of dropped === 'all' ? local : dropped) ending.add(channel);
       // Subscribed to meanwhile: what was dropped of theirs was not told apart. (A drop is
@@ -850,7 +855,7 @@ export class RedisBackend implements SseBackend {
       streams += ended;
       if (ended > 0) channels++;
     }
-    if (streams > 0) this.logger.warn(SseMessages.redisCatchUpEnded(streams, channels));
+    if (streams > 0) this.logger.warn(RedisMessages.catchUpEnded(streams, channels));
     // Publishes of ours whose event reached no local subscriber while the subscription was
     // down will never hear back from the bus: nothing was delivered here.
     for (const [channel, position] of catchUp.waitingBefore)
@@ -896,7 +901,7 @@ export class RedisBackend implements SseBackend {
   }
 
   private async otherInstances(): Promise<string[]> {
-    const live = await this.run('cluster query', () =>
+    const live = await this.run(RedisMessages.clusterOperation('query'), () =>
       this.commands.zrangebyscore(this.keys.instances, Date.now(), '+inf'),
     );
     return live.filter((id) => id !== this.instanceId);

@@ -1,16 +1,19 @@
-import type { OutboundFrame } from '../connection/outbound-frame.js';
-import type { SseHistoryEntry } from '../interfaces/history.interface.js';
-import { frameText } from '../wire/event-encoder.js';
-import { readFrame } from '../wire/frame-reader.js';
+import {
+  frameText,
+  historyEntryOf,
+  type OutboundFrame,
+  type SseHistoryEntry,
+} from '../backends/index.js';
 
 /** A stream entry as ioredis returns it: `[id, [field, value, field, value, ...]]`. */
 export type RawStreamEntry = [string, string[]];
 
 /**
- * The fields of a channel's history entry, as the publish script writes them (`redis-scripts.ts`
- * names each one). Short names, because Redis keeps them in every entry.
+ * The fields of a channel's history entry. The Lua scripts (`redis-scripts.ts`) write and read
+ * the same letters, spelled out in their text. Short names, because Redis keeps them in every
+ * entry.
  */
-export const ENTRY_FIELDS = {
+const ENTRY_FIELDS = {
   head: 'h',
   tail: 't',
   json: 'j',
@@ -59,5 +62,5 @@ export function entryFrame(
 
 /** The entry as `history()` returns it. */
 export function historyEntry(entry: StreamEntry): SseHistoryEntry {
-  return readFrame(entry.position, frameText(entry, entry.position), entry.json);
+  return historyEntryOf(entry.position, frameText(entry, entry.position), entry.json);
 }

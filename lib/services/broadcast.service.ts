@@ -1,18 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SseBackend } from '../backends/sse-backend.interface.js';
+import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import { checkedChannelName } from '../channel/channel-name.js';
 import { ChannelRules } from '../channel/channel-rules.js';
-import { InjectSseOptions } from '../decorators/inject-sse-options.decorator.js';
 import type { SseHistoryEntry, SseHistoryQuery } from '../interfaces/history.interface.js';
 import type { PublishOptions, PublishResult, SendResult } from '../interfaces/publish.interface.js';
 import type { SseChannelEvent, SseEvent } from '../interfaces/sse-event.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
-import type { ResolvedSseOptions } from '../options/sse-module-options.js';
-import { SSE_BACKEND } from '../sse.constants.js';
-import { checkedId, prepareEvent, type PreparedEvent } from '../wire/event-encoder.js';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
+import { SSE_BACKEND, SSE_DEFAULTS, SSE_OPTIONS } from '../sse.constants.js';
+import type { PreparedEvent } from '../interfaces/sse-frame.interface.js';
+import { checkedId, prepareEvent } from '../wire/event-encoder.js';
 import { toSseEvent, type EventSender } from '../wire/to-sse-event.js';
-
-const DEFAULT_HISTORY_LIMIT = 100;
 
 const PUBLISH: EventSender = { name: 'publish()', mayChooseId: false };
 const FINISH: EventSender = { name: 'finish()', mayChooseId: false };
@@ -36,7 +34,7 @@ export class BroadcastService {
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     private readonly rules: ChannelRules,
     private readonly lifecycle: SseLifecycle,
-    @InjectSseOptions() private readonly options: ResolvedSseOptions,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {}
 
   /**
@@ -106,7 +104,7 @@ export class BroadcastService {
     const entries = await this.backend.history(
       checkedChannelName(channel),
       query.afterId,
-      query.limit ?? DEFAULT_HISTORY_LIMIT,
+      query.limit ?? SSE_DEFAULTS.historyLimit,
     );
     return entries as SseHistoryEntry<T>[];
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { SseBackend } from '../backends/sse-backend.interface.js';
-import { ConnectionPool, type ConnectionFilter } from '../connection/connection-pool.js';
+import type { SseBackend } from '../interfaces/sse-backend.interface.js';
+import { ConnectionPool } from '../connection/connection-pool.js';
 import type {
+  ConnectionFilter,
   SseCloseReason,
   SseClusterStats,
   SseConnectionEvent,
@@ -10,8 +11,6 @@ import type {
   SseRegistryStats,
 } from '../interfaces/sse-connection-info.interface.js';
 import { SSE_BACKEND } from '../sse.constants.js';
-
-export type { ConnectionFilter } from '../connection/connection-pool.js';
 
 /**
  * Who is connected, to what, since when, and how much they received; and the means to
@@ -93,7 +92,7 @@ export class ConnectionRegistry {
   }
 
   /** Connections of every live instance matching `filter`, each with its `instance`. */
-  listCluster(filter: ConnectionFilter = {}): Promise<SseConnectionInfo[]> {
+  clusterList(filter: ConnectionFilter = {}): Promise<SseConnectionInfo[]> {
     return this.backend.clusterList(filter);
   }
 }

@@ -7,7 +7,7 @@ export {
 } from './sse-test-app.js';
 export {
   recordStream,
-  SseTestStream,
+  SseRecording,
   type SseRecordOptions,
   type SseWaitOptions,
-} from './sse-test-stream.js';
+} from './sse-recording.js';

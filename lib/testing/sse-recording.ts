@@ -38,7 +38,7 @@ class WaitFailure extends Error {}
  * await chat.waitFor((m) => m.data.text === 'hi', { timeoutMs: 1000 });
  * chat.close();
  */
-export class SseTestStream<T = string> {
+export class SseRecording<T = string> {
   private readonly history: SseMessage<T>[] = [];
   private droppedCount = 0;
   private outcome: Outcome | undefined;
@@ -200,15 +200,12 @@ export class SseTestStream<T = string> {
 }
 
 /**
- * Consumes `stream` in the background and records it; see {@link SseTestStream}.
+ * Consumes `stream` in the background and records it; see {@link SseRecording}.
  *
  * @example
  * const events = recordStream(connect(`${url}/events/ticks`));
  * expect((await events.waitForEnd()).map((m) => m.data)).toEqual(['1', '2', '3']);
  */
-export function recordStream<T>(
-  stream: SseStream<T>,
-  options?: SseRecordOptions,
-): SseTestStream<T> {
-  return new SseTestStream(stream, options);
+export function recordStream<T>(stream: SseStream<T>, options?: SseRecordOptions): SseRecording<T> {
+  return new SseRecording(stream, options);
 }

@@ -7,7 +7,7 @@ import type {
 } from '@nestjs/common';
 import { NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
 import { connect, SseClientError, type SseClientOptions, type SseStream } from '../client/index.js';
-import { SseTestStream, type SseRecordOptions } from './sse-test-stream.js';
+import { SseRecording, type SseRecordOptions } from './sse-recording.js';
 import { SSE_TESTING_DEFAULTS } from './testing.constants.js';
 import { SseTestingMessages } from './testing.messages.js';
 
@@ -47,7 +47,7 @@ export interface SseOpenOptions extends SseClientOptions, SseRecordOptions {
  * await sse.close();
  */
 export class SseTestApp {
-  private readonly opened = new Set<SseTestStream<unknown>>();
+  private readonly opened = new Set<SseRecording<unknown>>();
 
   private constructor(
     readonly app: INestApplication,
@@ -78,7 +78,7 @@ export class SseTestApp {
   }
 
   /** Streams opened and not yet closed. */
-  get streams(): readonly SseTestStream<unknown>[] {
+  get streams(): readonly SseRecording<unknown>[] {
     return [...this.opened];
   }
 
@@ -90,17 +90,17 @@ export class SseTestApp {
   open(
     path: string,
     options?: SseOpenOptions & { readonly json?: false },
-  ): Promise<SseTestStream<string>>;
+  ): Promise<SseRecording<string>>;
   open<T = unknown>(
     path: string,
     options: SseOpenOptions & { readonly json: true },
-  ): Promise<SseTestStream<T>>;
-  async open(path: string, options: SseOpenOptions = {}): Promise<SseTestStream<unknown>> {
+  ): Promise<SseRecording<T>>;
+  async open(path: string, options: SseOpenOptions = {}): Promise<SseRecording<unknown>> {
     const url = new URL(path, this.url).href;
     const { json, timeoutMs, historyLimit, ...client } = options;
     const text = connect(url, { ...this.options.client, ...client });
     const stream: SseStream<unknown> = json ? text.json() : text;
-    const recorded = new SseTestStream(stream, {
+    const recorded = new SseRecording(stream, {
       timeoutMs: timeoutMs ?? this.options.timeoutMs,
       historyLimit: historyLimit ?? this.options.historyLimit,
     });
@@ -132,17 +132,17 @@ export class SseTestApp {
     count: number,
     path: string,
     options?: SseOpenOptions & { readonly json?: false },
-  ): Promise<SseTestStream<string>[]>;
+  ): Promise<SseRecording<string>[]>;
   async openMany<T = unknown>(
     count: number,
     path: string,
     options: SseOpenOptions & { readonly json: true },
-  ): Promise<SseTestStream<T>[]>;
+  ): Promise<SseRecording<T>[]>;
   async openMany(
     count: number,
     path: string,
     options: SseOpenOptions = {},
-  ): Promise<SseTestStream<unknown>[]> {
+  ): Promise<SseRecording<unknown>[]> {
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(SseTestingMessages.invalidCount(count));
     const opening = Array.from({ length: count }, () =>
@@ -155,9 +155,7 @@ export class SseTestApp {
       for (const result of settled) if (result.status === 'fulfilled') this.forget(result.value);
       throw failure.reason;
     }
-    return settled.map(
-      (result) => (result as PromiseFulfilledResult<SseTestStream<unknown>>).value,
-    );
+    return settled.map((result) => (result as PromiseFulfilledResult<SseRecording<unknown>>).value);
   }
 
   /** Closes every stream first (else they would reconnect to the closing app), then the app. */
@@ -171,7 +169,7 @@ export class SseTestApp {
     await this.app.close();
   }
 
-  private forget(stream: SseTestStream<unknown>): void {
+  private forget(stream: SseRecording<unknown>): void {
     stream.close();
     this.opened.delete(stream);
   }

@@ -3,7 +3,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { SseEventError } from '../errors/sse-event.error.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
-import { encodeEvent, encodeRetry, withEventId } from './event-encoder.js';
+import { encodeEvent, encodeRetry } from './event-encoder.js';
+import { withEventId } from './sse-frame.js';
 import { isResumableId, lastEventIdFromHeader } from './event-id.js';
 
 /** Feeds bytes to the reference parser the way a client receives them: in arbitrary chunks. */

@@ -1,4 +1,4 @@
-import { isAscii } from '../client/ascii.js';
+import { isAscii } from '../protocol/ascii.js';
 import { MAX_EVENT_ID_LENGTH } from '../sse.constants.js';
 import { MAX_STREAM_ID_LENGTH } from './stream-position.js';
 

@@ -142,7 +142,7 @@ class ControlController {
 
   @Get('cluster-list')
   clusterList(@Query('channel') channel?: string) {
-    return answer(() => this.registry.listCluster({ channel }));
+    return answer(() => this.registry.clusterList({ channel }));
   }
 }
 

@@ -17,7 +17,7 @@ const PACKAGE_FILES = [
   /^dist\/client\/.+\.js$/,
   // What the client shares with the server: the protocol's names, dependency-free.
   /^dist\/protocol\/.+\.js$/,
-  /^dist\/testing\/(sse-test-stream|testing\.\w+)\.js$/,
+  /^dist\/testing\/(sse-recording|testing\.\w+)\.js$/,
 ];
 
 /** Packages the page may load: the client's runtime dependency, its rxjs peer and rxjs's tslib. */
@@ -42,7 +42,7 @@ const IMPORTS = {
 
 const HARNESS = `
 import { connect } from 'nestjs-sse-channels/client';
-import { recordStream } from '/package/dist/testing/sse-test-stream.js';
+import { recordStream } from '/package/dist/testing/sse-recording.js';
 
 const streams = new Map();
 const named = (name) => {

@@ -1,4 +1,4 @@
-import type { OutboundFrame } from '../../connection/outbound-frame.js';
+import type { OutboundFrame } from '../index.js';
 
 /** One stored event: its process-wide sequence number, publish time and frame. */
 export interface HistoryEntry {

@@ -1,24 +1,24 @@
-import type { OutboundFrame } from '../../connection/outbound-frame.js';
-import type { ConnectionFilter } from '../../connection/connection-pool.js';
-import { SseChannelFinishedError } from '../../errors/sse-channel-finished.error.js';
-import { SseUnknownEventIdError } from '../../errors/sse-unknown-event-id.error.js';
-import type { SseHistoryEntry } from '../../interfaces/history.interface.js';
-import type { PublishResult } from '../../interfaces/publish.interface.js';
-import type {
-  SseClusterStats,
-  SseConnectionInfo,
-} from '../../interfaces/sse-connection-info.interface.js';
-import { frameOf, type PreparedEvent } from '../../wire/event-encoder.js';
-import { readFrame } from '../../wire/frame-reader.js';
-import { isPosition } from '../../wire/stream-position.js';
-import type {
-  SseBackend,
-  SseBackendContext,
-  SsePublishRequest,
-  SseReplayRequest,
-  SseReplayResult,
-} from '../sse-backend.interface.js';
+import {
+  frameOf,
+  historyEntryOf,
+  isPosition,
+  SseChannelFinishedError,
+  SseUnknownEventIdError,
+  type ConnectionFilter,
+  type OutboundFrame,
+  type PreparedEvent,
+  type PublishResult,
+  type SseBackend,
+  type SseBackendContext,
+  type SseClusterStats,
+  type SseConnectionInfo,
+  type SseHistoryEntry,
+  type SsePublishRequest,
+  type SseReplayRequest,
+  type SseReplayResult,
+} from '../index.js';
 import { HistoryRing, type HistoryEntry } from './history-ring.js';
+import { SseMessages } from '../../sse.messages.js';
 
 /**
  * The embedded default: one process, nothing to install. Positions are `<boot ms>-<sequence>`
@@ -98,11 +98,11 @@ export class MemoryBackend implements SseBackend {
     limit: number,
   ): Promise<SseHistoryEntry[]> {
     const ring = this.ringOf(channel);
-    if (afterId === undefined) return (ring?.last(limit) ?? []).map(historyEntryOf);
+    if (afterId === undefined) return (ring?.last(limit) ?? []).map(publishedEntry);
     const seq = this.sequenceOf(afterId);
     if (seq === undefined) throw new SseUnknownEventIdError(channel, 'unknown-id');
     if (!this.holdsAllAfter(ring, seq)) throw new SseUnknownEventIdError(channel, 'evicted');
-    return (ring?.after(seq) ?? []).slice(0, limit).map(historyEntryOf);
+    return (ring?.after(seq) ?? []).slice(0, limit).map(publishedEntry);
   }
 
   async finish(
@@ -137,7 +137,7 @@ export class MemoryBackend implements SseBackend {
   }
 
   private get context(): SseBackendContext {
-    if (!this.attached) throw new Error('MemoryBackend used before attach()');
+    if (!this.attached) throw new Error(SseMessages.backendNotAttached('MemoryBackend'));
     return this.attached;
   }
 
@@ -228,6 +228,6 @@ function merge(lists: HistoryEntry[][]): HistoryEntry[] {
   return nonEmpty.length <= 1 ? (nonEmpty[0] ?? []) : nonEmpty.flat().sort((a, b) => a.seq - b.seq);
 }
 
-function historyEntryOf(entry: HistoryEntry): SseHistoryEntry {
-  return readFrame(entry.frame.position, entry.frame.bytes, entry.json);
+function publishedEntry(entry: HistoryEntry): SseHistoryEntry {
+  return historyEntryOf(entry.frame.position, entry.frame.bytes, entry.json);
 }

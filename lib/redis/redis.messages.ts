@@ -1,0 +1,29 @@
+/** The texts `RedisBackend` logs and throws, as `sse.messages.ts` holds the module's. */
+export const RedisMessages = {
+  invalidOptions: (details: string[]) =>
+    `Invalid RedisBackend options:\n  - ${details.join('\n  - ')}`,
+  unreachable: (where: string, reason: string) =>
+    `RedisBackend could not connect to ${where}: ${reason}`,
+  noAnswer: (timeoutMs: number) =>
+    `no answer within connectTimeoutMs (${timeoutMs} ms) of connecting`,
+  lost: (reason: string) =>
+    `Redis connection lost (${reason}); publishes fail until it returns, local streams stay open`,
+  restored: () => 'Redis connection restored; subscriptions renewed',
+  catchUpFailed: (reason: string) =>
+    `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
+  catchUpOverflow: (maxBytes: number) =>
+    `Redis catch-up after a lost subscription: more than catchUpBufferBytes (${maxBytes}) of messages arrived meanwhile; the local streams of the channels concerned end, and their clients replay with Last-Event-ID when they reconnect`,
+  catchUpUnordered: (maxBytes: number) =>
+    `Redis catch-up after a lost subscription: streams on several channels missed more than catchUpBufferBytes (${maxBytes}) of events, too many to deliver in publish order; those streams end, and their clients replay with Last-Event-ID when they reconnect`,
+  catchUpEvicted: (channel: string) =>
+    `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed; they end, and their clients get a reset event when they reconnect`,
+  catchUpEnded: (streams: number, channels: number) =>
+    `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
+  badMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
+  replayOperation: () => 'history replay',
+  clusterOperation: (what: 'stats' | 'list' | 'query') => `cluster ${what}`,
+  keyPrefix: () => 'keyPrefix must be a string',
+  url: () => 'url must be a string like redis://host:6379',
+  tls: () => 'tls must be true or an object of tls.connect() options',
+  redis: () => 'redis must be an object of ioredis options',
+};
