@@ -46,6 +46,7 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'library-fastify': 'nestjs-sse-channels (Fastify)',
   'nest-sse': 'NestJS @Sse() (Express)',
   'nest-sse-fastify': 'NestJS @Sse() (Fastify)',
+  'nest-route': 'NestJS route, raw writes (Express)',
   'better-sse': 'better-sse',
   'raw-http-write': 'raw node:http (res.write)',
   'raw-http': 'raw node:http',
@@ -113,6 +114,12 @@ export const SERVER_NOTES: Record<ServerKind, string> = {
   'library-fastify': FASTIFY_NOTE + 'the same app: ' + LIBRARY_NOTE,
   'nest-sse': 'NestJS 12 + Express 5 (the default adapter), ' + NEST_SSE_NOTE,
   'nest-sse-fastify': FASTIFY_NOTE + 'the same app: ' + NEST_SSE_NOTE,
+  'nest-route':
+    "NestJS 12 + Express 5 (the default adapter), a plain @Get('bench') route taking @Req() " +
+    "and @Res() that hands the response to raw node:http's writer below (the same frames, " +
+    'written to the socket, corked per tick): the floor of any library running inside a NestJS ' +
+    'Express route, since all it adds to raw node:http is the work NestJS and Express do per ' +
+    'request. Targeted and replay: as raw node:http.',
   'better-sse':
     'better-sse 0.16 on node:http, one Channel, createSession({ keepAlive: null, serializer ' +
     'that passes strings through }) (the default JSON.stringify would quote the payload), ' +
@@ -304,7 +311,7 @@ export const FULL_PARAMS: ParamsTemplate = {
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
-  runTimeoutMs: 60 * 60_000,
+  runTimeoutMs: 80 * 60_000,
 };
 
 /** Small enough for CI: every scenario on every server in a couple of minutes. */

@@ -45,6 +45,8 @@ export const twoInstanceScenario: Scenario = {
   unsupported: {
     'nest-sse': `NestJS @Sse() has ${NO_INSTANCES}`,
     'nest-sse-fastify': `NestJS @Sse() has ${NO_INSTANCES}`,
+    'nest-route':
+      "the NestJS route reference is measured in one process: its Redis relay would be raw node:http's",
     'better-sse': `better-sse has ${NO_INSTANCES}`,
   },
   describe: ({ sweep: p, redis: r }) =>

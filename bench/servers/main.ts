@@ -32,6 +32,7 @@ const FACTORIES: Record<ServerKind, () => Promise<BenchServerFactory>> = {
     const { createNestSseServer } = await import('./nest-sse.server.js');
     return (spec) => createNestSseServer(spec, 'fastify');
   },
+  'nest-route': async () => (await import('./nest-route.server.js')).createNestRouteServer,
   'better-sse': async () => (await import('./better-sse.server.js')).createBetterSseServer,
   'raw-http': async () => {
     const { createRawHttpServer } = await import('./raw-http.server.js');

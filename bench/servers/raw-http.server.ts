@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { BENCH_CHANNEL, BENCH_PATH, HOST, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
@@ -47,57 +47,99 @@ export async function createRawHttpServer(
   spec: ServerSpec,
   writer: RawWriter,
 ): Promise<BenchServer> {
-  const streams = new Map<string, RawStream>();
-  const history = new EventHistory<{ readonly id: string; readonly frame: Buffer }>();
-  const nextId = idSequence();
-  const open = writer === 'socket' ? socketStreams() : responseStream;
-  let nextConnection = 0;
-  const broadcast = (frame: Buffer): void => {
-    const data = writer === 'socket' ? chunk(frame) : frame;
-    for (const stream of streams.values()) stream.write(data);
-  };
+  const hub = new RawHub(writer);
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url !== BENCH_PATH) {
       response.writeHead(404).end();
       return;
     }
-    request.socket.setNoDelay(true);
-    response.writeHead(200, HEADERS);
-    response.flushHeaders();
-    const stream = open(response);
-    const missed = history.after(lastEventIdHeader(request.headers['last-event-id']));
-    // One write for the whole replay: the client gets it in as few packets as it fits.
-    if (missed.length > 0) {
-      const replay = Buffer.concat(missed.map((event) => event.frame));
-      stream.write(writer === 'socket' ? chunk(replay) : replay);
-    }
-    const id = String(++nextConnection);
-    streams.set(id, stream);
-    response.once('close', () => streams.delete(id));
+    hub.open(request, response);
   });
   server.listen(0, HOST);
   await once(server, 'listening');
   const relay =
-    spec.redisUrl === undefined ? undefined : await redisRelay(spec.redisUrl, broadcast);
+    spec.redisUrl === undefined
+      ? undefined
+      : await redisRelay(spec.redisUrl, (frame) => hub.broadcast(frame));
   return {
     port: listeningPort(server.address()),
-    publish() {
-      const id = nextId();
-      const frame = Buffer.from(`id: ${id}\ndata: ${PAYLOAD}\n\n`);
-      if (relay) return relay.publish(BENCH_CHANNEL, frame).then(() => id);
-      history.add({ id, frame });
-      broadcast(frame);
-      return id;
-    },
-    connectionIds: () => [...streams.keys()],
-    sendToEach(ids) {
-      for (const id of ids) {
-        const frame = Buffer.from(TARGETED_FRAME_TEXT);
-        streams.get(id)?.write(writer === 'socket' ? chunk(frame) : frame);
-      }
-    },
-    subscribers: () => streams.size,
+    publish: () => (relay ? hub.relay(relay) : hub.publish()),
+    connectionIds: () => hub.connectionIds(),
+    sendToEach: (ids) => hub.sendToEach(ids),
+    subscribers: () => hub.subscribers(),
   };
+}
+
+/**
+ * The streams of a raw server and what it does with them, whoever hands it the responses:
+ * node:http here, a NestJS route in `nest-route.server.ts`.
+ */
+export class RawHub {
+  private readonly streams = new Map<string, RawStream>();
+  private readonly history = new EventHistory<{ readonly id: string; readonly frame: Buffer }>();
+  private readonly nextId = idSequence();
+  private readonly openStream: (response: ServerResponse) => RawStream;
+  private nextConnection = 0;
+
+  constructor(private readonly writer: RawWriter) {
+    this.openStream = writer === 'socket' ? socketStreams() : responseStream;
+  }
+
+  /** Writes the head and the events `request`'s `Last-Event-ID` missed; the stream is open. */
+  open(request: IncomingMessage, response: ServerResponse): void {
+    request.socket.setNoDelay(true);
+    response.writeHead(200, HEADERS);
+    response.flushHeaders();
+    const stream = this.openStream(response);
+    const missed = this.history.after(lastEventIdHeader(request.headers['last-event-id']));
+    // One write for the whole replay: the client gets it in as few packets as it fits.
+    if (missed.length > 0) stream.write(this.framed(Buffer.concat(missed.map((e) => e.frame))));
+    const id = String(++this.nextConnection);
+    this.streams.set(id, stream);
+    response.once('close', () => this.streams.delete(id));
+  }
+
+  publish(): string {
+    const id = this.nextId();
+    const frame = this.frame(id);
+    this.history.add({ id, frame });
+    this.broadcast(frame);
+    return id;
+  }
+
+  /** Publishes through Redis, which brings the frame back to `broadcast()` on every instance. */
+  async relay(redis: Redis): Promise<string> {
+    const id = this.nextId();
+    await redis.publish(BENCH_CHANNEL, this.frame(id));
+    return id;
+  }
+
+  broadcast(frame: Buffer): void {
+    const data = this.framed(frame);
+    for (const stream of this.streams.values()) stream.write(data);
+  }
+
+  connectionIds(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  sendToEach(ids: readonly string[]): void {
+    for (const id of ids)
+      this.streams.get(id)?.write(this.framed(Buffer.from(TARGETED_FRAME_TEXT)));
+  }
+
+  subscribers(): number {
+    return this.streams.size;
+  }
+
+  private frame(id: string): Buffer {
+    return Buffer.from(`id: ${id}\ndata: ${PAYLOAD}\n\n`);
+  }
+
+  /** On a socket the frame goes as a chunk of the body, framed here; `res.write()` frames it. */
+  private framed(frame: Buffer): Buffer {
+    return this.writer === 'socket' ? chunk(frame) : frame;
+  }
 }
 
 function responseStream(response: ServerResponse): RawStream {

@@ -13,6 +13,7 @@ export const SERVER_KINDS = [
   'library-fastify',
   'nest-sse',
   'nest-sse-fastify',
+  'nest-route',
   'better-sse',
   'raw-http-write',
   'raw-http',
