@@ -1,9 +1,22 @@
 export { MemoryBackend } from './backends/memory/memory.backend.js';
+export * from './contracts/index.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';
 export * from './filters/index.js';
 export type * from './interfaces/index.js';
 export * from './options/index.js';
+export type {
+  SseDataDecoding,
+  SseEventContract,
+  SseEventMap,
+  SseEventsOf,
+  SseJson,
+  SseJsonSchema,
+  SsePayloadClass,
+  SsePayloadSpec,
+  SsePayloadType,
+  SseWireData,
+} from './protocol/event-contract.js';
 export {
   LIBRARY_EVENTS,
   type SseResetData,

@@ -11,6 +11,15 @@ export const SSE_OPTIONS = 'sse:options';
 export const SSE_BACKEND = 'sse:backend';
 
 /**
+ * Injection token of the OpenTelemetry meter the module records with, or undefined: metrics
+ * are off, or `@opentelemetry/api` is not installed and no `metrics.meterProvider` was given.
+ */
+export const SSE_METER = 'sse:meter';
+
+/** The instrumentation scope of the module's metrics (with the package's version). */
+export const SSE_METER_NAME = 'nestjs-sse-channels';
+
+/**
  * The metadata key NestJS stores a controller's path under (`PATH_METADATA` in
  * `@nestjs/common/constants`, unchanged since NestJS 5). It is not exported from the package
  * root, and deep imports break across majors, so the value is mirrored here.
@@ -32,6 +41,7 @@ export const SSE_DEFAULTS = {
   historyLimit: 100,
   isGlobal: true,
   adminStatsIntervalMs: 1_000,
+  metrics: { enabled: true },
 } as const;
 
 /** Bounds of the numeric options, used by validation and by its error messages. */

@@ -92,6 +92,9 @@ export const SseMessages = {
   integerRange: (min: number, max: number) => `an integer from ${min} to ${max}`,
   oneOf: (values: readonly string[]) => `one of ${values.map((v) => `'${v}'`).join(', ')}`,
   notABackend: () => 'an SseBackend, e.g. new RedisBackend({ url })',
+  aBoolean: () => 'true or false',
+  notAMeterProvider: () =>
+    'an OpenTelemetry MeterProvider (an object with getMeter()), e.g. new MeterProvider({ readers })',
   unknownOption: (path: string, owner: string) => `${path} is not ${owner} option`,
   channelPatternNotString: () => 'channels[].pattern must be a string',
   endpointMissing: () =>
@@ -118,4 +121,19 @@ export const SseMessages = {
     `SSE stream ${connectionId} (channels: ${channels.join(', ') || 'none'}) failed`,
   encodeFailedForConnection: (connectionId: string, route: string) =>
     `SSE stream ${connectionId}: an event emitted by the handler ${route} could not be sent; the stream ends with sse:error`,
+  contractNotAnObject: (value: unknown) =>
+    `defineSseEvents() takes an object of event name -> payload class or ssePayload<T>() (got ${show(value)})`,
+  contractEventName: (name: string) =>
+    `defineSseEvents(): event name ${show(name)} must be a non-empty string without CR, LF or NUL, outside the "sse:" namespace the library keeps for its own events`,
+  contractPayload: (name: string, value: unknown) =>
+    `defineSseEvents(): the payload of "${name}" must be a class or ssePayload<T>() (got ${show(value)})`,
+  notAContract: () => 'an event contract made by defineSseEvents()',
+  routeEventsInvalid: (route: string, value: unknown) =>
+    `@SseChannel() on ${route}: events must be an event contract made by defineSseEvents() (got ${show(value)})`,
+  eventNotInContract: (target: string, event: string, names: readonly string[]) =>
+    `${target}: event ${show(event)} is not in its contract, which declares ${names.map((n) => show(n)).join(', ')}`,
+  channelPayloadAndEvents: (pattern: string) =>
+    `SseModule option channels[] entry "${pattern}" has both payload and events; give one (events validates each event's payload by its name)`,
+  contractNeedsClassTransformer: () =>
+    'An event contract with a payload class needs the class-transformer package to validate payloads: npm install class-transformer',
 } as const;

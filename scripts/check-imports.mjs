@@ -6,6 +6,8 @@
 //   - lib/client/ imports only lib/client/ and lib/protocol/: it runs in browsers;
 //   - lib/backends/memory/ reaches the library only through lib/backends/index.ts (the
 //     `nestjs-sse-channels/backend` entry point) and the module's messages;
+//   - each optional peer dependency is imported (statically or by `import()`) only where its
+//     entry point or its one loader lives, so the root entry never loads it;
 //   - every index.ts is an entry point of the package or imported by a file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -70,6 +72,23 @@ for (const [folder, allowed] of rules) {
     for (const target of graph.get(file) ?? []) {
       if (!allowed(target)) problems.push(`${name(file)} may not import ${name(target)}`);
     }
+  }
+}
+
+// Where each optional peer may be imported: its entry point's folder, or its one loader.
+const OPTIONAL_PEERS = {
+  ioredis: (file) => under(file, 'redis'),
+  '@nestjs/terminus': (file) => under(file, 'terminus'),
+  '@nestjs/swagger': (file) => under(file, 'swagger'),
+  '@opentelemetry/api': (file) => file === join(lib, 'metrics/resolve-meter.ts'),
+  'class-transformer': (file) => file === join(lib, 'channel/channel-rules.ts'),
+};
+const PACKAGE = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)'((?:@[^/']+\/)?[^./'][^/']*)/gm;
+for (const file of files) {
+  for (const [, peer] of readFileSync(file, 'utf8').matchAll(PACKAGE)) {
+    const allowed = OPTIONAL_PEERS[peer];
+    if (allowed && !allowed(file))
+      problems.push(`${name(file)} may not import ${peer}: an optional peer`);
   }
 }
 

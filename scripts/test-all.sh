@@ -29,7 +29,7 @@ step "build" - npm run --silent build
 step "tests (NestJS 12)" "$results/nest12.json" \
   npm test -- --json --outputFile="$results/nest12.json"
 step "e2e tests (NestJS 11)" "$results/nest11.json" bash scripts/test-other-versions.sh \
-  "@nestjs/common@^11 @nestjs/core@^11 @nestjs/platform-express@^11 @nestjs/platform-fastify@^11 @nestjs/testing@^11" \
+  "@nestjs/common@^11 @nestjs/core@^11 @nestjs/platform-express@^11 @nestjs/platform-fastify@^11 @nestjs/testing@^11 @nestjs/swagger@^11 @nestjs/terminus@^11" \
   --selectProjects e2e --json --outputFile="$results/nest11.json"
 step "Redis tests (ioredis 5)" "$results/ioredis5.json" bash scripts/test-other-versions.sh "ioredis@^5" \
   --selectProjects e2e --testPathPatterns redis --json --outputFile="$results/ioredis5.json"

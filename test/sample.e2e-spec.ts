@@ -6,6 +6,25 @@ import { startSample, type Instance } from './support/instances.js';
 import { SamplePages, sessionCookie, textsOf, waitForText } from './support/sample-pages.js';
 import { waitUntil } from './support/wait.js';
 
+interface OpenApiSchema {
+  readonly oneOf?: readonly OpenApiSchema[];
+  readonly properties?: Readonly<Record<string, unknown>>;
+}
+interface OpenApiDocument {
+  readonly paths: Readonly<
+    Record<
+      string,
+      {
+        readonly get?: {
+          readonly responses: Readonly<
+            Record<string, { readonly content?: Record<string, { schema?: OpenApiSchema }> }>
+          >;
+        };
+      }
+    >
+  >;
+}
+
 /**
  * The sample app as a person uses it: started as `npm run sample` starts it (its own process,
  * in-memory backend), its pages driven in headless Chromium.
@@ -293,6 +312,69 @@ describe('sample app in a browser', () => {
       const response = await sample.post('/dashboard/connections/any/disconnect', {});
       expect(response.status).toBe(401);
       expect((await sample.get('/admin/sse/stats')).status).toBe(401);
+    });
+  });
+
+  describe('observability', () => {
+    it("shows the library's OpenTelemetry metrics on the dashboard, as /metrics exposes them", async () => {
+      const dashboard = await pages.open('/dashboard.html');
+      await waitForText(dashboard.locator('#status'), 'live');
+      const streams = dashboard.locator('#metrics tr', { hasText: 'sse.server.active_streams' });
+      // The dashboard's own stream is open on its route, whatever else other tests left open.
+      await waitForText(
+        streams.filter({ hasText: 'http.route=/dashboard/events' }),
+        /sse\.server\.active_streams.*[1-9]\d*$/,
+      );
+      const scrape = await fetch(`${sample.url}/metrics`);
+      expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await scrape.text()).toMatch(
+        /^sse_server_active_streams\{http_route="\/dashboard\/events"[^}]*\} [1-9]\d*$/m,
+      );
+    });
+
+    it('counts a refused stream by its outcome at /metrics', async () => {
+      // The private inbox's guard refuses an anonymous visitor before the library sees him.
+      expect((await fetch(`${sample.url}/private/events`)).status).toBe(401);
+      const text = await (await fetch(`${sample.url}/metrics`)).text();
+      expect(text).toMatch(
+        /^sse_server_connection_attempts_total\{[^}]*sse_connection_outcome="denied"[^}]*\} [1-9]\d*$/m,
+      );
+    });
+
+    it('documents its streams at /api: Swagger UI, and an OpenAPI document with their events', async () => {
+      const ui = await fetch(`${sample.url}/api`);
+      expect([ui.status, ui.headers.get('content-type')]).toEqual([
+        200,
+        'text/html; charset=utf-8',
+      ]);
+      const document = (await (await fetch(`${sample.url}/api-json`)).json()) as OpenApiDocument;
+      const room = document.paths['/rooms/{room}/events']?.get;
+      const stream = room?.responses['200']?.content?.['text/event-stream']?.schema;
+      expect(stream?.oneOf?.map((event) => event.properties?.data)).toEqual([
+        { $ref: '#/components/schemas/ChatMessageDto' },
+      ]);
+      expect(Object.keys(room?.responses ?? {})).toEqual(
+        expect.arrayContaining(['200', '204', '400', '429', '503']),
+      );
+      // The inbox's controller is guarded: its stream documents the guard's refusals.
+      const inbox = document.paths['/private/events']?.get?.responses ?? {};
+      expect(Object.keys(inbox)).toEqual(expect.arrayContaining(['401', '403']));
+    });
+
+    it('reports readiness with the SSE figures at /health', async () => {
+      const response = await fetch(`${sample.url}/health`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        status: string;
+        details: { sse: { status: string; maxConnections: number; stopping: boolean } };
+      };
+      expect(body.status).toBe('ok');
+      expect(body.details.sse).toMatchObject({
+        status: 'up',
+        maxConnections: 1000,
+        stopping: false,
+        backend: { available: true },
+      });
     });
   });
 

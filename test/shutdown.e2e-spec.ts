@@ -1,76 +1,16 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  IsString,
-  Validate,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
-} from 'class-validator';
-import type { INestApplication } from '@nestjs/common';
 import type { ChildProcess } from 'node:child_process';
 import { BroadcastService, ConnectionRegistry, SseShutdownError } from '../lib/index.js';
 import { ConnectionClock } from '../lib/connection/connection-clock.service.js';
-import { SseLifecycle } from '../lib/lifecycle/sse-lifecycle.service.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { closeDuringPublish, gatedPayload } from './support/held-publish.js';
 import { startReaders } from './support/readers.js';
 import { opened, openRawStream, readBody } from './support/sse-clients.js';
 import { trackLibraryTimers, type LibraryTimerProbe } from './support/library-timers.js';
 import { activeResources, waitUntil } from './support/wait.js';
 
 const STREAMS = 1_000;
-
-/**
- * A payload DTO whose validation (asynchronous, as class-validator runs it) waits until the test
- * opens the gate: a publish to its channel is under way for as long as the test wants.
- */
-function gatedPayload() {
-  let open = (): void => undefined;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let validating = 0;
-  @ValidatorConstraint({ name: 'afterGate', async: true })
-  class AfterGate implements ValidatorConstraintInterface {
-    async validate(): Promise<boolean> {
-      validating++;
-      await gate;
-      return true;
-    }
-  }
-  class Report {
-    @IsString()
-    @Validate(AfterGate)
-    text!: string;
-  }
-  return {
-    Report,
-    open: () => open(),
-    /** Validations started so far. */
-    get validating() {
-      return validating;
-    },
-  };
-}
-
-/**
- * Starts a publish to 'rooms/v' that stays under way (validating) until `payload.open()`, then
- * starts `app.close()` and waits until shutdown has begun.
- */
-async function closeDuringPublish(
-  app: INestApplication,
-  payload: ReturnType<typeof gatedPayload>,
-  text: string,
-): Promise<{ publishing: Promise<unknown>; closing: Promise<void> }> {
-  const publishing = app.get(BroadcastService).publish('rooms/v', { data: { text } });
-  await waitUntil(
-    () => payload.validating === 1,
-    () => 'the publish never started validating',
-  );
-  const closing = app.close();
-  await waitUntil(
-    () => app.get(SseLifecycle).isStopping,
-    () => 'shutdown never began',
-  );
-  return { publishing, closing };
-}
 
 describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
   let running: RunningApp | undefined;
@@ -137,13 +77,13 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
   it('delivers a publish still validating when close() starts, before the shutdown event', async () => {
     const payload = gatedPayload();
     running = await startApp(
-      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Report }] }),
+      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Payload }] }),
       adapter,
     );
     const { app } = running;
     const stream = await openRawStream(`${running.url}/hub/rooms/v`);
     await opened(stream);
-    const { publishing, closing } = await closeDuringPublish(app, payload, 'last words');
+    const { publishing, closing } = await closeDuringPublish(app, payload, 'rooms/v', 'last words');
     running = undefined;
     // Shutdown waits for the publish: the stream has not been ended yet.
     expect(stream.events).toEqual([]);
@@ -162,7 +102,7 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
     running = await startApp(
       hubModule({
         shutdownTimeoutMs: 200,
-        channels: [{ pattern: 'rooms/:room', payload: payload.Report }],
+        channels: [{ pattern: 'rooms/:room', payload: payload.Payload }],
       }),
       adapter,
     );
@@ -188,12 +128,12 @@ describe.each(ADAPTERS)('shutdown on %s', (adapter) => {
   it('answers 503 with a JSON reason to a stream requested while shutdown is under way', async () => {
     const payload = gatedPayload();
     running = await startApp(
-      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Report }] }),
+      hubModule({ channels: [{ pattern: 'rooms/:room', payload: payload.Payload }] }),
       adapter,
     );
     const { app, url } = running;
     // A publish under way holds the shutdown open, with the server still listening.
-    const { publishing, closing } = await closeDuringPublish(app, payload, 'hold');
+    const { publishing, closing } = await closeDuringPublish(app, payload, 'rooms/v', 'hold');
     running = undefined;
     const late = await openRawStream(`${url}/hub/rooms/late`);
     expect(late.status).toBe(503);

@@ -14,6 +14,7 @@ export type {
   SseReplayResult,
 } from '../interfaces/sse-backend.interface.js';
 export type { OutboundFrame, PreparedEvent } from '../interfaces/sse-frame.interface.js';
+export type { SseBackendHealth, SseCatchUpHealth } from '../interfaces/sse-health.interface.js';
 export type {
   ConnectionFilter,
   SseCloseReason,

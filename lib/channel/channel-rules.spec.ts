@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Type } from 'class-transformer';
 import { IsString, ValidateNested } from 'class-validator';
+import { defineSseEvents, ssePayload } from '../contracts/define-sse-events.js';
+import { SseEventError } from '../errors/sse-event.error.js';
 import { SsePayloadValidationError } from '../errors/sse-payload-validation.error.js';
 import { resolveSseOptions } from '../options/resolve-sse-options.js';
 import type { SseModuleOptions } from '../options/sse-module-options.js';
@@ -162,24 +164,24 @@ describe('ChannelRules.validate', () => {
     ],
   ])('returns undefined, validating nothing, for a channel with %s', async (_, options) => {
     const rules = await rulesFor(options);
-    expect(rules.validate('rooms/1', { text: 42 })).toBeUndefined();
+    expect(rules.validate('rooms/1', undefined, { text: 42 })).toBeUndefined();
   });
 
   it('resolves for a plain payload that satisfies the DTO', async () => {
     const rules = await rulesFor({ channels: [{ pattern: 'rooms/*', payload: ChatMessage }] });
-    await expect(rules.validate('rooms/1', valid)).resolves.toBeUndefined();
+    await expect(rules.validate('rooms/1', undefined, valid)).resolves.toBeUndefined();
   });
 
   it('rejects a failing payload with SsePayloadValidationError for its channel', async () => {
     const rules = await rulesFor({ channels: [{ pattern: 'rooms/*', payload: ChatMessage }] });
-    const error = await rejection(rules.validate('rooms/1', { ...valid, text: 42 }));
+    const error = await rejection(rules.validate('rooms/1', undefined, { ...valid, text: 42 }));
     expect(error).toBeInstanceOf(SsePayloadValidationError);
     expect(error).toMatchObject({ code: 'SSE_INVALID_PAYLOAD', channel: 'rooms/1' });
   });
 
   it('names the channel and each failed constraint in the message', async () => {
     const rules = await rulesFor({ channels: [{ pattern: 'rooms/*', payload: ChatMessage }] });
-    const error = await rejection(rules.validate('rooms/1', { ...valid, text: 42 }));
+    const error = await rejection(rules.validate('rooms/1', undefined, { ...valid, text: 42 }));
     expect((error as Error).message).toBe(
       SseMessages.payloadInvalid('rooms/1', ['text must be a string']),
     );
@@ -187,7 +189,9 @@ describe('ChannelRules.validate', () => {
 
   it('names a failed property of a nested object by its path', async () => {
     const rules = await rulesFor({ channels: [{ pattern: 'rooms/*', payload: ChatMessage }] });
-    const error = await rejection(rules.validate('rooms/1', { ...valid, author: { name: 7 } }));
+    const error = await rejection(
+      rules.validate('rooms/1', undefined, { ...valid, author: { name: 7 } }),
+    );
     expect((error as Error).message).toBe(
       SseMessages.payloadInvalid('rooms/1', ['author.name must be a string']),
     );
@@ -196,9 +200,67 @@ describe('ChannelRules.validate', () => {
   it('names a failed property of an element of a nested array by its index', async () => {
     const rules = await rulesFor({ channels: [{ pattern: 'rooms/*', payload: ChatMessage }] });
     const mentions = [{ name: 'Grace' }, { name: null }];
-    const error = await rejection(rules.validate('rooms/1', { ...valid, mentions }));
+    const error = await rejection(rules.validate('rooms/1', undefined, { ...valid, mentions }));
     expect((error as Error).message).toBe(
       SseMessages.payloadInvalid('rooms/1', ['mentions.1.name must be a string']),
     );
+  });
+});
+
+class Typing {
+  @IsString()
+  user!: string;
+}
+
+const ChatEvents = defineSseEvents({
+  message: ChatMessage,
+  typing: Typing,
+  note: ssePayload<{ text: string }>(),
+});
+
+describe('ChannelRules.validate with an event contract', () => {
+  const withContract = () => rulesFor({ channels: [{ pattern: 'rooms/*', events: ChatEvents }] });
+
+  it('validates each event against the class its contract declares for its name', async () => {
+    const rules = await withContract();
+    await expect(rules.validate('rooms/1', 'typing', { user: 'ann' })).resolves.toBeUndefined();
+    const error = await rejection(rules.validate('rooms/1', 'typing', { user: 7 }));
+    expect((error as Error).message).toBe(
+      SseMessages.payloadInvalid('rooms/1', ['user must be a string']),
+    );
+  });
+
+  it("validates an unnamed event as the contract's message event", async () => {
+    const rules = await withContract();
+    const error = await rejection(rules.validate('rooms/1', undefined, { ...valid, text: 42 }));
+    expect(error).toBeInstanceOf(SsePayloadValidationError);
+  });
+
+  it('validates nothing for an event declared with ssePayload()', async () => {
+    const rules = await withContract();
+    expect(rules.validate('rooms/1', 'note', 42)).toBeUndefined();
+  });
+
+  it('refuses an event the contract does not declare with SseEventError', async () => {
+    const rules = await withContract();
+    expect(() => rules.validate('rooms/1', 'shout', {})).toThrow(SseEventError);
+  });
+
+  it('checks a typed publish against its own contract on a channel without one', async () => {
+    const rules = await rulesFor({});
+    expect(() => rules.validate('rooms/1', 'shout', {}, ChatEvents)).toThrow(SseEventError);
+    const error = await rejection(rules.validate('rooms/1', 'typing', { user: 7 }, ChatEvents));
+    expect(error).toBeInstanceOf(SsePayloadValidationError);
+  });
+
+  it('fails the boot when a declaration gives both payload and events', () => {
+    expect(
+      () =>
+        new ChannelRules(
+          resolveSseOptions({
+            channels: [{ pattern: 'rooms/*', payload: ChatMessage, events: ChatEvents }],
+          }),
+        ),
+    ).toThrow(SseMessages.channelPayloadAndEvents('rooms/*'));
   });
 });

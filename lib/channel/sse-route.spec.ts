@@ -5,6 +5,7 @@ import type {
   SseChannelOptions,
   SseRequest,
 } from '../interfaces/sse-channel-options.interface.js';
+import { defineSseEvents, ssePayload } from '../contracts/define-sse-events.js';
 import { SseMessages } from '../sse.messages.js';
 import { MAX_STREAM_CHANNELS } from '../wire/stream-position.js';
 import type { SseChannelMetadata } from './sse-channel-metadata.accessor.js';
@@ -115,6 +116,20 @@ describe('compileSseRoute: replayOnConnect', () => {
 
   it('keeps a valid replayOnConnect on the route, 0 included', () => {
     expect(compile('news', { replayOnConnect: 0 }).replayOnConnect).toBe(0);
+  });
+});
+
+describe('compileSseRoute: events', () => {
+  it('fails to compile events that are not a contract', () => {
+    const events = { message: 'text' };
+    expect(() => compile('news', { events } as unknown as SseChannelOptions)).toThrow(
+      new Error(SseMessages.routeEventsInvalid(NAME, events)),
+    );
+  });
+
+  it('compiles a route with a contract', () => {
+    const events = defineSseEvents({ message: ssePayload<string>() });
+    expect(() => compile('news', { events })).not.toThrow();
   });
 });
 

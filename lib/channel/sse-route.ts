@@ -1,4 +1,5 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { isEventContract } from '../contracts/define-sse-events.js';
 import type { SseChannelNames, SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import { SseMessages } from '../sse.messages.js';
 import { MAX_STREAM_CHANNELS } from '../wire/stream-position.js';
@@ -45,6 +46,9 @@ export function compileSseRoute(
   ) {
     throw new Error(SseMessages.routeReplayInvalid(name, replayOnConnect));
   }
+  const { events } = metadata.options;
+  if (events !== undefined && !isEventContract(events))
+    throw new Error(SseMessages.routeEventsInvalid(name, events));
   const sender: EventSender = { name: `@SseChannel() handler ${name}`, mayChooseId: true };
   const base = { name, sender, replayOnConnect, responseIndex: metadata.responseIndex, params };
   if (typeof rule === 'function') {

@@ -32,6 +32,10 @@ export const SseClientMessages = {
     `SSE client: a request body cannot be sent with ${method}; use POST (the default when a body is given) or another method`,
   noFetch: () => 'SSE client: this runtime has no global fetch; pass one as the "fetch" option',
   invalidUrl: (url: string) => `SSE client: ${show(url)} is not a valid URL`,
+  eventsOption: (value: unknown) =>
+    `SSE client option "events" must be an object of event name -> 'json' or 'text' (got ${show(value)})`,
+  eventDecoding: (event: string, value: unknown) =>
+    `SSE client option "events": event ${show(event)} must be decoded as 'json' or 'text' (got ${show(value)})`,
 
   httpStatus: (method: string, url: string, status: number, statusText: string, body: string) =>
     `SSE ${method} ${safeUrl(url)} answered HTTP ${status}${statusText ? ` ${statusText}` : ''} instead of 200${body ? `: ${show(body)}` : ''}`,

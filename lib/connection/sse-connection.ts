@@ -12,6 +12,7 @@ import { comparePositions, streamIdOf } from '../wire/stream-position.js';
 import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 import { chunkOf, controlFrame, eventFrame } from './outbound-frame.js';
 import type { SlowConsumerPolicy } from '../interfaces/sse-options.interface.js';
+import type { RouteMetrics } from '../metrics/route-metrics.js';
 import { OutboundQueue } from './outbound-queue.js';
 import { positionedFrame } from './positioned-frame.js';
 import type { TickCorked, TickFlush } from './tick-flush.js';
@@ -91,6 +92,8 @@ interface SseConnectionInit {
   readonly request: { readonly ip?: string };
   readonly userAgent: string | undefined;
   readonly response: ServerResponse;
+  /** The metrics of the route that opened it, which count it while open and when it ends. */
+  readonly route?: RouteMetrics;
 }
 
 /**
@@ -108,6 +111,7 @@ export class SseConnection implements TickCorked {
   readonly channels: readonly string[];
   readonly userId: string | undefined;
   readonly userAgent: string | undefined;
+  readonly route: RouteMetrics | undefined;
   readonly connectedAt = Date.now();
   state: SseConnectionState = 'connecting';
   closeReason: SseCloseReason | undefined;
@@ -181,6 +185,7 @@ export class SseConnection implements TickCorked {
     this.userId = init.userId;
     this.client = init.request;
     this.userAgent = init.userAgent;
+    this.route = init.route;
     this.response = init.response;
     this.host = host;
     // 'close' fires once the response is over, whether the client left or the server ended it.

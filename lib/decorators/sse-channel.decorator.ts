@@ -25,8 +25,11 @@ const Endpoint = createParamDecorator(() => undefined);
  * completes, the response ends. Returning nothing makes the method a pure channel
  * subscription.
  *
+ * `options.events` names the route's event contract (`defineSseEvents()`), which
+ * `nestjs-sse-channels/swagger` documents as a schema per event.
+ *
  * @example
- * \@SseChannel('rooms/:room')          // GET /events/rooms/:room, joins 'rooms/<room>'
+ * \@SseChannel('rooms/:room', { events: ChatEvents }) // GET /events/rooms/:room, joins 'rooms/<room>'
  * \@UseGuards(RoomMemberGuard)
  * room(@Param('room') room: string) {}
  */

@@ -27,6 +27,9 @@ import type { SseRequest } from '../interfaces/sse-channel-options.interface.js'
 import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
+import type { SseAttemptOutcome } from '../metrics/instruments.js';
+import type { RouteMetrics } from '../metrics/route-metrics.js';
+import { SseMetrics } from '../metrics/sse-metrics.js';
 import type { SseStreamErrorData } from '../protocol/library-events.js';
 import { SSE_BACKEND, SSE_OPTIONS } from '../sse.constants.js';
 import { SseMessages } from '../sse.messages.js';
@@ -76,6 +79,7 @@ export class ChannelEndpoint {
     private readonly lifecycle: SseLifecycle,
     private readonly instance: SseInstance,
     private readonly routes: SseRouteTable,
+    private readonly metrics: SseMetrics,
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
@@ -90,7 +94,10 @@ export class ChannelEndpoint {
         pool.retired(connection);
         hub.leave(connection);
       },
-      closed: (connection) => pool.closed(connection),
+      closed: (connection) => {
+        pool.closed(connection);
+        metrics.closed(connection);
+      },
     };
   }
 
@@ -121,8 +128,19 @@ export class ChannelEndpoint {
         ),
       );
     const exchange = toHttpExchange(args[route.responseIndex]);
-    const admission = await this.admit(route, exchange);
-    if (!admission) return answerFinished(exchange);
+    const measured = this.metrics.routeOf(controller.constructor, handler);
+    this.metrics.reached(measured, exchange.rawResponse);
+    let admission: Admission | undefined;
+    try {
+      admission = await this.admit(route, exchange, measured);
+    } catch (error) {
+      this.metrics.attempt(measured, ...this.outcomeOf(error));
+      throw error;
+    }
+    if (!admission) {
+      this.metrics.attempt(measured, 'finished', HttpStatus.NO_CONTENT);
+      return answerFinished(exchange);
+    }
     try {
       for (const { index, kind } of route.params)
         args[index] = kind === 'connectionId' ? admission.connection.id : admission.signal;
@@ -131,8 +149,11 @@ export class ChannelEndpoint {
       else await this.openStream(admission, returned, false);
     } catch (error) {
       admission.abandon();
-      if (error instanceof SseFinishedException && !exchange.rawResponse.headersSent)
+      if (error instanceof SseFinishedException && !exchange.rawResponse.headersSent) {
+        this.metrics.attempt(measured, 'finished', HttpStatus.NO_CONTENT);
         return answerFinished(exchange);
+      }
+      this.metrics.attempt(measured, ...this.outcomeOf(error));
       throw error;
     }
   }
@@ -141,7 +162,11 @@ export class ChannelEndpoint {
    * Checks the request may have a stream and reserves its connection; undefined when one of its
    * channels is finished. Throws HTTP errors (400/404 channel, 429/503 limits).
    */
-  private async admit(route: SseRoute, exchange: HttpExchange): Promise<Admission | undefined> {
+  private async admit(
+    route: SseRoute,
+    exchange: HttpExchange,
+    measured: RouteMetrics,
+  ): Promise<Admission | undefined> {
     const request = exchange.request as SseRequest;
     const channels = route.channelsFor(request);
     for (const channel of channels) {
@@ -158,6 +183,7 @@ export class ChannelEndpoint {
         request: exchange.request,
         userAgent: exchange.rawRequest.headers['user-agent'],
         response: exchange.rawResponse,
+        route: measured,
       },
       this.host,
     );
@@ -179,7 +205,7 @@ export class ChannelEndpoint {
       // Checked first: a handler returning what cannot be streamed fails (and is logged) even
       // if its client has left meanwhile.
       const source = handlerSource(result, admission.route.name, resolved);
-      if (connection.state !== 'connecting') return;
+      if (connection.state !== 'connecting') return this.abandoned(connection);
       await this.open(
         admission.route,
         admission.exchange,
@@ -191,6 +217,28 @@ export class ChannelEndpoint {
       connection.discard();
       throw error;
     }
+  }
+
+  /** The client left before its stream opened. */
+  private abandoned(connection: SseConnection): void {
+    connection.discard();
+    this.metrics.attempt(connection.route, 'abandoned');
+  }
+
+  /**
+   * What a request that failed before its stream opened counts as, by the status it is
+   * answered with: 401/403 `denied`, 429 and 503 `limited` (or `shutdown`), any other 4xx
+   * `rejected`; anything else (a 5xx, an error that is no `HttpException`) `error`.
+   */
+  private outcomeOf(error: unknown): [SseAttemptOutcome, number?] {
+    if (!(error instanceof HttpException)) return ['error'];
+    const status = error.getStatus();
+    if (status === HttpStatus.UNAUTHORIZED || status === HttpStatus.FORBIDDEN)
+      return ['denied', status];
+    if (status === HttpStatus.TOO_MANY_REQUESTS) return ['limited', status];
+    if (status === HttpStatus.SERVICE_UNAVAILABLE)
+      return [this.lifecycle.isStopping ? 'shutdown' : 'limited', status];
+    return [status < 500 ? 'rejected' : 'error', status];
   }
 
   private checkLimits(userId: string | undefined): void {
@@ -225,14 +273,16 @@ export class ChannelEndpoint {
     source: Observable<unknown> | undefined,
   ): Promise<void> {
     // The client may have left while an async handler was running.
-    if (!connection.isReachable) return connection.discard();
+    if (!connection.isReachable) return this.abandoned(connection);
     const head = exchange.rawRequest.method === 'HEAD';
     let outcome: ReplayOutcome | undefined;
     if (!head && connection.channels.length > 0) {
       connection.holdLive();
       this.hub.join(connection);
       outcome = await this.replay(connection, route, lastEventId);
-      if (!connection.isReachable) return connection.discard();
+      if (lastEventId !== undefined || outcome.frames.length > 0 || outcome.reset !== undefined)
+        this.metrics.replayed(connection.route, outcome.frames.length, outcome.reset);
+      if (!connection.isReachable) return this.abandoned(connection);
     }
     const headers = this.headersFor(exchange);
     try {
@@ -247,6 +297,7 @@ export class ChannelEndpoint {
     exchange.takeOver();
     if (head) return connection.discard();
     this.pool.opened(connection);
+    this.metrics.attempt(connection.route, 'opened', HttpStatus.OK);
     // A `connected` listener may have ended the stream already: it must not start the
     // handler's stream.
     if (connection.state !== 'open') return;

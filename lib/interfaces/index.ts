@@ -6,5 +6,6 @@ export * from './sse-channel-options.interface.js';
 export * from './sse-connection-info.interface.js';
 export * from './sse-event.interface.js';
 export * from './sse-frame.interface.js';
+export * from './sse-health.interface.js';
 export * from './sse-module-extras.interface.js';
 export * from './sse-options.interface.js';

@@ -7,6 +7,7 @@ import type {
   SseConnectionInfo,
 } from './sse-connection-info.interface.js';
 import type { OutboundFrame, PreparedEvent } from './sse-frame.interface.js';
+import type { SseBackendHealth } from './sse-health.interface.js';
 
 /**
  * How a backend reaches this process's connections. The module implements it; a backend calls
@@ -130,6 +131,18 @@ export interface SseBackend {
   clusterStats(): Promise<SseClusterStats>;
   /** Connections of every live instance matching `filter`. */
   clusterList(filter: ConnectionFilter): Promise<SseConnectionInfo[]>;
+  /**
+   * Whether the backend can serve now, from state it already holds (no round trip: health
+   * checks and metrics ask often). Optional: a backend without it counts as available.
+   *
+   * @example
+   * health(): SseBackendHealth {
+   *   return this.connected
+   *     ? { available: true }
+   *     : { available: false, reason: `broker unreachable: ${this.lastError}` };
+   * }
+   */
+  health?(): SseBackendHealth;
   /**
    * Called once when the module stops, after the streams have ended. `signal` aborts when
    * `shutdownTimeoutMs` has run out: stop waiting on the transport then, so `app.close()` is not

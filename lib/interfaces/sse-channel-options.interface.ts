@@ -1,3 +1,5 @@
+import type { SseEventContract } from '../protocol/event-contract.js';
+
 /** The parts of an Express or Fastify request a channel resolver usually reads. */
 export interface SseRequest {
   readonly params: Record<string, string | string[] | undefined>;
@@ -21,4 +23,10 @@ export interface SseChannelOptions<TRequest = SseRequest> {
   readonly channel?: string | readonly string[] | ((request: TRequest) => SseChannelNames);
   /** Events from history sent on a first connect (no `Last-Event-ID`). Default: the module's. */
   readonly replayOnConnect?: number;
+  /**
+   * The events this route's stream carries (a `defineSseEvents()` contract), for its OpenAPI
+   * entry (`nestjs-sse-channels/swagger`): a schema per event name. It documents; publishes are
+   * checked by `broadcast.typed()` and by the `channels` option's `events`.
+   */
+  readonly events?: SseEventContract;
 }

@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable } from 'rxjs';
+import type { SseEventMap } from '../protocol/event-contract.js';
 
 /**
  * One Server-Sent Event, as the library writes it on the wire. Every value the application
@@ -41,6 +42,29 @@ export interface SseEvent<T = unknown> {
  * await broadcast.publish('rooms/42', { event: 'message', data: { text: 'hi' } });
  */
 export type SseChannelEvent<T = unknown> = Omit<SseEvent<T>, 'id'>;
+
+/**
+ * What a typed `publish()` or `finish()` takes (see `BroadcastService.typed()`): one of the
+ * contract's events, named by `event` and carrying that event's payload. The contract's
+ * `message` event, the one clients receive for an unnamed event, may leave `event` out.
+ *
+ * @example
+ * const e: SseContractEvent<{ message: Chat; typing: Typing }> = { event: 'typing', data: { user: 'ann' } };
+ */
+export type SseContractEvent<E extends SseEventMap> = {
+  [K in keyof E & string]: ContractEvent<K, E[K]>;
+}[keyof E & string];
+
+/** What a typed `sendTo()` or `sendToUser()` takes: a contract event, with an optional `id`. */
+export type SseContractTargetedEvent<E extends SseEventMap> = {
+  [K in keyof E & string]: ContractEvent<K, E[K]> & { id?: string };
+}[keyof E & string];
+
+type ContractEvent<K extends string, T> = (K extends 'message' ? { event?: K } : { event: K }) & {
+  data: T;
+  retry?: number;
+  comment?: string;
+};
 
 /**
  * What an `@SseChannel()` handler's stream may emit: an {@link SseEvent}, or NestJS's own

@@ -2,5 +2,6 @@ export {
   FinishedOptions,
   HistoryOptions,
   SseChannelDeclaration,
+  SseMetricsOptions,
   SseModuleOptions,
 } from './sse-module-options.js';

@@ -49,6 +49,41 @@ export function IsFunctionOption(what: string): PropertyDecorator {
   });
 }
 
+/** `true` or `false`. */
+export function IsBooleanOption(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isBooleanOption',
+    validator: {
+      validate: (value: unknown) => typeof value === 'boolean',
+      defaultMessage: (args?: ValidationArguments) =>
+        SseMessages.optionOutOfRange(
+          args?.property ?? 'option',
+          SseMessages.aBoolean(),
+          args?.value,
+        ),
+    },
+  });
+}
+
+/** An object with `getMeter()`: an OpenTelemetry `MeterProvider`, checked by its shape. */
+export function IsMeterProviderOption(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isMeterProvider',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as Record<string, unknown>).getMeter === 'function',
+      defaultMessage: (args?: ValidationArguments) =>
+        SseMessages.optionOutOfRange(
+          args?.property ?? 'meterProvider',
+          SseMessages.notAMeterProvider(),
+          args?.value,
+        ),
+    },
+  });
+}
+
 const BACKEND_METHODS = ['attach', 'publish', 'replay', 'history', 'close'] as const;
 
 /** An object implementing `SseBackend` (checked by its methods). */

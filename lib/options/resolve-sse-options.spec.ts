@@ -20,6 +20,7 @@ describe('resolveSseOptions', () => {
       shutdownEvent: { event: 'shutdown', data: 'server shutting down' },
       shutdownTimeoutMs: 5000,
       finished: { ttlMs: 3600000, maxChannels: 10000 },
+      metrics: { enabled: true, meterProvider: undefined, channelAttribute: undefined },
     };
     expect(resolveSseOptions(undefined)).toStrictEqual(documented);
     expect(resolveSseOptions({})).toStrictEqual(documented);

@@ -11,6 +11,7 @@ import {
   FinishedOptions,
   HistoryOptions,
   SseChannelDeclaration,
+  SseMetricsOptions,
   SseModuleOptions,
 } from './sse-module-options.js';
 
@@ -25,6 +26,7 @@ export function resolveSseOptions(input: SseModuleOptions | undefined): Resolved
     finished:
       given.finished && Object.assign(new FinishedOptions(), withoutUndefined(given.finished)),
     channels: given.channels?.map((c) => Object.assign(new SseChannelDeclaration(), c)),
+    metrics: given.metrics && Object.assign(new SseMetricsOptions(), given.metrics),
   });
   const errors = validateSync(options, {
     whitelist: true,
@@ -62,6 +64,11 @@ export function resolveSseOptions(input: SseModuleOptions | undefined): Resolved
     shutdownEvent,
     shutdownTimeoutMs: given.shutdownTimeoutMs ?? SSE_DEFAULTS.shutdownTimeoutMs,
     finished: { ...SSE_DEFAULTS.finished, ...withoutUndefined(given.finished ?? {}) },
+    metrics: {
+      enabled: given.metrics?.enabled ?? SSE_DEFAULTS.metrics.enabled,
+      meterProvider: given.metrics?.meterProvider,
+      channelAttribute: given.metrics?.channelAttribute,
+    },
   };
 }
 

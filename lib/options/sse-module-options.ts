@@ -2,9 +2,22 @@ import { IsOptional, IsString, ValidateNested } from 'class-validator';
 import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import type { SseRequest } from '../interfaces/sse-channel-options.interface.js';
 import type { SseEvent } from '../interfaces/sse-event.interface.js';
-import type { SlowConsumerPolicy, SseChannelRule } from '../interfaces/sse-options.interface.js';
+import type {
+  SlowConsumerPolicy,
+  SseChannelRule,
+  SseMeterProvider,
+} from '../interfaces/sse-options.interface.js';
 import { SSE_LIMITS } from '../sse.constants.js';
-import { IntegerIn, IsBackendOption, IsFunctionOption, OneOf } from './option-validators.js';
+import { IsEventContractOption } from '../contracts/event-contract-option.js';
+import type { SseEventContract } from '../protocol/event-contract.js';
+import {
+  IntegerIn,
+  IsBackendOption,
+  IsBooleanOption,
+  IsFunctionOption,
+  IsMeterProviderOption,
+  OneOf,
+} from './option-validators.js';
 import { SseMessages } from '../sse.messages.js';
 
 /** Bounds of the per-channel event history kept for `Last-Event-ID` replay. */
@@ -38,6 +51,35 @@ export class FinishedOptions {
   maxChannels?: number;
 }
 
+/**
+ * OpenTelemetry metrics. The module records them through `@opentelemetry/api` when it is
+ * installed (with no SDK registered, its no-op meter costs next to nothing), or through
+ * `meterProvider`; without either, nothing is loaded or recorded.
+ */
+export class SseMetricsOptions {
+  /** Default true. `false` records nothing, even with an SDK registered. */
+  @IsOptional()
+  @IsBooleanOption()
+  enabled?: boolean;
+
+  /**
+   * Where to record. Default: the global one (`metrics.setGlobalMeterProvider()`, as the Node
+   * SDK sets it), read when the module starts, so it must be registered before that.
+   */
+  @IsOptional()
+  @IsMeterProviderOption()
+  meterProvider?: SseMeterProvider;
+
+  /**
+   * Opt-in `sse.channel` attribute for the publish metrics and open streams: maps a channel to
+   * a label from a small fixed set (`'rooms/42'` to `'rooms'`), or undefined for none. Channel
+   * names are never attributes otherwise: unbounded values would grow every series set.
+   */
+  @IsOptional()
+  @IsFunctionOption('a function (channel) => string | undefined')
+  channelAttribute?: (channel: string) => string | undefined;
+}
+
 /** Per-channel rules, matched by pattern (`'rooms/:room'`, `'jobs/*'`); the first match applies. */
 export class SseChannelDeclaration implements SseChannelRule {
   /** `:name` matches one path segment, a trailing `*` matches the rest. */
@@ -51,6 +93,15 @@ export class SseChannelDeclaration implements SseChannelRule {
   @IsOptional()
   @IsFunctionOption('a class decorated with class-validator')
   payload?: new (...args: never[]) => object;
+
+  /**
+   * The channel's events, declared with `defineSseEvents()`: a publish of an event the contract
+   * does not declare is refused (`SseEventError`), and a payload declared as a class is validated
+   * against it, by event name. Give `payload` or `events`, not both.
+   */
+  @IsOptional()
+  @IsEventContractOption()
+  events?: SseEventContract;
 
   /** Overrides `history.size` for matching channels. */
   @IsOptional()
@@ -157,4 +208,8 @@ export class SseModuleOptions {
   @IsOptional()
   @ValidateNested()
   finished?: FinishedOptions;
+
+  @IsOptional()
+  @ValidateNested()
+  metrics?: SseMetricsOptions;
 }

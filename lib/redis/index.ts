@@ -1,2 +1,6 @@
 export { RedisBackend } from './redis.backend.js';
 export { RedisBackendOptions } from './redis-backend-options.js';
+export type {
+  RedisBackendHealth,
+  RedisConnectionStatus,
+} from '../interfaces/sse-health.interface.js';

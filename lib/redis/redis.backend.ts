@@ -23,6 +23,10 @@ import {
   type SseReplayRequest,
   type SseReplayResult,
 } from '../backends/index.js';
+import type {
+  RedisBackendHealth,
+  RedisConnectionStatus,
+} from '../interfaces/sse-health.interface.js';
 import { SseMessages } from '../sse.messages.js';
 import { RedisMessages } from './redis.messages.js';
 import {
@@ -173,6 +177,12 @@ export class RedisBackend implements SseBackend {
   private outage = false;
   /** close() has disconnected from Redis, abandoning the commands that had no answer yet. */
   private abandoned = false;
+  /** Redis confirmed the subscription since the subscriber last connected (for `health()`). */
+  private subscribed = false;
+  private lastError: string | undefined;
+  /** Since attached, only growing (metrics expose them as counters): see `health()`. */
+  private catchUps = 0;
+  private resyncs = 0;
 
   constructor(options: RedisBackendOptions = {}) {
     this.options = resolveRedisBackendOptions(options);
@@ -203,9 +213,13 @@ export class RedisBackend implements SseBackend {
       // system call (see TickFlush).
       if (this.attached) this.receive(message);
     });
-    subscriber.on('close', () => (this.subscriptionLost = true));
+    subscriber.on('close', () => {
+      this.subscriptionLost = true;
+      this.subscribed = false;
+    });
     subscriber.on('ready', () => this.resume());
     await subscriber.subscribe(this.keys.bus, this.keys.instance(context.instanceId));
+    this.subscribed = true;
     // Everything published from now on arrives on the bus: a catch-up starts after this point.
     this.noteSeen(Number((await commands.get(this.keys.sequence)) ?? 0));
     await this.reportPresence();
@@ -363,6 +377,37 @@ export class RedisBackend implements SseBackend {
     return [...local, ...answers.flat().map(revive)];
   }
 
+  /**
+   * Available while both connections are ready and Redis has confirmed the subscription (after
+   * a reconnect, the catch-up confirms it before reading what was missed). Read from the
+   * clients' state, with no command sent: a Redis that accepts connections but does not answer
+   * shows only once ioredis gives up on it.
+   */
+  health(): RedisBackendHealth {
+    const commands = connectionStatus(this.attached?.commands);
+    const subscriber = connectionStatus(this.attached?.subscriber);
+    const subscribed = this.attached !== undefined && this.subscribed;
+    const available = commands === 'ready' && subscriber === 'ready' && subscribed;
+    const reason = available
+      ? undefined
+      : this.attached
+        ? RedisMessages.unavailable(commands, subscriber, subscribed, this.lastError)
+        : RedisMessages.detached();
+    return {
+      available,
+      ...(reason !== undefined && { reason }),
+      ...(this.lastError !== undefined && { lastError: this.lastError }),
+      commands,
+      subscriber,
+      subscribed,
+      catchUp: {
+        inProgress: this.catchingUp !== undefined,
+        started: this.catchUps,
+        resyncs: this.resyncs,
+      },
+    };
+  }
+
   async close(signal?: AbortSignal): Promise<void> {
     clearInterval(this.presenceTimer);
     this.own.clear();
@@ -488,6 +533,7 @@ export class RedisBackend implements SseBackend {
   }
 
   private onOutage(error: Error): void {
+    this.lastError = error.message;
     if (this.outage || !this.attached) return;
     this.outage = true;
     this.logger.warn(RedisMessages.lost(error.message));
@@ -626,6 +672,7 @@ export class RedisBackend implements SseBackend {
    * clients replay with `Last-Event-ID`, or learn of the gap with a `reset`.
    */
   private async runCatchUp(): Promise<void> {
+    this.catchUps++;
     const channels = new Set(Object.keys(this.context.delivery.snapshot().channels));
     const catchUp: CatchUp = {
       channels,
@@ -669,6 +716,7 @@ export class RedisBackend implements SseBackend {
     // Confirms the subscription is active again before reading: whatever is published later
     // arrives on the bus (and is held), so nothing falls in between.
     await subscriber.subscribe(this.keys.bus, this.keys.instance(this.instanceId));
+    this.subscribed = true;
     const channels = Object.keys(this.context.delivery.snapshot().channels).filter(
       (channel) => !catchUp.evicted.has(channel) && !catchUp.unordered.has(channel),
     );
@@ -855,6 +903,7 @@ export class RedisBackend implements SseBackend {
       streams += ended;
       if (ended > 0) channels++;
     }
+    this.resyncs += channels;
     if (streams > 0) this.logger.warn(RedisMessages.catchUpEnded(streams, channels));
     // Publishes of ours whose event reached no local subscriber while the subscription was
     // down will never hear back from the bus: nothing was delivered here.
@@ -917,6 +966,21 @@ export class RedisBackend implements SseBackend {
       .zremrangebyscore(this.keys.instances, '-inf', Date.now())
       .exec()
       .catch(() => undefined);
+  }
+}
+
+/** What `health()` says of an ioredis client's `status`. */
+function connectionStatus(client: Redis | undefined): RedisConnectionStatus {
+  switch (client?.status) {
+    case 'ready':
+      return 'ready';
+    case 'connect':
+    case 'connecting':
+      return 'connecting';
+    case 'reconnecting':
+      return 'reconnecting';
+    default:
+      return 'closed';
   }
 }
 

@@ -9,6 +9,14 @@ export const RedisMessages = {
   lost: (reason: string) =>
     `Redis connection lost (${reason}); publishes fail until it returns, local streams stay open`,
   restored: () => 'Redis connection restored; subscriptions renewed',
+  unavailable: (
+    commands: string,
+    subscriber: string,
+    subscribed: boolean,
+    lastError: string | undefined,
+  ) =>
+    `Redis unavailable: command connection ${commands}, subscriber ${subscriber}${subscriber === 'ready' && !subscribed ? ' (subscription not confirmed yet)' : ''}${lastError === undefined ? '' : `; last error: ${lastError}`}`,
+  detached: () => 'RedisBackend is not connected: SseModule has not started it, or has closed it',
   catchUpFailed: (reason: string) =>
     `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
   catchUpOverflow: (maxBytes: number) =>

@@ -1,11 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { eventSpecOf, isEventContract } from '../contracts/define-sse-events.js';
+import { SseEventError } from '../errors/sse-event.error.js';
 import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import { checkedChannelName } from '../channel/channel-name.js';
 import { ChannelRules } from '../channel/channel-rules.js';
 import type { SseHistoryEntry, SseHistoryQuery } from '../interfaces/history.interface.js';
-import type { PublishOptions, PublishResult, SendResult } from '../interfaces/publish.interface.js';
+import type {
+  PublishOptions,
+  PublishResult,
+  SendResult,
+  SseContractHistoryEntry,
+  SseTypedBroadcast,
+} from '../interfaces/publish.interface.js';
+import type { SseEventContract, SseEventMap } from '../protocol/event-contract.js';
+import { SseMessages } from '../sse.messages.js';
 import type { SseChannelEvent, SseEvent } from '../interfaces/sse-event.interface.js';
 import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
+import { SseMetrics } from '../metrics/sse-metrics.js';
 import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
 import { SSE_BACKEND, SSE_DEFAULTS, SSE_OPTIONS } from '../sse.constants.js';
 import type { PreparedEvent } from '../interfaces/sse-frame.interface.js';
@@ -35,6 +46,7 @@ export class BroadcastService {
     private readonly rules: ChannelRules,
     private readonly lifecycle: SseLifecycle,
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
+    private readonly metrics: SseMetrics,
   ) {}
 
   /**
@@ -53,22 +65,40 @@ export class BroadcastService {
     event: SseChannelEvent<T>,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
+    return this.publishChecked(channel, event, options, undefined);
+  }
+
+  /** `publish()`, also checked against `contract` (a typed publish's), if given. */
+  private publishChecked(
+    channel: string,
+    event: SseChannelEvent<unknown>,
+    options: PublishOptions,
+    contract: SseEventContract | undefined,
+  ): Promise<PublishResult> {
+    const started = this.metrics.publishStarted();
     return this.lifecycle.track('publish', channel, async () => {
-      const name = checkedChannelName(channel);
-      const sseEvent = toSseEvent(event, PUBLISH);
-      const validation = this.rules.validate(name, sseEvent.data);
-      if (validation) {
-        await validation;
-        // Shutdown waits for this publish, but only up to shutdownTimeoutMs.
-        this.lifecycle.assertDeliverable('publish', channel);
+      try {
+        const name = checkedChannelName(channel);
+        const sseEvent = toSseEvent(event, PUBLISH);
+        const validation = this.rules.validate(name, sseEvent.event, sseEvent.data, contract);
+        if (validation) {
+          await validation;
+          // Shutdown waits for this publish, but only up to shutdownTimeoutMs.
+          this.lifecycle.assertDeliverable('publish', channel);
+        }
+        const result = await this.backend.publish({
+          channel: name,
+          event: prepareEvent(sseEvent),
+          exclude: options.exclude ?? [],
+          conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
+          historySize: this.rules.historySize(name),
+        });
+        this.metrics.published(channel, started, result.delivered);
+        return result;
+      } catch (error) {
+        this.metrics.publishFailed(channel, started, error);
+        throw error;
       }
-      return this.backend.publish({
-        channel: name,
-        event: prepareEvent(sseEvent),
-        exclude: options.exclude ?? [],
-        conflateKey: options.conflateKey ?? `${name}\n${sseEvent.event ?? 'message'}`,
-        historySize: this.rules.historySize(name),
-      });
     });
   }
 
@@ -122,6 +152,57 @@ export class BroadcastService {
       return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
     });
   }
+
+  /**
+   * This service for one event contract (`defineSseEvents()`): the same methods, taking only
+   * the contract's events, so TypeScript refuses an event name it does not declare or a payload
+   * of another type. At run time an undeclared event is refused with `SseEventError`, and a
+   * publish validates a class payload against the class declared for its event name (like a
+   * channel's `payload` DTO: `SsePayloadValidationError`, nothing sent). The view holds no
+   * state: make it once, or on every call.
+   *
+   * @example
+   * const chat = broadcast.typed(ChatEvents);
+   * await chat.publish('rooms/42', { event: 'message', data: { text: 'hi', author: 'ann' } });
+   * await chat.publish('rooms/42', { event: 'shout', data: 1 }); // does not compile
+   */
+  typed<E extends SseEventMap>(contract: SseEventContract<E>): SseTypedBroadcast<E> {
+    if (!isEventContract(contract)) throw new TypeError(SseMessages.contractNotAnObject(contract));
+    const general = contract as SseEventContract;
+    // A value that is not an event object is left to toSseEvent(), which says what is wrong.
+    const declared = (sender: string, event: unknown): void => {
+      if (event !== null && typeof event === 'object')
+        assertDeclared(general, sender, String((event as { event?: unknown }).event ?? 'message'));
+    };
+    return {
+      publish: (channel, event, options = {}) =>
+        this.publishChecked(channel, event, options, general),
+      // async, so that an undeclared event rejects like every other refusal, never throws.
+      sendTo: async (connectionId, event) => {
+        declared(`sendTo("${connectionId}")`, event);
+        return this.sendTo(connectionId, event);
+      },
+      sendToUser: async (userId, event) => {
+        declared(`sendToUser("${userId}")`, event);
+        return this.sendToUser(userId, event);
+      },
+      finish: async (channel, finalEvent) => {
+        if (finalEvent) declared(`finish("${channel}")`, finalEvent);
+        return this.finish(channel, finalEvent);
+      },
+      history: (channel, query) =>
+        this.history(channel, query) as Promise<SseContractHistoryEntry<E>[]>,
+    };
+  }
+}
+
+/** Refuses, before anything is sent, an event `contract` does not declare. */
+function assertDeclared(contract: SseEventContract, sender: string, event: string): void {
+  if (eventSpecOf(contract, event) === undefined)
+    throw new SseEventError(
+      SseMessages.eventNotInContract(sender, event, Object.keys(contract.events)),
+      'event',
+    );
 }
 
 /** A targeted event, encoded but for its id, which a backend may add after routing it. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { SseBackend } from '../interfaces/sse-backend.interface.js';
 import { ConnectionPool } from '../connection/connection-pool.js';
+import { SseLifecycle } from '../lifecycle/sse-lifecycle.service.js';
 import type {
   ConnectionFilter,
   SseCloseReason,
@@ -10,7 +11,9 @@ import type {
   SseConnectionInfo,
   SseRegistryStats,
 } from '../interfaces/sse-connection-info.interface.js';
-import { SSE_BACKEND } from '../sse.constants.js';
+import type { SseHealth } from '../interfaces/sse-health.interface.js';
+import type { ResolvedSseOptions } from '../interfaces/sse-options.interface.js';
+import { SSE_BACKEND, SSE_OPTIONS } from '../sse.constants.js';
 
 /**
  * Who is connected, to what, since when, and how much they received; and the means to
@@ -27,6 +30,8 @@ export class ConnectionRegistry {
   constructor(
     private readonly pool: ConnectionPool,
     @Inject(SSE_BACKEND) private readonly backend: SseBackend,
+    private readonly lifecycle: SseLifecycle,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {}
 
   /** `connected` when a stream opens, `disconnected` (with the reason) when it is gone. */
@@ -81,6 +86,25 @@ export class ConnectionRegistry {
       totals.droppedEvents += connection.droppedEvents;
     }
     return { ...this.pool.snapshot(), ...totals, disconnects: { ...this.pool.disconnects } };
+  }
+
+  /**
+   * Whether this process can serve streams now: the backend's own report (a backend without
+   * `health()` counts as available), live streams against `maxConnections`, and whether
+   * shutdown has begun. Cheap (no I/O), for health checks and metrics;
+   * `nestjs-sse-channels/terminus` turns it into a health indicator.
+   *
+   * @example
+   * const { backend, connections, maxConnections, stopping } = this.registry.health();
+   * const ready = backend.available && !stopping && connections < (maxConnections ?? Infinity);
+   */
+  health(): SseHealth {
+    return {
+      backend: this.backend.health?.() ?? { available: true },
+      connections: this.pool.activeCount,
+      maxConnections: this.options.maxConnections,
+      stopping: this.lifecycle.isStopping,
+    };
   }
 
   /**

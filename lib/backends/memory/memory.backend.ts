@@ -10,6 +10,7 @@ import {
   type PublishResult,
   type SseBackend,
   type SseBackendContext,
+  type SseBackendHealth,
   type SseClusterStats,
   type SseConnectionInfo,
   type SseHistoryEntry,
@@ -129,6 +130,11 @@ export class MemoryBackend implements SseBackend {
 
   async clusterList(filter: ConnectionFilter): Promise<SseConnectionInfo[]> {
     return this.context.delivery.list(filter);
+  }
+
+  /** Always available: everything it does happens in this process, with nothing to reach. */
+  health(): SseBackendHealth {
+    return { available: true };
   }
 
   async close(): Promise<void> {

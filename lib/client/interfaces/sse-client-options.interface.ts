@@ -1,3 +1,4 @@
+import type { SseDataDecoding, SseEventMap } from '../../protocol/event-contract.js';
 import type { SseReset, SseStreamState } from './sse-message.interface.js';
 
 /** Request headers, in any form `fetch` accepts. */
@@ -108,4 +109,27 @@ export interface SseClientOptions {
   readonly onReset?: (reset: SseReset) => void | Promise<void>;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: SseFetch;
+}
+
+/**
+ * How a typed stream decodes each event of its map: `'json'`, or `'text'` for a string payload
+ * (which the server sends as it is). TypeScript requires every event of the map, each with the
+ * decoding its payload type calls for.
+ */
+export type SseEventDecodings<E extends SseEventMap> = {
+  readonly [K in keyof E & string]: SseDataDecoding<E[K]>;
+};
+
+/**
+ * Options of a stream typed by an event map: {@link SseClientOptions} and `events`, the events
+ * it yields and how each is decoded. An event the map does not name (another handler's, the
+ * server's shutdown event) is skipped, as `EventSource` skips events no listener is added for.
+ *
+ * @example
+ * connect<SseEventsOf<typeof ChatEvents>>('/chat/rooms/42', {
+ *   events: { message: 'json', typing: 'json' },
+ * });
+ */
+export interface SseTypedClientOptions<E extends SseEventMap> extends SseClientOptions {
+  readonly events: SseEventDecodings<E>;
 }

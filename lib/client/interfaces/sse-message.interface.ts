@@ -1,3 +1,4 @@
+import type { SseEventMap, SseWireData } from '../../protocol/event-contract.js';
 import type { SseResetReason } from '../../protocol/library-events.js';
 
 /**
@@ -24,6 +25,27 @@ export interface SseMessage<T = string> {
    */
   readonly retry: number | undefined;
 }
+
+/** One event of a contract, as a typed stream yields it: `event` names it, `data` is its payload. */
+export interface SseEventMessage<K extends string, T> extends SseMessage<T> {
+  readonly event: K;
+}
+
+/**
+ * What a stream typed by an event map yields (`connect<SseEventsOf<typeof ChatEvents>>(url,
+ * { events })`): one message type per event, discriminated by `event`, so checking `event`
+ * narrows `data`. A string payload arrives as the string it was; any other as its JSON
+ * (`SseJson`: a `Date` as its string).
+ *
+ * @example
+ * for await (const message of stream) {
+ *   if (message.event === 'message') render(message.data.text);
+ *   else showTyping(message.data.user);
+ * }
+ */
+export type SseMessageOf<E extends SseEventMap> = {
+  [K in keyof E & string]: SseEventMessage<K, SseWireData<E[K]>>;
+}[keyof E & string];
 
 /**
  * Where a stream is: `connecting` (first connection, or waiting to reconnect), `open`, or

@@ -7,6 +7,7 @@ import {
 } from 'nestjs-sse-channels';
 import { ActivityFeed } from '../activity/activity-feed.service.js';
 import { ChatMessageDto } from './chat-message.dto.js';
+import { ChatEvents } from './chat.events.js';
 import { RoomNamePipe } from './room-name.pipe.js';
 
 @Controller('rooms')
@@ -20,7 +21,7 @@ export class ChatController {
    * GET /rooms/:room/events joins channel `rooms/<room>`. A new page gets the last 50 messages;
    * a reconnecting one (same page, `Last-Event-ID`) gets exactly what it missed.
    */
-  @SseChannel(':room/events', { channel: 'rooms/:room', replayOnConnect: 50 })
+  @SseChannel(':room/events', { channel: 'rooms/:room', replayOnConnect: 50, events: ChatEvents })
   events(@Param('room', RoomNamePipe) _room: string): void {}
 
   /**
@@ -40,7 +41,7 @@ export class ChatController {
     @Param('room', RoomNamePipe) room: string,
     @Body() message: ChatMessageDto,
   ): Promise<PublishResult> {
-    const result = await this.broadcast.publish(`rooms/${room}`, {
+    const result = await this.broadcast.typed(ChatEvents).publish(`rooms/${room}`, {
       event: 'message',
       data: { author: message.author, text: message.text },
     });

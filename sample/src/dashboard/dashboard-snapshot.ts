@@ -1,4 +1,5 @@
 import type { SseConnectionInfo } from 'nestjs-sse-channels';
+import type { MetricRow } from './metric-rows.js';
 
 /** One connection as the dashboard's table shows it. */
 export interface ConnectionRow {
@@ -25,6 +26,8 @@ export interface DashboardSnapshot {
   readonly disconnects: Readonly<Record<string, number>>;
   /** This instance's longest-lived connections. */
   readonly recent: readonly ConnectionRow[];
+  /** This instance's OpenTelemetry metrics, as `GET /metrics` exposes them. */
+  readonly metrics: readonly MetricRow[];
 }
 
 export function connectionRow(info: SseConnectionInfo): ConnectionRow {

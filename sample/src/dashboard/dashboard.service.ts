@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConnectionRegistry } from 'nestjs-sse-channels';
 import { concatMap, share, timer, type Observable } from 'rxjs';
+import { SampleTelemetry } from '../observability/sample-telemetry.js';
 import { connectionRow, type DashboardSnapshot } from './dashboard-snapshot.js';
+import { metricRows } from './metric-rows.js';
 
 export const SNAPSHOT_INTERVAL_MS = 1_000;
 const TABLE_ROWS = 25;
@@ -15,7 +17,10 @@ export class DashboardService {
   readonly snapshots$: Observable<DashboardSnapshot>;
   private lastEvents: { at: number; count: number } | undefined;
 
-  constructor(private readonly registry: ConnectionRegistry) {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly telemetry: SampleTelemetry,
+  ) {
     this.snapshots$ = timer(0, SNAPSHOT_INTERVAL_MS).pipe(
       concatMap(() => this.snapshot()),
       share(),
@@ -34,6 +39,7 @@ export class DashboardService {
       droppedEvents: local.droppedEvents,
       disconnects: local.disconnects,
       recent: this.registry.list().slice(0, TABLE_ROWS).map(connectionRow),
+      metrics: await metricRows(this.telemetry.exporter),
     };
   }
 

@@ -1,0 +1,1 @@
+export { defineSseEvents, ssePayload } from './define-sse-events.js';

@@ -1,0 +1,1 @@
+export { SseSwaggerModule } from './sse-swagger.module.js';
