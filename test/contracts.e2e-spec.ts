@@ -117,6 +117,26 @@ describe.each(ADAPTERS)('typed event contracts on %s', (adapter) => {
     expect(await next(messages)).toMatchObject({ event: 'typing', data: { user: 'dee' } });
   });
 
+  it("checks a finish's final event like a publish, typed or through the channel's contract", async () => {
+    await start({ channels: [{ pattern: 'rooms/:room', events: ChatEvents }] });
+    await expect(
+      broadcast.finish('rooms/1', { event: 'shout', data: 'bye' }),
+    ).rejects.toBeInstanceOf(SseEventError);
+    await expect(
+      broadcast.typed(ChatEvents).finish('rooms/2', {
+        event: 'message',
+        data: { text: '', author: 'ann' },
+      }),
+    ).rejects.toBeInstanceOf(SsePayloadValidationError);
+    // Refused finishes finish nothing: the rooms still take publishes.
+    await expect(
+      broadcast.publish('rooms/1', { event: 'typing', data: { user: 'dee' } }),
+    ).resolves.toMatchObject({ delivered: 0 });
+    await expect(
+      broadcast.typed(ChatEvents).finish('rooms/2', { event: 'message', data: hello }),
+    ).resolves.toEqual({ ended: 0 });
+  });
+
   it('types history entries by event', async () => {
     await start();
     const chat = broadcast.typed(ChatEvents);

@@ -106,6 +106,31 @@ describe.each(ADAPTERS)('OpenTelemetry metrics on %s, scraped by Prometheus', (a
     expect(scrape.value(duration, { ...rooms, error_type: 'SSE_INVALID_EVENT' })).toBe(1);
   });
 
+  it('counts open streams by mapped channel, back to 0 once they close', async () => {
+    await start({ metrics: { channelAttribute: (c) => c.split('/')[0] } });
+    const stream = await open('/metered/rooms/1');
+    await opened(stream);
+    const labelled = { http_route: ROOMS, sse_channel: 'rooms' };
+    expect((await scraper.scrape()).value('sse_server_active_streams', labelled)).toBe(1);
+    stream.close();
+    await scrapeUntil((s) => s.value('sse_server_active_streams', labelled) === 0);
+  });
+
+  it('never fails a publish for a channelAttribute that throws: the event goes out unlabelled', async () => {
+    const mapper = (): string => {
+      throw new Error('mapper bug');
+    };
+    const app = (await start({ metrics: { channelAttribute: mapper } })).app;
+    const stream = await open('/metered/rooms/1');
+    await opened(stream);
+    await expect(app.get(BroadcastService).publish('rooms/1', { data: 1 })).resolves.toEqual(
+      expect.objectContaining({ delivered: 1 }),
+    );
+    const scrape = await scraper.scrape();
+    expect(scrape.value('sse_server_publish_fan_out_sum')).toBe(1);
+    expect(scrape.find('sse_server_publish_fan_out_sum')[0]?.labels.sse_channel).toBeUndefined();
+  });
+
   it('counts the requests its guard refuses as denied, with their status, and no other route', async () => {
     await start();
     expect((await open('/metered/rooms/1', {})).status).toBe(401);
@@ -119,6 +144,32 @@ describe.each(ADAPTERS)('OpenTelemetry metrics on %s, scraped by Prometheus', (a
     expect(attempts(scrape, 'denied', '403')).toBe(2);
     // The ordinary route of the same controller is no stream attempt.
     expect(scrape.value(ATTEMPTS)).toBe(3);
+  });
+
+  it('counts no refusal of an ordinary route whose path a stream route matches too', async () => {
+    await start();
+    // What a browser or a health checker sends: no Accept: text/event-stream.
+    const plain = await fetch(`${running?.url}/metered/rooms/closed`, { headers: SIGNED_IN });
+    expect(plain.status).toBe(503);
+    await plain.text();
+    expect((await open('/metered/rooms/1', {})).status).toBe(401);
+    await Promise.all(streams.map(readBody));
+
+    const scrape = await scrapeUntil((s) => attempts(s, 'denied') === 1);
+    expect(scrape.value(ATTEMPTS)).toBe(1);
+  });
+
+  it('counts a request once, under the route that served it, whichever route its path matched first', async () => {
+    await start();
+    const stream = await open('/metered/rooms/lobby');
+    // Fastify serves it from `rooms/lobby` (400), Express from `rooms/:room` (a stream).
+    const fastify = adapter === 'fastify';
+    await (fastify ? readBody(stream) : opened(stream));
+    const served = fastify ? '/metered/rooms/lobby' : ROOMS;
+    const outcome = fastify ? 'rejected' : 'opened';
+    const scrape = await scrapeUntil((s) => s.value(ATTEMPTS) === 1);
+    expect(scrape.value(ATTEMPTS, { http_route: served, sse_connection_outcome: outcome })).toBe(1);
+    stream.close();
   });
 
   it('counts refusals by a global guard under a global prefix, with the declared route', async () => {

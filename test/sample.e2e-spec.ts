@@ -333,8 +333,11 @@ describe('sample app in a browser', () => {
     });
 
     it('counts a refused stream by its outcome at /metrics', async () => {
-      // The private inbox's guard refuses an anonymous visitor before the library sees him.
-      expect((await fetch(`${sample.url}/private/events`)).status).toBe(401);
+      // The private inbox's guard refuses an anonymous EventSource before the library sees it.
+      const refused = await fetch(`${sample.url}/private/events`, {
+        headers: { accept: 'text/event-stream' },
+      });
+      expect(refused.status).toBe(401);
       const text = await (await fetch(`${sample.url}/metrics`)).text();
       expect(text).toMatch(
         /^sse_server_connection_attempts_total\{[^}]*sse_connection_outcome="denied"[^}]*\} [1-9]\d*$/m,

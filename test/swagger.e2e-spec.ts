@@ -114,14 +114,14 @@ describe.each(ADAPTERS)('OpenAPI document of @SseChannel() routes on %s', (adapt
     expect(get('/api/v1/feeds/count').responses).toEqual({ '200': { description: '' } });
   });
 
-  it('documents a declared contract as one schema per event, discriminated by event', async () => {
+  it('documents a declared contract as one schema per event, each naming its event', async () => {
     await start();
     const room = get('/api/v1/chat/rooms/{room}');
     const schema = room.responses['200']?.content?.['text/event-stream']?.schema as {
       oneOf: Array<{ required: string[]; properties: { event: unknown; data: unknown } }>;
-      discriminator: unknown;
     };
-    expect(schema.discriminator).toEqual({ propertyName: 'event' });
+    // No discriminator: OpenAPI 3.0 reads one only across named component schemas.
+    expect(Object.keys(schema)).toEqual(['oneOf']);
     expect(
       schema.oneOf.map(({ required, properties }) => ({
         required,

@@ -129,7 +129,7 @@ export class ChannelEndpoint {
       );
     const exchange = toHttpExchange(args[route.responseIndex]);
     const measured = this.metrics.routeOf(controller.constructor, handler);
-    this.metrics.reached(measured, exchange.rawResponse);
+    this.metrics.reached(exchange.rawResponse);
     let admission: Admission | undefined;
     try {
       admission = await this.admit(route, exchange, measured);

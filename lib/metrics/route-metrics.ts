@@ -17,13 +17,30 @@ export class RouteMetrics {
    */
   readonly unreachedFinish: (this: ServerResponse) => void;
   private readonly variants = new Map<string, MetricAttributes>();
+  /** The attribute sets open streams of this route have been counted under. */
+  private readonly openSets: MetricAttributes[];
 
   constructor(
     readonly label: string,
     onUnreached: (route: RouteMetrics, status: number) => void,
   ) {
     this.attributes = Object.freeze({ [SSE_ATTRIBUTES.route]: label });
+    this.openSets = [this.attributes];
     this.unreachedFinish = unreachedListener(this, onUnreached);
+  }
+
+  /** The attributes of its open-streams series: the route's, and those with a channel label. */
+  openSeries(): readonly MetricAttributes[] {
+    return this.openSets;
+  }
+
+  /** The route's attributes with a channel label, for open streams (see `openSeries()`). */
+  withChannel(label: string): MetricAttributes {
+    const key = `channel ${label}`;
+    const known = this.variants.has(key);
+    const attributes = this.with(key, () => ({ [SSE_ATTRIBUTES.channel]: label }));
+    if (!known) this.openSets.push(attributes);
+    return attributes;
   }
 
   /**

@@ -51,9 +51,6 @@ interface Observables {
   readonly resyncs: ObservableLike;
 }
 
-/** Stands for the route of a stream whose route has no metrics (metrics off). */
-const UNMEASURED = new RouteMetrics('', () => undefined);
-
 /**
  * Records the module's OpenTelemetry metrics (see `instruments.ts`). Hot paths pay nothing:
  * what grows per event or byte (written, dropped) and what is open now are read from the
@@ -79,6 +76,14 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly publishAttributes = new Map<string, MetricAttributes>();
   private readonly policyAttributes: MetricAttributes;
   private readonly backendAttributes: MetricAttributes;
+  /** Stands for the route of a stream whose route has no metrics (metrics off). */
+  private readonly unmeasured = new RouteMetrics('', () => undefined);
+  /**
+   * The route whose `finish` listener the guard watch put on a response: the route that serves
+   * the request may be another one (Fastify prefers a static route to a parametric one declared
+   * before it), and must take that listener off.
+   */
+  private readonly watched = new WeakMap<ServerResponse, RouteMetrics>();
 
   constructor(
     @Inject(SSE_METER) private readonly meter: MeterLike | undefined,
@@ -128,7 +133,7 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
    * use for a route boot-time discovery did not see.
    */
   routeOf(controller: { readonly name: string }, handler: object): RouteMetrics {
-    if (!this.enabled) return UNMEASURED;
+    if (!this.enabled) return this.unmeasured;
     let route = this.routes.get(handler);
     if (route === undefined) {
       const metadata = this.accessor.getChannelMetadata(handler);
@@ -143,14 +148,15 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
    * The request reached its route: whatever it is answered now, the route records it, not the
    * guard watch.
    */
-  reached(route: RouteMetrics, response: ServerResponse): void {
-    if (this.enabled) response.removeListener('finish', route.unreachedFinish);
+  reached(response: ServerResponse): void {
+    const watched = this.enabled ? this.watched.get(response) : undefined;
+    if (watched) response.removeListener('finish', watched.unreachedFinish);
   }
 
   /** Counts a request of `route` with what became of it, and its status if it got one. */
   attempt(route: RouteMetrics | undefined, outcome: SseAttemptOutcome, status?: number): void {
     if (!this.enabled) return;
-    const attributes = (route ?? UNMEASURED).with(`${outcome} ${status ?? ''}`, () => ({
+    const attributes = (route ?? this.unmeasured).with(`${outcome} ${status ?? ''}`, () => ({
       [SSE_ATTRIBUTES.outcome]: outcome,
       ...(status !== undefined && { [SSE_ATTRIBUTES.status]: status }),
     }));
@@ -167,7 +173,7 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
     reset: SseResetReason | undefined,
   ): void {
     if (!this.enabled) return;
-    const route = measured ?? UNMEASURED;
+    const route = measured ?? this.unmeasured;
     const attributes =
       reset === undefined
         ? route.with('replayed', () => ({ [SSE_ATTRIBUTES.replayOutcome]: 'replayed' }))
@@ -183,7 +189,7 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
   closed(connection: SseConnection): void {
     if (!this.enabled || !connection.wasOpened) return;
     const reason = connection.closeReason ?? 'client';
-    const route = connection.route ?? UNMEASURED;
+    const route = connection.route ?? this.unmeasured;
     const attributes = route.with(`closed ${reason}`, () => ({
       [SSE_ATTRIBUTES.closeReason]: reason,
     }));
@@ -233,7 +239,8 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
         const route = this.routeOf(controller, handler);
         routes.push({ pattern: routePattern(route.label), route });
       }
-      if (routes.length > 0) watches.push({ controller, middleware: guardWatch(routes) });
+      if (routes.length > 0)
+        watches.push({ controller, middleware: guardWatch(routes, this.watched) });
     }
     return watches;
   }
@@ -248,7 +255,7 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
   };
 
   private publishAttributesOf(channel: string, error: string | undefined): MetricAttributes {
-    const label = this.options.metrics.channelAttribute?.(channel);
+    const label = this.channelLabel(channel);
     const key = `${label ?? ''}\n${error ?? ''}`;
     let attributes = this.publishAttributes.get(key);
     if (attributes === undefined) {
@@ -261,19 +268,33 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
     return attributes;
   }
 
+  /**
+   * The app's label for `channel` (`metrics.channelAttribute`), if any. A function that throws
+   * labels nothing: recording a metric must never fail a publish that was delivered.
+   */
+  private channelLabel(channel: string): string | undefined {
+    try {
+      return this.options.metrics.channelAttribute?.(channel);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Collection: one pass over the connections, then the backend's own report. */
   private observe(result: BatchResultLike): void {
     const observables = this.observables as Observables;
     const totals = { ...this.pool.retiredTotals };
     const open = new Map<MetricAttributes, number>();
-    for (const route of this.routes.values()) open.set(route.attributes, 0);
+    // Every series seen once is observed, at 0 when nothing is open, or it would keep its value.
+    for (const route of this.routes.values())
+      for (const attributes of route.openSeries()) open.set(attributes, 0);
     const labels = this.options.metrics.channelAttribute && new Map<string, string | undefined>();
     for (const connection of this.pool.values()) {
       totals.eventsSent += connection.eventsSent;
       totals.bytesSent += connection.bytesSent;
       totals.droppedEvents += connection.droppedEvents;
       if (connection.state !== 'open') continue;
-      const route = connection.route ?? UNMEASURED;
+      const route = connection.route ?? this.unmeasured;
       for (const attributes of labels
         ? this.labelled(route, connection, labels)
         : [route.attributes])
@@ -306,15 +327,12 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
     connection: SseConnection,
     labels: Map<string, string | undefined>,
   ): MetricAttributes[] {
-    const map = this.options.metrics.channelAttribute as (channel: string) => string | undefined;
     const found: MetricAttributes[] = [];
     for (const channel of connection.channels) {
-      if (!labels.has(channel)) labels.set(channel, map(channel));
+      if (!labels.has(channel)) labels.set(channel, this.channelLabel(channel));
       const label = labels.get(channel);
       if (label === undefined) continue;
-      const attributes = route.with(`channel ${label}`, () => ({
-        [SSE_ATTRIBUTES.channel]: label,
-      }));
+      const attributes = route.withChannel(label);
       if (!found.includes(attributes)) found.push(attributes);
     }
     return found.length > 0 ? found : [route.attributes];
@@ -336,28 +354,38 @@ function createObservables(meter: MeterLike): Observables {
 }
 
 /**
- * The middleware of one controller: a GET whose path ends like one of its `@SseChannel()`
- * routes gets that route's `finish` listener, which the route removes when the request reaches
- * it. Removed first, so a middleware run twice for one request (overlapping paths) counts once.
+ * The middleware of one controller: a GET that asks for an event stream (`Accept:
+ * text/event-stream`, as EventSource and every SSE client send it) and whose path ends like one
+ * of its `@SseChannel()` routes gets that route's `finish` listener, which the serving route
+ * takes off when the request reaches it (`watched` says which). The Accept header keeps out the
+ * other routes of the controller a path may also match; a request watched twice (overlapping
+ * paths) counts once.
  */
 function guardWatch(
   routes: ReadonlyArray<{ pattern: RegExp; route: RouteMetrics }>,
+  watched: WeakMap<ServerResponse, RouteMetrics>,
 ): GuardWatchMiddleware {
   return (request, response, next) => {
-    if (request.method === 'GET') {
+    if (request.method === 'GET' && acceptsEventStream(request.headers.accept)) {
       // Express strips a middleware's mount path from `url`, not from `originalUrl`.
       const url = request.originalUrl ?? request.url ?? '';
       const query = url.indexOf('?');
       const path = query < 0 ? url : url.slice(0, query);
       for (const { pattern, route } of routes) {
         if (!pattern.test(path)) continue;
-        response.removeListener('finish', route.unreachedFinish);
+        const before = watched.get(response);
+        if (before) response.removeListener('finish', before.unreachedFinish);
         response.on('finish', route.unreachedFinish);
+        watched.set(response, route);
         break;
       }
     }
     next();
   };
+}
+
+function acceptsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && accept.toLowerCase().includes('text/event-stream');
 }
 
 /** `error.type`: an SseError's stable code, else the error's class name. */

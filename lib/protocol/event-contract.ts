@@ -92,11 +92,14 @@ export type SseWireData<T> = [T] extends [string] ? T : SseJson<T>;
 
 /**
  * How a client decodes an event's data: `'text'` for a string payload (sent as it is), `'json'`
- * for any other. A payload that may be a string or something else cannot be told apart on the
- * wire, so it has no decoding (`never`): declare it as one or the other.
+ * for any other. A payload that may be a string or something else (`unknown` and `any`
+ * included) cannot be told apart on the wire, so it has no decoding (`never`): declare it as
+ * one or the other.
  */
-export type SseDataDecoding<T> = [T] extends [string]
-  ? 'text'
-  : [Extract<T, string>] extends [never]
-    ? 'json'
-    : never;
+export type SseDataDecoding<T> = unknown extends T
+  ? never
+  : [T] extends [string]
+    ? 'text'
+    : [Extract<T, string>] extends [never]
+      ? 'json'
+      : never;

@@ -145,10 +145,30 @@ export class BroadcastService {
    * and publishes to it reject with `SseChannelFinishedError`. Finishing it again renews it.
    */
   finish<T>(channel: string, finalEvent?: SseChannelEvent<T>): Promise<{ ended: number }> {
+    return this.finishChecked(channel, finalEvent, undefined);
+  }
+
+  /**
+   * `finish()`, its final event checked like a publish (the channel's rules, and `contract`, a
+   * typed finish's, if given): it reaches every subscriber as a publish does.
+   */
+  private finishChecked(
+    channel: string,
+    finalEvent: SseChannelEvent<unknown> | undefined,
+    contract: SseEventContract | undefined,
+  ): Promise<{ ended: number }> {
     return this.lifecycle.track('finish', channel, async () => {
       const name = checkedChannelName(channel);
-      const prepared =
-        finalEvent === undefined ? undefined : prepareEvent(toSseEvent(finalEvent, FINISH));
+      let prepared: PreparedEvent | undefined;
+      if (finalEvent !== undefined) {
+        const sseEvent = toSseEvent(finalEvent, FINISH);
+        const validation = this.rules.validate(name, sseEvent.event, sseEvent.data, contract);
+        if (validation) {
+          await validation;
+          this.lifecycle.assertDeliverable('finish', channel);
+        }
+        prepared = prepareEvent(sseEvent);
+      }
       return { ended: await this.backend.finish(name, prepared, this.options.finished.ttlMs) };
     });
   }
@@ -188,7 +208,7 @@ export class BroadcastService {
       },
       finish: async (channel, finalEvent) => {
         if (finalEvent) declared(`finish("${channel}")`, finalEvent);
-        return this.finish(channel, finalEvent);
+        return this.finishChecked(channel, finalEvent, general);
       },
       history: (channel, query) =>
         this.history(channel, query) as Promise<SseContractHistoryEntry<E>[]>,

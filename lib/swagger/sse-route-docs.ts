@@ -106,14 +106,13 @@ function responsesOf(
 const STREAM: SseJsonSchema = { type: 'string', description: TEXTS.undeclaredEvents() };
 
 /**
- * One schema per event (name, id, data), discriminated by `event`: what a client receives,
- * an event at a time.
+ * One schema per event (name, id, data): what a client receives, an event at a time. Each
+ * names its event in an `enum`, which tells them apart; no `discriminator`, which OpenAPI 3.0
+ * reads only across named component schemas, and which an unnamed event (sent without an
+ * `event` field) could not satisfy.
  */
 function eventsSchema(contract: SseEventContract): SseJsonSchema {
-  return {
-    oneOf: Object.keys(contract.events).map((name) => eventSchema(contract, name)),
-    discriminator: { propertyName: 'event' },
-  };
+  return { oneOf: Object.keys(contract.events).map((name) => eventSchema(contract, name)) };
 }
 
 function eventSchema(contract: SseEventContract, name: string): SseJsonSchema {

@@ -9,6 +9,7 @@ import {
   defineSseEvents,
   ssePayload,
   type BroadcastService,
+  type SseDataDecoding,
   type SseEventsOf,
   type SseJson,
 } from '../../lib/index.js';
@@ -38,6 +39,11 @@ same<SseJson<{ at: Date; n: number; f: () => void; u: undefined }>, { at: string
   true,
 );
 same<SseJson<Array<Date | undefined>>, Array<string | null>>(true);
+// A payload that may be a string or not has no decoding: the client could not tell on the wire.
+same<SseDataDecoding<unknown>, never>(true);
+same<SseDataDecoding<string | number>, never>(true);
+same<SseDataDecoding<string>, 'text'>(true);
+same<SseDataDecoding<{ n: number }>, 'json'>(true);
 
 // @ts-expect-error: the sse: namespace is the library's
 defineSseEvents({ 'sse:reset': ChatMessageDto });
