@@ -11,7 +11,11 @@ import { compileSseRoute, type SseRoute } from './sse-route.js';
  */
 @Injectable()
 export class SseRouteTable implements OnModuleInit {
-  private readonly routes = new Map<object, SseRoute>();
+  /**
+   * By controller class, then handler: a method a base class declares is one function for every
+   * controller that inherits it, each with its own path, and so its own route.
+   */
+  private readonly routes = new Map<object, Map<object, SseRoute>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -40,7 +44,7 @@ export class SseRouteTable implements OnModuleInit {
   /** The route of a handler; compiled on first use if boot-time discovery did not see it. */
   get(controller: { name: string; prototype?: object }, handler: object): SseRoute | undefined {
     return (
-      this.routes.get(handler) ??
+      this.routes.get(controller)?.get(handler) ??
       this.compile(controller, handler, String((handler as { name?: unknown }).name))
     );
   }
@@ -58,7 +62,9 @@ export class SseRouteTable implements OnModuleInit {
       metadata,
       controller.prototype ? this.accessor.getHandlerParams(controller.prototype, method) : [],
     );
-    this.routes.set(handler, route);
+    let routes = this.routes.get(controller);
+    if (!routes) this.routes.set(controller, (routes = new Map()));
+    routes.set(handler, route);
     return route;
   }
 }

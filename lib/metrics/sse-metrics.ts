@@ -70,8 +70,11 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly publishFanOut: HistogramLike;
   private readonly observables: Observables | undefined;
   private readonly collect = (result: BatchResultLike): void => this.observe(result);
-  /** Per handler (the method Nest routes to), its route's metrics. Bounded by the app's routes. */
-  private readonly routes = new Map<object, RouteMetrics>();
+  /**
+   * Per controller class and handler (the method Nest routes to; one for every controller that
+   * inherits it), its route's metrics. Bounded by the app's routes.
+   */
+  private readonly routes = new Map<object, Map<object, RouteMetrics>>();
   /** Publish attributes per channel label and error type (both from bounded sets). */
   private readonly publishAttributes = new Map<string, MetricAttributes>();
   private readonly policyAttributes: MetricAttributes;
@@ -134,12 +137,14 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
    */
   routeOf(controller: { readonly name: string }, handler: object): RouteMetrics {
     if (!this.enabled) return this.unmeasured;
-    let route = this.routes.get(handler);
+    let routes = this.routes.get(controller);
+    if (!routes) this.routes.set(controller, (routes = new Map()));
+    let route = routes.get(handler);
     if (route === undefined) {
       const metadata = this.accessor.getChannelMetadata(handler);
       const label = routeLabel(this.accessor.getControllerPath(controller), metadata?.path ?? '');
       route = new RouteMetrics(label, this.unreached);
-      this.routes.set(handler, route);
+      routes.set(handler, route);
     }
     return route;
   }
@@ -286,8 +291,9 @@ export class SseMetrics implements OnModuleInit, OnApplicationShutdown {
     const totals = { ...this.pool.retiredTotals };
     const open = new Map<MetricAttributes, number>();
     // Every series seen once is observed, at 0 when nothing is open, or it would keep its value.
-    for (const route of this.routes.values())
-      for (const attributes of route.openSeries()) open.set(attributes, 0);
+    for (const routes of this.routes.values())
+      for (const route of routes.values())
+        for (const attributes of route.openSeries()) open.set(attributes, 0);
     const labels = this.options.metrics.channelAttribute && new Map<string, string | undefined>();
     for (const connection of this.pool.values()) {
       totals.eventsSent += connection.eventsSent;
