@@ -1,9 +1,29 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { VersioningType, type INestApplication } from '@nestjs/common';
+import { Controller, Module, VersioningType, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { connect, type SseStream } from '../lib/client/index.js';
+import { SseChannel, SseModule } from '../lib/index.js';
+import { SseSwaggerModule } from '../lib/swagger/index.js';
 import { swaggerModule } from './fixtures/swagger-app.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+
+/** A stream method two controllers inherit, one of them under a path with a param. */
+abstract class ItemStreams {
+  @SseChannel(':id/events', { channel: 'items/:id' })
+  events(): void {}
+}
+
+@Controller('tenants/:tenant/items')
+class TenantItemsController extends ItemStreams {}
+
+@Controller('items')
+class ItemsController extends ItemStreams {}
+
+@Module({
+  imports: [SseModule.forRoot(), SseSwaggerModule],
+  controllers: [TenantItemsController, ItemsController],
+})
+class InheritedStreamsModule {}
 
 /** The library's own statuses and the guards' ones, as a route's responses list them. */
 const STREAM_STATUSES = ['200', '204', '429', '503'];
@@ -164,6 +184,18 @@ describe.each(ADAPTERS)('OpenAPI document of @SseChannel() routes on %s', (adapt
         required: ['user'],
       },
     });
+  });
+
+  it("gives an inherited method only its own path's params, true of every controller", async () => {
+    running = await startApp(InheritedStreamsModule, adapter);
+    const inherited = SwaggerModule.createDocument(running.app, new DocumentBuilder().build());
+    const names = (path: string) =>
+      ((inherited.paths[path]?.get?.parameters ?? []) as Array<{ name: string }>).map(
+        (param) => param.name,
+      );
+    // No `tenant` on the route whose path has none.
+    expect(names('/items/{id}/events')).toEqual(['id']);
+    expect(names('/tenants/{tenant}/items/{id}/events')).toContain('id');
   });
 
   it('serves the document over HTTP, and its path opens a stream', async () => {

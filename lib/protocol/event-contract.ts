@@ -67,15 +67,38 @@ export type SseJson<T> = unknown extends T
         ? never
         : T extends readonly unknown[]
           ? { -readonly [I in keyof T]: JsonElement<T[I]> }
-          : {
-              -readonly [
-                K in keyof T as K extends string
-                  ? [SseJson<T[K]>] extends [never]
-                    ? never
-                    : K
-                  : never
-              ]: SseJson<T[K]>;
-            };
+          : JsonObject<T>;
+
+/**
+ * An object as JSON: a property whose value has no JSON form disappears; one that may be
+ * `undefined` may be missing (`JSON.stringify` leaves it out), so it is optional.
+ */
+type JsonObject<T> = Flatten<
+  {
+    -readonly [K in keyof T as RequiredJsonKey<T, K>]: SseJson<T[K]>;
+  } & {
+    -readonly [K in keyof T as OptionalJsonKey<T, K>]?: SseJson<Exclude<T[K], undefined>>;
+  }
+>;
+
+type RequiredJsonKey<T, K extends keyof T> = K extends string
+  ? undefined extends T[K]
+    ? never
+    : [SseJson<T[K]>] extends [never]
+      ? never
+      : K
+  : never;
+
+type OptionalJsonKey<T, K extends keyof T> = K extends string
+  ? undefined extends T[K]
+    ? [SseJson<Exclude<T[K], undefined>>] extends [never]
+      ? never
+      : K
+    : never
+  : never;
+
+/** One object type for an intersection of two, modifiers kept (a homomorphic mapped type). */
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 /** An array element as JSON: what has no JSON form (a function, undefined) becomes `null`. */
 type JsonElement<T> = T extends unknown

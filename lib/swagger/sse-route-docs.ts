@@ -157,7 +157,10 @@ function hasGuards(route: DocumentedRoute): boolean {
  * param the method never reads); the others are swagger's own, with their types.
  */
 function undeclaredPathParams(route: DocumentedRoute): string[] {
-  const path = `${route.controllerPath}/${route.metadata.path}`;
+  // Swagger reads a method's docs from the function, which an inherited method shares with
+  // every controller that inherits it: only its own path's params are true of all of them.
+  const own = Object.prototype.hasOwnProperty.call(route.controller.prototype, route.key);
+  const path = own ? `${route.controllerPath}/${route.metadata.path}` : route.metadata.path;
   const names = [...path.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
   const documented = new Set(
     (

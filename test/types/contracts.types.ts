@@ -39,6 +39,11 @@ same<SseJson<{ at: Date; n: number; f: () => void; u: undefined }>, { at: string
   true,
 );
 same<SseJson<Array<Date | undefined>>, Array<string | null>>(true);
+// A property that may be undefined may be missing from the JSON: it is optional there.
+same<
+  SseJson<{ a: number | undefined; b?: Date; c: string }>,
+  { a?: number; b?: string; c: string }
+>(true);
 // A payload that may be a string or not has no decoding: the client could not tell on the wire.
 same<SseDataDecoding<unknown>, never>(true);
 same<SseDataDecoding<string | number>, never>(true);
