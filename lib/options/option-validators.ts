@@ -70,10 +70,7 @@ export function IsMeterProviderOption(): PropertyDecorator {
   return ValidateBy({
     name: 'isMeterProvider',
     validator: {
-      validate: (value: unknown) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as Record<string, unknown>).getMeter === 'function',
+      validate: (value: unknown) => hasMethods(value, ['getMeter']),
       defaultMessage: (args?: ValidationArguments) =>
         SseMessages.optionOutOfRange(
           args?.property ?? 'meterProvider',
@@ -91,12 +88,7 @@ export function IsBackendOption(): PropertyDecorator {
   return ValidateBy({
     name: 'isBackend',
     validator: {
-      validate: (value: unknown) =>
-        typeof value === 'object' &&
-        value !== null &&
-        BACKEND_METHODS.every(
-          (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-        ),
+      validate: (value: unknown) => hasMethods(value, BACKEND_METHODS),
       defaultMessage: (args?: ValidationArguments) =>
         SseMessages.optionOutOfRange('backend', SseMessages.notABackend(), args?.value),
     },
@@ -129,4 +121,13 @@ function messageFor(property: string, path: string, message: string, owner: stri
   if (message === `property ${property} should not exist`)
     return SseMessages.unknownOption(path, owner);
   return message.startsWith(property) ? path + message.slice(property.length) : message;
+}
+
+/** Whether `value` is an object with a function under each of `methods`: checked by shape. */
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
 }
