@@ -24,6 +24,7 @@ export type {
 export type { SseHistoryEntry } from '../interfaces/history.interface.js';
 export type { PublishResult } from '../interfaces/publish.interface.js';
 export { frameOf, frameText } from '../wire/sse-frame.js';
+export { targetedFrame } from '../connection/outbound-frame.js';
 export { historyEntryOf } from '../wire/frame-reader.js';
 export { comparePositions, isPosition } from '../wire/stream-position.js';
 export { instanceOfConnection } from '../wire/connection-id.js';

@@ -62,17 +62,26 @@ export class SseLifecycle
    * succeeds or fails. Rejects with {@link SseShutdownError}, without running it, once shutdown
    * has begun.
    */
-  async track<T>(operation: SseOperation, target: string, run: () => Promise<T>): Promise<T> {
+  track<T>(operation: SseOperation, target: string, run: () => Promise<T>): Promise<T> {
     if (this.phase !== 'running')
-      throw new SseShutdownError(SseMessages.operationOn(operation, target));
+      return Promise.reject(new SseShutdownError(SseMessages.operationOn(operation, target)));
     this.inFlight++;
+    let running: Promise<T>;
     try {
-      return await run();
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.onSettled?.();
+      running = run();
+    } catch (error) {
+      this.settleOne();
+      return Promise.reject(error);
     }
+    // The caller gets `run`'s own promise: no wrapper per send, at targeted-send rates.
+    running.then(this.settleOne, this.settleOne);
+    return running;
   }
+
+  private readonly settleOne = (): void => {
+    this.inFlight--;
+    if (this.inFlight === 0) this.onSettled?.();
+  };
 
   /**
    * Throws {@link SseShutdownError} if shutdown stopped waiting for an operation under `track()`:

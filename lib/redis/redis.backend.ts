@@ -10,6 +10,7 @@ import {
   SseChannelFinishedError,
   SseShutdownError,
   SseUnknownEventIdError,
+  targetedFrame,
   type ConnectionFilter,
   type OutboundFrame,
   type PreparedEvent,
@@ -247,10 +248,7 @@ export class RedisBackend implements SseBackend {
     const frame = frameText(event, id);
     const instance = instanceOfConnection(connectionId);
     if (instance === this.instanceId) {
-      return this.context.delivery.toConnection(connectionId, {
-        bytes: Buffer.from(frame),
-        isEvent: true,
-      });
+      return this.context.delivery.toConnection(connectionId, targetedFrame(frame));
     }
     // Reaches the instance serving the connection, if it is alive: 1, else 0.
     return this.run(SseMessages.operationOn('sendTo', connectionId), () =>
@@ -268,7 +266,7 @@ export class RedisBackend implements SseBackend {
       this.commands.publish(this.keys.bus, message),
     );
     // Other instances deliver to their own connections of the user.
-    return this.context.delivery.toUser(userId, { bytes: Buffer.from(frame), isEvent: true });
+    return this.context.delivery.toUser(userId, targetedFrame(frame));
   }
 
   async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {

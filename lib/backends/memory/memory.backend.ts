@@ -1,9 +1,11 @@
 import {
   frameOf,
+  frameText,
   historyEntryOf,
   isPosition,
   SseChannelFinishedError,
   SseUnknownEventIdError,
+  targetedFrame,
   type ConnectionFilter,
   type OutboundFrame,
   type PreparedEvent,
@@ -66,11 +68,11 @@ export class MemoryBackend implements SseBackend {
     event: PreparedEvent,
     id: string | undefined,
   ): Promise<number> {
-    return this.local.toConnection(connectionId, { bytes: frameOf(event, id), isEvent: true });
+    return this.local.toConnection(connectionId, targetedFrame(frameText(event, id)));
   }
 
   async sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number> {
-    return this.local.toUser(userId, { bytes: frameOf(event, id), isEvent: true });
+    return this.local.toUser(userId, targetedFrame(frameText(event, id)));
   }
 
   async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {
