@@ -1,9 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import type { BusHeader } from './bus-message.js';
+import type { BusMessage } from './bus-message.js';
 import { HeldMessages } from './held-messages.js';
 
-const event = (channel: string, position: string) => ({
-  header: { k: 'e', c: channel, p: position, g: 1, x: [], ck: '', o: 'i' } as BusHeader,
+const event = (channel: string, position: string): BusMessage => ({
+  kind: 'event',
+  channel,
+  position,
+  sequence: 1,
+  exclude: [],
+  conflateKey: '',
+  origin: 'i',
   frame: Buffer.from('data: x\n\n'),
 });
 
@@ -13,7 +19,7 @@ describe('HeldMessages', () => {
     expect(held.hold(event('a', '1-0'), 50)).toBe(true);
     expect(held.hold(event('b', '2-0'), 50)).toBe(true);
     expect(held.hasOverflowed).toBe(false);
-    expect(held.take().map((m) => (m.header as { p: string }).p)).toEqual(['1-0', '2-0']);
+    expect(held.take().map((m) => (m.kind === 'event' ? m.position : m.kind))).toEqual(['1-0', '2-0']);
     expect(held.take()).toEqual([]);
   });
 

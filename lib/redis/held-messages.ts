@@ -1,10 +1,4 @@
-import type { BusHeader } from './bus-message.js';
-
-/** A decoded bus message: its header, and its frame as a slice of the received Buffer. */
-export interface BusMessage {
-  readonly header: BusHeader;
-  readonly frame: Buffer;
-}
+import type { BusMessage } from './bus-message.js';
 
 /** Past this many channels with dropped messages, the catch-up stops telling them apart. */
 const MAX_DROPPED_CHANNELS = 10_000;
@@ -38,9 +32,9 @@ export class HeldMessages {
       return true;
     }
     this.overflowed = true;
-    const { header } = message;
-    if ((header.k === 'e' || header.k === 'f') && this.isLocal(header.c)) {
-      if (this.droppedChannels.size < MAX_DROPPED_CHANNELS) this.droppedChannels.add(header.c);
+    if ((message.kind === 'event' || message.kind === 'finish') && this.isLocal(message.channel)) {
+      if (this.droppedChannels.size < MAX_DROPPED_CHANNELS)
+        this.droppedChannels.add(message.channel);
       else this.droppedTooMany = true;
     }
     return false;

@@ -5,10 +5,7 @@
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
 
-  /**
-   * Stream holding a channel's history (fields: `c` caller's id, `h`/`t` frame, `g` sequence,
-   * `n` the channel's history size, which a final event of `finish()` is trimmed to).
-   */
+  /** Stream holding a channel's history; its entries' fields are named in `stream-entry.ts`. */
   history(channel: string): string {
     return `${this.prefix}h:${channel}`;
   }

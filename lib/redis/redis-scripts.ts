@@ -1,4 +1,5 @@
 import { SSE_FIELD } from '../wire/sse-frame.js';
+import { ENTRY_FIELDS as F } from './stream-entry.js';
 
 /**
  * Lua run atomically in Redis. Each touches the keys of one channel only (its history stream and
@@ -48,8 +49,8 @@ export const FINISHED_REPLY = 'finished';
  * data is JSON, ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its
  * closing brace, ARGV[9] finished ttl ms (0: not a finish).
  *
- * Every entry records the id of the entry before it (`p`), so a reader knows, from the oldest
- * entry left, whether events after a client's position were trimmed away.
+ * Every entry records the id of the entry before it (`previous`), so a reader knows, from the
+ * oldest entry left, whether events after a client's position were trimmed away.
  * The bus message carries the entry id (`p`) and the sequence (`g`). Returns the entry id, or
  * {@link FINISHED_REPLY} (storing nothing) when a publish finds the channel finished.
  */
@@ -61,7 +62,7 @@ end
 local size = tonumber(ARGV[1])
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 if size < 0 then
-  size = newest and tonumber(fieldOf(newest, 'n')) or 0
+  size = newest and tonumber(fieldOf(newest, '${F.historySize}')) or 0
 end
 local previous = '0-0'
 if newest then
@@ -76,7 +77,7 @@ if seq == 1 then
   redis.call('SET', KEYS[3], string.format('%d', seq))
 end
 local g = string.format('%d', seq)
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', 'h', ARGV[4], 't', ARGV[5], 'j', ARGV[6], 'p', previous, 'g', g, 'n', size)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', '${F.head}', ARGV[4], '${F.tail}', ARGV[5], '${F.json}', ARGV[6], '${F.previous}', previous, '${F.sequence}', g, '${F.historySize}', size)
 local maxAge = tonumber(ARGV[3])
 if maxAge > 0 and size > 0 then
   local now = redis.call('TIME')
@@ -153,7 +154,7 @@ local last = latest and latest[1] or lastGeneratedId(KEYS[1])
 if before(last, from) then return { 'unknown-id', last, {} } end
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 if oldest then
-  local previous = fieldOf(oldest, 'p') or oldest[1]
+  local previous = fieldOf(oldest, '${F.previous}') or oldest[1]
   if before(from, previous) then return { 'evicted', last, {} } end
   local fromMs = parse(from)
   if previous == '0-0' and before(from, oldest[1]) and nowMs - fromMs >= ttl then
@@ -171,3 +172,67 @@ end
 local position = entries[#entries] and entries[#entries][1] or from
 return { 'ok', position, entries }
 `;
+
+/** What {@link PUBLISH_SCRIPT} is run with, by name. */
+export interface PublishScriptInput {
+  readonly historyKey: string;
+  readonly finishedKey: string;
+  readonly sequenceKey: string;
+  /** MAXLEN of the history; 0 keeps none; -1 for a final event (see the script). */
+  readonly historySize: number;
+  readonly streamTtlMs: number;
+  /** 0: no bound on age. */
+  readonly maxAgeMs: number;
+  readonly head: string;
+  readonly tail: string;
+  readonly json: boolean;
+  readonly bus: string;
+  /** The bus message's header without its closing brace (see `openEventHeader()`). */
+  readonly openHeader: string;
+  /** 0: a publish; more: a finish with a final event, marking the channel for that long. */
+  readonly finishedTtlMs: number;
+}
+
+/** The keys count and arguments of {@link PUBLISH_SCRIPT}, in the order its text reads them. */
+export function publishScriptArgs(input: PublishScriptInput): Array<string | number> {
+  return [
+    input.historyKey,
+    input.finishedKey,
+    input.sequenceKey,
+    input.historySize,
+    input.streamTtlMs,
+    input.maxAgeMs,
+    input.head,
+    input.tail,
+    input.json ? '1' : '0',
+    input.bus,
+    input.openHeader,
+    input.finishedTtlMs,
+  ];
+}
+
+/** What {@link FINISH_SCRIPT} is run with, by name. */
+export interface FinishScriptInput {
+  readonly finishedKey: string;
+  readonly finishedTtlMs: number;
+  readonly bus: string;
+  readonly message: string;
+}
+
+export function finishScriptArgs(input: FinishScriptInput): Array<string | number> {
+  return [input.finishedKey, input.finishedTtlMs, input.bus, input.message];
+}
+
+/** What {@link READ_SCRIPT} is run with, by name. */
+export interface ReadScriptInput {
+  readonly historyKey: string;
+  /** The client's position; '' on a first connect. */
+  readonly from: string;
+  /** On a first connect the newest events wanted; on a resume the most to return (0: all). */
+  readonly count: number;
+  readonly streamTtlMs: number;
+}
+
+export function readScriptArgs(input: ReadScriptInput): Array<string | number> {
+  return [input.historyKey, input.from, input.count, input.streamTtlMs];
+}

@@ -28,6 +28,9 @@ export const RedisMessages = {
   catchUpEnded: (streams: number, channels: number) =>
     `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
   badMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
+  noHeaderEnd: () => 'no newline ends its header',
+  unknownMessageKind: (kind: string) =>
+    `unknown message kind "${kind}" (an instance of another version of the library?)`,
   replayOperation: () => 'history replay',
   clusterOperation: (what: 'stats' | 'list' | 'query') => `cluster ${what}`,
   keyPrefix: () => 'keyPrefix must be a string',

@@ -9,11 +9,11 @@ import {
 export type RawStreamEntry = [string, string[]];
 
 /**
- * The fields of a channel's history entry. The Lua scripts (`redis-scripts.ts`) write and read
- * the same letters, spelled out in their text. Short names, because Redis keeps them in every
+ * The fields of a channel's history entry, as Redis stores them; the Lua scripts
+ * (`redis-scripts.ts`) spell them from here too. Short names, because Redis keeps them in every
  * entry.
  */
-const ENTRY_FIELDS = {
+export const ENTRY_FIELDS = {
   head: 'h',
   tail: 't',
   json: 'j',
