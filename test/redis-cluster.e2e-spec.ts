@@ -3,6 +3,7 @@ import type { SseClusterStats, SseConnectionInfo, SseHistoryEntry } from '../lib
 import type { Instance } from './support/instances.js';
 import { redisSuite } from './support/redis-suite.js';
 import { openRawStream, type RawStream } from './support/sse-clients.js';
+import { waitUntil } from './support/wait.js';
 
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
@@ -28,6 +29,41 @@ describe('Redis backend across app instances in separate processes', () => {
       const [event] = await stream.waitFor((events) => events.length === 1);
       expect(event).toEqual({ event: 'message', id, data: '{"text":"hi"}' });
     }
+  });
+
+  it('listens only to the channels it has local streams on, from the first stream to the last', async () => {
+    const [a, b] = await start(2);
+    // How many connections Redis sends a channel's events to: one per instance listening.
+    const listeners = (channel: string) =>
+      Number(suite.redis.cli('PUBSUB', 'NUMSUB', `sse:ev:${channel}`).trim().split('\n')[1]);
+    expect(listeners('rooms/x')).toBe(0);
+    const first = await open(b as Instance, '/hub/rooms/x');
+    const second = await open(b as Instance, '/hub/rooms/x');
+    expect(listeners('rooms/x')).toBe(1);
+    expect(listeners('rooms/y')).toBe(0);
+    // a has no stream on rooms/x: it publishes without listening, and learns at once that no
+    // stream of its own took the event (not after waiting 5 s for an echo).
+    const started = Date.now();
+    expect((await publish(a as Instance, 'rooms/x', { data: 'one' })).delivered).toBe(0);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await first.waitFor((events) => events.length === 1);
+    await second.waitFor((events) => events.length === 1);
+    // b publishing counts its own streams, whose events come back to it.
+    expect((await publish(b as Instance, 'rooms/x', { data: 'two' })).delivered).toBe(2);
+    first.close();
+    await second.waitFor((events) => events.length === 2);
+    expect(listeners('rooms/x')).toBe(1);
+    second.close();
+    await waitUntil(
+      () => listeners('rooms/x') === 0,
+      () => `still ${listeners('rooms/x')} listener(s) after the last stream left`,
+    );
+    // And again, from no listener: the next first stream subscribes anew.
+    const again = await open(b as Instance, '/hub/rooms/x');
+    expect(listeners('rooms/x')).toBe(1);
+    await publish(a as Instance, 'rooms/x', { data: 'three' });
+    await again.waitFor((events) => events.length === 1);
+    expect(datas(again)).toEqual(['three']);
   });
 
   it('orders ids cluster-wide: publishes from two instances arrive everywhere in one order', async () => {

@@ -7,6 +7,7 @@
 export type {
   SseBackend,
   SseBackendContext,
+  SseChannelWatcher,
   SseLocalDelivery,
   SseLocalSnapshot,
   SsePublishRequest,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { SseChannelWatcher } from '../interfaces/sse-backend.interface.js';
 import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
 import type { SseConnection } from './sse-connection.js';
 
@@ -12,12 +13,24 @@ interface Members {
 @Injectable()
 export class ChannelHub {
   private readonly channels = new Map<string, Members>();
+  private watcher: SseChannelWatcher | undefined;
+
+  /** See `SseLocalDelivery.watchChannels()`: one watcher, the backend. */
+  watch(watcher: SseChannelWatcher): () => void {
+    this.watcher = watcher;
+    return () => {
+      if (this.watcher === watcher) this.watcher = undefined;
+    };
+  }
 
   /** Adds the connection to its channels; `leave()` must follow when it retires. */
   join(connection: SseConnection): void {
     for (const channel of connection.channels) {
       let members = this.channels.get(channel);
-      if (!members) this.channels.set(channel, (members = { set: new Set(), list: undefined }));
+      if (!members) {
+        this.channels.set(channel, (members = { set: new Set(), list: undefined }));
+        this.watcher?.joined(channel);
+      }
       members.set.add(connection);
       members.list = undefined;
     }
@@ -29,7 +42,9 @@ export class ChannelHub {
       const members = this.channels.get(channel);
       if (!members?.set.delete(connection)) continue;
       members.list = undefined;
-      if (members.set.size === 0) this.channels.delete(channel);
+      if (members.set.size > 0) continue;
+      this.channels.delete(channel);
+      this.watcher?.left(channel);
     }
   }
 

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { SseLocalDelivery, SseLocalSnapshot } from '../interfaces/sse-backend.interface.js';
+import type {
+  SseChannelWatcher,
+  SseLocalDelivery,
+  SseLocalSnapshot,
+} from '../interfaces/sse-backend.interface.js';
 import type {
   SseCloseReason,
   SseConnectionInfo,
@@ -39,6 +43,10 @@ export class LocalDelivery implements SseLocalDelivery {
 
   disconnectChannel(channel: string, reason: SseCloseReason): number {
     return this.endChannel(channel, reason, undefined);
+  }
+
+  watchChannels(watcher: SseChannelWatcher): () => void {
+    return this.hub.watch(watcher);
   }
 
   snapshot(): SseLocalSnapshot {

@@ -37,6 +37,24 @@ export interface SseLocalDelivery {
   /** This process's connections and totals, for cluster-wide views. */
   snapshot(): SseLocalSnapshot;
   list(filter: ConnectionFilter): SseConnectionInfo[];
+  /**
+   * Tells `watcher` when a channel gets its first local stream and when its last one leaves,
+   * so that a distributed backend listens only to the channels this process serves. Returns
+   * the function that stops telling it.
+   */
+  watchChannels(watcher: SseChannelWatcher): () => void;
+}
+
+/** What {@link SseLocalDelivery.watchChannels} tells a backend. */
+export interface SseChannelWatcher {
+  /**
+   * The channel's first local stream is opening. Called before that stream's `replay()`: a
+   * backend that subscribes here and waits for the subscription in `replay()` loses nothing
+   * published between the two (what both bring, the stream skips by position).
+   */
+  joined(channel: string): void;
+  /** The channel's last local stream has gone. */
+  left(channel: string): void;
 }
 
 /** What one instance reports about itself. */

@@ -2,7 +2,8 @@ import type { ConnectionFilter, SseConnectionInfo } from '../backends/index.js';
 import { RedisMessages } from './redis.messages.js';
 
 /**
- * What travels on the pub/sub channels, as the backend handles it. Every message carries the
+ * What travels on the pub/sub channels (a channel's own, the bus every instance listens to, an
+ * instance's own), as the backend handles it. Every message carries the
  * frame bytes as they go on the wire (empty when it has none): the frame is never parsed, each
  * instance hands that one Buffer to all of its sockets.
  */
@@ -20,8 +21,6 @@ export interface ChannelEventMessage {
   readonly channel: string;
   /** Its position in the channel (the stream entry id). */
   readonly position: string;
-  /** The global sequence: the order of events across channels. */
-  readonly sequence: number;
   /** Connections it must not reach. */
   readonly exclude: readonly string[];
   /** Its key under the `conflate` policy ('' for none). */
@@ -31,13 +30,12 @@ export interface ChannelEventMessage {
   readonly frame: Buffer;
 }
 
-/** A channel finished, with the final event's frame, position and sequence if it had one. */
+/** A channel finished, with the final event's frame and position if it had one. */
 export interface ChannelFinishMessage {
   readonly kind: 'finish';
   readonly channel: string;
   readonly origin: string;
   readonly position?: string;
-  readonly sequence?: number;
   readonly frame: Buffer;
 }
 
@@ -73,7 +71,7 @@ export interface ListAnswerMessage {
 
 /** A message as `encodeBusMessage()` takes it: the frame as text, when there is one. */
 export type OutgoingBusMessage =
-  | Omit<ChannelFinishMessage, 'frame' | 'position' | 'sequence'>
+  | Omit<ChannelFinishMessage, 'frame' | 'position'>
   | (Omit<ConnectionSendMessage, 'frame'> & { readonly frame: string })
   | (Omit<UserSendMessage, 'frame'> & { readonly frame: string })
   | ListRequestMessage
@@ -81,12 +79,12 @@ export type OutgoingBusMessage =
 
 /**
  * The header as it travels: a JSON object with one-letter keys, since every event carries one,
- * then a newline and the frame. Only this file and the publish script (which appends `p` and
- * `g` to an event's header) know these letters.
+ * then a newline and the frame. Only this file and the publish script (which appends `p` to an
+ * event's header) know these letters.
  */
 type WireHeader =
-  | { k: 'e'; c: string; p: string; g: number; x: readonly string[]; ck: string; o: string }
-  | { k: 'f'; c: string; o: string; p?: string; g?: number }
+  | { k: 'e'; c: string; p: string; x: readonly string[]; ck: string; o: string }
+  | { k: 'f'; c: string; o: string; p?: string }
   | { k: 'c'; id: string }
   | { k: 'u'; u: string; o: string }
   | { k: 'q'; r: string; o: string; f: ConnectionFilter }
@@ -112,7 +110,7 @@ export function decodeBusMessage(message: Buffer): BusMessage {
 
 /**
  * The header of an event message without its closing brace: the publish script appends the
- * position and sequence it assigns.
+ * position it assigns.
  */
 export function openEventHeader(
   channel: string,
@@ -154,7 +152,6 @@ function fromWire(wire: WireHeader, frame: Buffer): BusMessage {
         kind: 'event',
         channel: wire.c,
         position: wire.p,
-        sequence: wire.g,
         exclude: wire.x,
         conflateKey: wire.ck,
         origin: wire.o,
@@ -166,7 +163,6 @@ function fromWire(wire: WireHeader, frame: Buffer): BusMessage {
         channel: wire.c,
         origin: wire.o,
         ...(wire.p !== undefined && { position: wire.p }),
-        ...(wire.g !== undefined && { sequence: wire.g }),
         frame,
       };
     case 'c':

@@ -7,7 +7,7 @@ import {
   readScriptArgs,
   type ReadStatus,
 } from './redis-scripts.js';
-import { readStreamEntry, type RawStreamEntry, type StreamEntry } from './stream-entry.js';
+import { readStreamEntry, type StreamEntry } from './stream-entry.js';
 
 /** What `READ_SCRIPT` found for one channel. */
 export interface HistoryRead {
@@ -16,14 +16,9 @@ export interface HistoryRead {
   readonly entries: StreamEntry[];
 }
 
-/** Entries of the first page a newest-first read takes: a short loss, a recent id, fit in it. */
-const FIRST_PAGE = 16;
-/** Stream entries one read returns at most; newest-first pages double up to it. */
-const PAGE = 500;
-
 /**
  * The channels' data in Redis: each channel's history stream and finished marker, written and
- * read through the scripts, and the global sequence that orders events across channels.
+ * read through the scripts.
  */
 export class ChannelStore {
   constructor(
@@ -49,14 +44,13 @@ export class ChannelStore {
       ...publishScriptArgs({
         historyKey: this.keys.history(channel),
         finishedKey: this.keys.finished(channel),
-        sequenceKey: this.keys.sequence,
         historySize,
         streamTtlMs: this.streamTtlMs,
         maxAgeMs: this.maxAgeMs,
         head: event.head,
         tail: event.tail,
         json: event.json,
-        bus: this.keys.bus,
+        events: this.keys.channelEvents(channel),
         openHeader,
         finishedTtlMs,
       }),
@@ -69,7 +63,7 @@ export class ChannelStore {
       ...finishScriptArgs({
         finishedKey: this.keys.finished(channel),
         finishedTtlMs,
-        bus: this.keys.bus,
+        events: this.keys.channelEvents(channel),
         message,
       }),
     );
@@ -102,51 +96,5 @@ export class ChannelStore {
   async finishedAmong(channels: readonly string[]): Promise<boolean[]> {
     const markers = await this.commands.mget(...channels.map((c) => this.keys.finished(c)));
     return markers.map((marker) => marker !== null);
-  }
-
-  /** The global sequence of the newest event published (0 before the first). */
-  async sequence(): Promise<number> {
-    return Number((await this.commands.get(this.keys.sequence)) ?? 0);
-  }
-
-  /**
-   * The channel's entries newest first, a page at a time: 16, then twice as many each time, up
-   * to 500, so what is near the end costs a small read and what is far a few large ones.
-   */
-  async *pagesNewestFirst(channel: string): AsyncGenerator<StreamEntry[]> {
-    const key = this.keys.history(channel);
-    let end = '+';
-    for (let count = FIRST_PAGE; ; count = Math.min(count * 2, PAGE)) {
-      const raw = (await this.commands.xrevrange(key, end, '-', 'COUNT', count)) as RawStreamEntry[];
-      const page = raw.map(readStreamEntry);
-      yield page;
-      if (page.length < count) return;
-      end = `(${(page.at(-1) as StreamEntry).position}`;
-    }
-  }
-
-  /** The channel's entries after `boundary` (from its start without one), oldest first, by page. */
-  async *pagesAfter(channel: string, boundary: string | undefined): AsyncGenerator<StreamEntry[]> {
-    const key = this.keys.history(channel);
-    let start = boundary === undefined ? '-' : `(${boundary}`;
-    for (;;) {
-      const raw = (await this.commands.xrange(key, start, '+', 'COUNT', PAGE)) as RawStreamEntry[];
-      const page = raw.map(readStreamEntry);
-      yield page;
-      if (page.length < PAGE) return;
-      start = `(${(page.at(-1) as StreamEntry).position}`;
-    }
-  }
-
-  /**
-   * Whether entries were ever removed from the channel's stream (trimmed to the history size or
-   * age, Redis 7 `entries-added`). Without that information (Redis before 7), assumes they were.
-   */
-  async historyTrimmed(channel: string): Promise<boolean> {
-    const info = (await this.commands.xinfo('STREAM', this.keys.history(channel))) as unknown[];
-    const added = info.indexOf('entries-added');
-    const length = info.indexOf('length');
-    if (added < 0 || length < 0) return true;
-    return Number(info[added + 1]) > Number(info[length + 1]);
   }
 }

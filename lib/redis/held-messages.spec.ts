@@ -6,7 +6,6 @@ const event = (channel: string, position: string): BusMessage => ({
   kind: 'event',
   channel,
   position,
-  sequence: 1,
   exclude: [],
   conflateKey: '',
   origin: 'i',
@@ -19,7 +18,10 @@ describe('HeldMessages', () => {
     expect(held.hold(event('a', '1-0'), 50)).toBe(true);
     expect(held.hold(event('b', '2-0'), 50)).toBe(true);
     expect(held.hasOverflowed).toBe(false);
-    expect(held.take().map((m) => (m.kind === 'event' ? m.position : m.kind))).toEqual(['1-0', '2-0']);
+    expect(held.take().map((m) => (m.kind === 'event' ? m.position : m.kind))).toEqual([
+      '1-0',
+      '2-0',
+    ]);
     expect(held.take()).toEqual([]);
   });
 

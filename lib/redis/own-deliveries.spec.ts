@@ -17,6 +17,19 @@ describe('OwnDeliveries', () => {
     own.clear();
   });
 
+  it('settles every publish waiting on a channel the instance stopped listening to, and no other', async () => {
+    const own = new OwnDeliveries();
+    const first = own.wait('rooms/a', '1-0');
+    const second = own.wait('rooms/a', '2-0');
+    const other = own.wait('rooms/b', '1-0');
+    own.settleChannel('rooms/a', 0);
+    await expect(Promise.all([first, second])).resolves.toEqual([0, 0]);
+    expect(own.pending()).toEqual([['rooms/b', '1-0']]);
+    own.settle('rooms/b', '1-0', 4);
+    await expect(other).resolves.toBe(4);
+    own.clear();
+  });
+
   it('tells apart the events of two channels at the same position', async () => {
     const own = new OwnDeliveries();
     // Stream ids are per channel: two publishes in one millisecond get the same one.

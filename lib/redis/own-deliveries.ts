@@ -66,6 +66,19 @@ export class OwnDeliveries {
     });
   }
 
+  /**
+   * Every publish waiting for an event of `channel` reports `delivered`: the instance stopped
+   * listening to the channel, so their events may never come back.
+   */
+  settleChannel(channel: string, delivered: number): void {
+    if (this.waiting.size === 0) return;
+    for (const [key, waiter] of this.waiting) {
+      if (key.slice(key.indexOf(' ') + 1) !== channel) continue;
+      this.waiting.delete(key);
+      waiter.resolve(delivered);
+    }
+  }
+
   /** Every waiting publish reports 0; for shutdown. */
   clear(): void {
     for (const { resolve } of this.waiting.values()) resolve(0);

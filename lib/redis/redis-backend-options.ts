@@ -53,12 +53,10 @@ export class RedisBackendOptions {
   listTimeoutMs?: number;
 
   /**
-   * Bytes of bus messages an instance holds while it catches up after a lost subscription (they
-   * are delivered after the missed events), and, apart from those, of missed events one pass of
-   * the catch-up reads to deliver them in publish order across channels. Past it, the local
-   * streams of the channels whose events no longer fit (for missed events: of the channels that
-   * share a stream with another one) are ended, and their clients replay from Redis when they
-   * reconnect with `Last-Event-ID`. Default 8388608 (8 MiB).
+   * Bytes of messages an instance holds while it catches up after a lost subscription (they are
+   * delivered after the missed events). Past it, the local streams of the channels whose
+   * messages no longer fit are ended, and their clients replay from Redis when they reconnect
+   * with `Last-Event-ID`. Default 8388608 (8 MiB).
    */
   @IsOptional()
   @IntegerIn(REDIS_LIMITS.catchUpBufferBytes)

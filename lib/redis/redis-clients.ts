@@ -1,6 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { SseBackendUnavailableError, SseShutdownError, SseUnknownEventIdError } from '../backends/index.js';
+import {
+  SseBackendUnavailableError,
+  SseShutdownError,
+  SseUnknownEventIdError,
+} from '../backends/index.js';
 import type { RedisConnectionStatus } from '../interfaces/sse-health.interface.js';
 import type { ResolvedRedisBackendOptions } from './redis-backend-options.js';
 import { RedisMessages } from './redis.messages.js';
@@ -45,7 +49,7 @@ export class RedisClients {
   /** Connects both, or neither: a failed boot leaves no client retrying in the background. */
   async open(): Promise<RedisConnections> {
     const commands = this.client({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    commands.defineCommand('ssePublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    commands.defineCommand('ssePublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     commands.defineCommand('sseFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
     commands.defineCommand('sseRead', { numberOfKeys: 1, lua: READ_SCRIPT });
     const subscriber = this.client({ autoResubscribe: true });

@@ -1,6 +1,6 @@
 /**
- * Every key and pub/sub channel the backend uses, under one prefix. The publish script also
- * increments one global sequence, so the backend needs a standalone Redis, not a Redis Cluster.
+ * Every key and pub/sub channel the backend uses, under one prefix. Each channel has its own
+ * keys and pub/sub channel; no key is written by every publish.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -10,9 +10,12 @@ export class RedisKeys {
     return `${this.prefix}h:${channel}`;
   }
 
-  /** Incremented by every publish: the order of events across channels. */
-  get sequence(): string {
-    return `${this.prefix}seq`;
+  /**
+   * Pub/sub channel of a channel's events and finish: only instances with a local stream on
+   * the channel listen to it.
+   */
+  channelEvents(channel: string): string {
+    return `${this.prefix}ev:${channel}`;
   }
 
   /** Present while a channel is finished (reconnects get 204). */
@@ -20,7 +23,7 @@ export class RedisKeys {
     return `${this.prefix}fin:${channel}`;
   }
 
-  /** Pub/sub channel every instance listens to: channel events, user sends, finishes, queries. */
+  /** Pub/sub channel every instance listens to: user sends and list requests. */
   get bus(): string {
     return `${this.prefix}bus`;
   }

@@ -2,8 +2,8 @@ import { SSE_FIELD } from '../wire/sse-frame.js';
 import { ENTRY_FIELDS as F } from './stream-entry.js';
 
 /**
- * Lua run atomically in Redis. Each touches the keys of one channel only (its history stream and
- * finished marker), plus, for a publish, the global sequence.
+ * Lua run atomically in Redis. Each touches the keys of one channel only: its history stream
+ * and finished marker.
  */
 
 /** Finds a field of a stream entry (`{ id, { field, value, ... } }`) by name. */
@@ -34,24 +34,19 @@ export const FINISHED_REPLY = 'finished';
 /**
  * One round trip per publish assigns the position (the stream entry id: ordered within the
  * channel, and increasing even with no history kept, since the stream remembers its last id),
- * stores the event, trims history, and publishes it on the bus, so every instance sees the
- * channel's events in the order Redis assigned them.
+ * stores the event, trims history, and publishes it on the channel's pub/sub channel, so every
+ * instance serving the channel sees its events in the order Redis assigned them.
  *
- * KEYS[1] history stream, KEYS[2] finished marker, KEYS[3] global sequence (orders events of
- * different channels, and tells an instance which events its lost subscription missed). A
- * missing sequence (first publish, or Redis lost its data) starts again from the clock in
- * microseconds: above any value it had before unless more than a million events per second were
- * published since it started, so instances that remember an older value still recognise later
- * events as later.
+ * KEYS[1] history stream, KEYS[2] finished marker.
  * ARGV[1] history size (MAXLEN; 0 keeps none; -1 for a final event: the size the channel's newest
  * entry recorded, since a finish does not know the channel's configured size), ARGV[2] stream ttl
  * ms, ARGV[3] max age ms (0: none), ARGV[4] frame head, ARGV[5] frame tail, ARGV[6] '1' if the
- * data is JSON, ARGV[7] bus channel, ARGV[8] message metadata: a JSON object without its
- * closing brace, ARGV[9] finished ttl ms (0: not a finish).
+ * data is JSON, ARGV[7] the channel's pub/sub channel, ARGV[8] message metadata: a JSON object
+ * without its closing brace, ARGV[9] finished ttl ms (0: not a finish).
  *
  * Every entry records the id of the entry before it (`previous`), so a reader knows, from the
  * oldest entry left, whether events after a client's position were trimmed away.
- * The bus message carries the entry id (`p`) and the sequence (`g`). Returns the entry id, or
+ * The message carries the entry id (`p`, see `bus-message.ts`). Returns the entry id, or
  * {@link FINISHED_REPLY} (storing nothing) when a publish finds the channel finished.
  */
 export const PUBLISH_SCRIPT = `${FIELD_OF}${LAST_GENERATED_ID}
@@ -70,14 +65,7 @@ if newest then
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   previous = lastGeneratedId(KEYS[1])
 end
-local seq = redis.call('INCR', KEYS[3])
-if seq == 1 then
-  local now = redis.call('TIME')
-  seq = tonumber(now[1]) * 1000000 + tonumber(now[2])
-  redis.call('SET', KEYS[3], string.format('%d', seq))
-end
-local g = string.format('%d', seq)
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', '${F.head}', ARGV[4], '${F.tail}', ARGV[5], '${F.json}', ARGV[6], '${F.previous}', previous, '${F.sequence}', g, '${F.historySize}', size)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', size, '*', '${F.head}', ARGV[4], '${F.tail}', ARGV[5], '${F.json}', ARGV[6], '${F.previous}', previous, '${F.historySize}', size)
 local maxAge = tonumber(ARGV[3])
 if maxAge > 0 and size > 0 then
   local now = redis.call('TIME')
@@ -89,13 +77,14 @@ if finishTtl > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', finishTtl)
 end
 local frame = ARGV[4] .. '${SSE_FIELD.id}' .. id .. '\\n' .. ARGV[5]
-redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '","g":' .. g .. '}\\n' .. frame)
+redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '"}\\n' .. frame)
 return id
 `;
 
 /**
- * Finishes a channel without a final event: marks it and tells every instance to end its
- * streams. KEYS[1] finished marker; ARGV[1] ttl ms, ARGV[2] bus channel, ARGV[3] message.
+ * Finishes a channel without a final event: marks it and tells the instances serving it to end
+ * their streams. KEYS[1] finished marker; ARGV[1] ttl ms, ARGV[2] the channel's pub/sub
+ * channel, ARGV[3] message.
  */
 export const FINISH_SCRIPT = `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
@@ -177,7 +166,6 @@ return { 'ok', position, entries }
 export interface PublishScriptInput {
   readonly historyKey: string;
   readonly finishedKey: string;
-  readonly sequenceKey: string;
   /** MAXLEN of the history; 0 keeps none; -1 for a final event (see the script). */
   readonly historySize: number;
   readonly streamTtlMs: number;
@@ -186,8 +174,9 @@ export interface PublishScriptInput {
   readonly head: string;
   readonly tail: string;
   readonly json: boolean;
-  readonly bus: string;
-  /** The bus message's header without its closing brace (see `openEventHeader()`). */
+  /** The channel's pub/sub channel. */
+  readonly events: string;
+  /** The message's header without its closing brace (see `openEventHeader()`). */
   readonly openHeader: string;
   /** 0: a publish; more: a finish with a final event, marking the channel for that long. */
   readonly finishedTtlMs: number;
@@ -198,14 +187,13 @@ export function publishScriptArgs(input: PublishScriptInput): Array<string | num
   return [
     input.historyKey,
     input.finishedKey,
-    input.sequenceKey,
     input.historySize,
     input.streamTtlMs,
     input.maxAgeMs,
     input.head,
     input.tail,
     input.json ? '1' : '0',
-    input.bus,
+    input.events,
     input.openHeader,
     input.finishedTtlMs,
   ];
@@ -215,12 +203,13 @@ export function publishScriptArgs(input: PublishScriptInput): Array<string | num
 export interface FinishScriptInput {
   readonly finishedKey: string;
   readonly finishedTtlMs: number;
-  readonly bus: string;
+  /** The channel's pub/sub channel. */
+  readonly events: string;
   readonly message: string;
 }
 
 export function finishScriptArgs(input: FinishScriptInput): Array<string | number> {
-  return [input.finishedKey, input.finishedTtlMs, input.bus, input.message];
+  return [input.finishedKey, input.finishedTtlMs, input.events, input.message];
 }
 
 /** What {@link READ_SCRIPT} is run with, by name. */

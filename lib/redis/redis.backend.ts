@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import {
+  comparePositions,
   frameText,
   instanceOfConnection,
   isPosition,
@@ -23,6 +24,7 @@ import { SseMessages } from '../sse.messages.js';
 import { encodeBusMessage, openEventHeader, openFinishHeader } from './bus-message.js';
 import { BusReader } from './bus-reader.js';
 import { CatchUp } from './catch-up.js';
+import { ChannelFeed, type FedChannel } from './channel-feed.js';
 import { ChannelStore } from './channel-store.js';
 import { ClusterDirectory } from './cluster-directory.js';
 import { OwnDeliveries } from './own-deliveries.js';
@@ -43,7 +45,10 @@ interface Attached {
   readonly connections: RedisConnections;
   readonly store: ChannelStore;
   readonly directory: ClusterDirectory;
+  readonly feed: ChannelFeed;
   readonly reader: BusReader;
+  /** Stops the module telling the feed which channels have local streams. */
+  readonly unwatch: () => void;
 }
 
 /**
@@ -52,9 +57,10 @@ interface Attached {
  * apps on the in-memory default never load either.
  *
  * - Ids are Redis stream ids, assigned atomically per channel by one Lua script that also stores
- *   the event (bounded history, Redis Streams) and publishes it on one pub/sub bus.
- * - Every instance, the publisher included, delivers from that bus, so all see events in the
- *   order Redis assigned them, and a client can resume on any instance with `Last-Event-ID`.
+ *   the event (bounded history, Redis Streams) and publishes it on the channel's pub/sub channel.
+ * - An instance listens only to the channels it has local streams on, the publisher included,
+ *   so all see a channel's events in the order Redis assigned them, and a client can resume on
+ *   any instance with `Last-Event-ID`. Sends to users and list requests go on one bus.
  * - Each instance reports its connection counts with a time-to-live; a crashed one drops out.
  * - While Redis is down, operations reject with `SseBackendUnavailableError`, local streams stay
  *   open with heartbeats, and the clients reconnect and resubscribe when it returns.
@@ -110,8 +116,17 @@ export class RedisBackend implements SseBackend {
       presenceIntervalMs: this.options.presenceIntervalMs,
       listTimeoutMs: this.options.listTimeoutMs,
     });
-    const reader = new BusReader({ delivery, own: this.own, directory, instanceId, logger: this.logger });
-    this.attached = { context, connections, store, directory, reader };
+    const feed = new ChannelFeed(subscriber, this.keys, this.own);
+    const reader = new BusReader({
+      delivery,
+      own: this.own,
+      directory,
+      feed,
+      instanceId,
+      logger: this.logger,
+    });
+    const unwatch = delivery.watchChannels(feed);
+    this.attached = { context, connections, store, directory, feed, reader, unwatch };
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
       // The messages of one read arrive in one tick: each socket takes their frames in one
       // system call (see TickFlush).
@@ -122,20 +137,20 @@ export class RedisBackend implements SseBackend {
       this.subscribed = false;
     });
     subscriber.on('ready', () => this.resume());
-    await this.confirmSubscription();
-    // Everything published from now on arrives on the bus: a catch-up starts after this point.
-    reader.noteSeen(await store.sequence());
+    await this.confirmSubscriptions();
     await directory.start();
   }
 
   async publish(request: SsePublishRequest): Promise<PublishResult> {
     const { channel } = request;
     const header = openEventHeader(channel, request.exclude, request.conflateKey, this.instanceId);
+    const { store, feed } = this.parts;
+    const listening = feed.confirmedSubscription(channel);
     const position = await this.clients.run(SseMessages.operationOn('publish', channel), () =>
-      this.parts.store.append(channel, request.event, request.historySize, header, 0),
+      store.append(channel, request.event, request.historySize, header, 0),
     );
     if (position === FINISHED_REPLY) throw new SseChannelFinishedError(channel);
-    return { id: position, delivered: await this.own.wait(channel, position) };
+    return { id: position, delivered: await this.ownDeliveries(channel, position, listening) };
   }
 
   async sendToConnection(
@@ -164,11 +179,17 @@ export class RedisBackend implements SseBackend {
     return this.context.delivery.toUser(userId, targetedFrame(frame));
   }
 
+  /**
+   * Reads once the subscriptions of the stream's channels are confirmed (the stream joined them
+   * before asking): what is published after the read arrives on them.
+   */
   async replay({ channels, from, last }: SseReplayRequest): Promise<SseReplayResult> {
-    const { store } = this.parts;
-    const reads = await this.clients.run(RedisMessages.replayOperation(), () =>
-      Promise.all(channels.map((channel, i) => store.read(channel, from?.[i] ?? '', last))),
-    );
+    const { store, feed } = this.parts;
+    const reads = await this.clients.run(RedisMessages.replayOperation(), async () => {
+      await feed.confirmed(channels);
+      return Promise.all(channels.map((channel, i) => store.read(channel, from?.[i] ?? '', last)));
+    });
+    for (const [i, read] of reads.entries()) feed.replayed(channels[i] as string, read.position);
     const positions = reads.map((read) => read.position);
     const failed = reads.find((read) => read.status !== 'ok');
     if (failed)
@@ -176,8 +197,10 @@ export class RedisBackend implements SseBackend {
     const events = reads.flatMap((read, i) =>
       read.entries.map((entry) => ({ entry, frame: entryFrame(channels[i] as string, entry) })),
     );
-    // Each channel's events are in order; across channels, publish order (the global sequence).
-    if (channels.length > 1) events.sort((a, b) => a.entry.sequence - b.entry.sequence);
+    // Each channel's events are in order; across channels, by position (Redis's clock): the
+    // stream's id holds a position per channel, so any order would resume right.
+    if (channels.length > 1)
+      events.sort((a, b) => comparePositions(a.entry.position, b.entry.position));
     const kept = from === undefined ? events.slice(-last) : events;
     return { kind: 'events', frames: kept.map((event) => event.frame), positions };
   }
@@ -202,15 +225,16 @@ export class RedisBackend implements SseBackend {
     ttlMs: number,
   ): Promise<number> {
     const operation = SseMessages.operationOn('finish', channel);
-    const { store } = this.parts;
+    const { store, feed } = this.parts;
     if (lastEvent) {
       const header = openFinishHeader(channel, this.instanceId);
+      const listening = feed.confirmedSubscription(channel);
       // -1: the script keeps the final event within the history size the channel's events
       // recorded, as the in-memory backend keeps it in the channel's ring.
       const position = await this.clients.run(operation, () =>
         store.append(channel, lastEvent, -1, header, ttlMs),
       );
-      return this.own.wait(channel, position);
+      return this.ownDeliveries(channel, position, listening);
     }
     const message = encodeBusMessage({ kind: 'finish', channel, origin: this.instanceId });
     await this.clients.run(operation, () => store.markFinished(channel, ttlMs, message));
@@ -271,6 +295,7 @@ export class RedisBackend implements SseBackend {
     const attached = this.attached;
     if (!attached) return;
     this.attached = undefined;
+    attached.unwatch();
     attached.reader.release();
     this.clients.closing();
     // A Redis that does not answer must not hold app.close() past its time.
@@ -291,11 +316,34 @@ export class RedisBackend implements SseBackend {
     return this.parts.context.instanceId;
   }
 
-  /** Subscribes to the bus and this instance's channel; resolves once Redis confirms it. */
-  private async confirmSubscription(): Promise<void> {
-    const { connections, context } = this.parts;
-    await connections.subscriber.subscribe(this.keys.bus, this.keys.instance(context.instanceId));
+  /**
+   * Subscribes to the bus, this instance's channel and the channels listened to; resolves once
+   * Redis confirms it.
+   */
+  private async confirmSubscriptions(): Promise<void> {
+    const { connections, context, feed } = this.parts;
+    await connections.subscriber.subscribe(
+      this.keys.bus,
+      this.keys.instance(context.instanceId),
+      ...feed.subscriptions(),
+    );
     this.subscribed = true;
+  }
+
+  /**
+   * How many local streams took our event at `position`, once it comes back: it does if the
+   * channel's subscription was confirmed before the publish went out and still is. Otherwise
+   * it may never come back (the instance listened to the channel too late, or stopped), and the
+   * count is 0: at most a stream that joined meanwhile took it, from the pub/sub or its replay.
+   */
+  private ownDeliveries(
+    channel: string,
+    position: string,
+    listening: FedChannel | undefined,
+  ): Promise<number> {
+    return listening !== undefined && this.parts.feed.stillListening(channel, listening)
+      ? this.own.wait(channel, position)
+      : Promise.resolve(0);
   }
 
   /** The subscriber is ready again: after a lost subscription, catch up (one catch-up at a time). */
@@ -305,16 +353,14 @@ export class RedisBackend implements SseBackend {
     this.catchUps++;
     const catchUp = new CatchUp({
       store: attached.store,
+      feed: attached.feed,
       reader: attached.reader,
       delivery: attached.context.delivery,
       own: this.own,
       logger: this.logger,
       catchUpBufferBytes: this.options.catchUpBufferBytes,
       instanceId: attached.context.instanceId,
-      confirmSubscription: () => this.confirmSubscription(),
-      ping: async () => {
-        await this.parts.connections.subscriber.ping();
-      },
+      confirmSubscriptions: () => this.confirmSubscriptions(),
       takeLost: () => {
         const lost = this.subscriptionLost;
         this.subscriptionLost = false;

@@ -21,10 +21,8 @@ export const RedisMessages = {
     `Redis catch-up after a lost subscription failed (${reason}); clients resume with Last-Event-ID when they reconnect`,
   catchUpOverflow: (maxBytes: number) =>
     `Redis catch-up after a lost subscription: more than catchUpBufferBytes (${maxBytes}) of messages arrived meanwhile; the local streams of the channels concerned end, and their clients replay with Last-Event-ID when they reconnect`,
-  catchUpUnordered: (maxBytes: number) =>
-    `Redis catch-up after a lost subscription: streams on several channels missed more than catchUpBufferBytes (${maxBytes}) of events, too many to deliver in publish order; those streams end, and their clients replay with Last-Event-ID when they reconnect`,
   catchUpEvicted: (channel: string) =>
-    `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed; they end, and their clients get a reset event when they reconnect`,
+    `Redis catch-up after a lost subscription: the history of "${channel}" no longer holds every event its local streams missed (or they had not learnt where the channel was yet); they end, and their clients replay or get a reset event when they reconnect`,
   catchUpEnded: (streams: number, channels: number) =>
     `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
   badMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,

@@ -18,7 +18,6 @@ export const ENTRY_FIELDS = {
   tail: 't',
   json: 'j',
   previous: 'p',
-  sequence: 'g',
   historySize: 'n',
 } as const;
 
@@ -33,8 +32,6 @@ export interface StreamEntry {
   readonly json: boolean;
   /** The position of the entry before it when it was added ('0-0' for a new stream). */
   readonly previous: string | undefined;
-  /** The global sequence: the order of events across channels. */
-  readonly sequence: number;
 }
 
 export function readStreamEntry([position, fields]: RawStreamEntry): StreamEntry {
@@ -47,7 +44,6 @@ export function readStreamEntry([position, fields]: RawStreamEntry): StreamEntry
     tail: values.get(ENTRY_FIELDS.tail) ?? '',
     json: values.get(ENTRY_FIELDS.json) === '1',
     previous: values.get(ENTRY_FIELDS.previous),
-    sequence: Number(values.get(ENTRY_FIELDS.sequence)),
   };
 }
 

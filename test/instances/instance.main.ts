@@ -119,6 +119,11 @@ class ControlController {
     return this.registry.stats();
   }
 
+  @Get('health')
+  health() {
+    return this.registry.health();
+  }
+
   /** Every `disconnected` event of `registry.events$` so far (the last 1,000). */
   @Get('disconnects')
   disconnected() {

@@ -65,6 +65,9 @@ class RecordingDelivery implements SseLocalDelivery {
     this.listed.push(filter);
     return this.listValue;
   }
+  watchChannels(): () => void {
+    throw new Error('MemoryBackend delivers every channel in this process: it watches none');
+  }
 }
 
 const text = (frame: OutboundFrame | undefined) => frame?.bytes.toString();

@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import { comparePositions, type SseChannelWatcher } from '../backends/index.js';
+import type { OwnDeliveries } from './own-deliveries.js';
+import type { RedisKeys } from './redis-keys.js';
+
+/** A channel the instance listens to: one subscription, from its first stream to its last. */
+export interface FedChannel {
+  /** Resolves once Redis has confirmed the subscription; rejects if it could not be sent. */
+  readonly subscribed: Promise<void>;
+  /** Redis has confirmed it: whatever is published from now on comes back to this instance. */
+  confirmed: boolean;
+  /**
+   * The newest position known to have reached the channel's local streams: from the first
+   * replay read after the subscription was confirmed, then from the events delivered.
+   */
+  seen: string | undefined;
+}
+
+/**
+ * The channels this instance listens to: each channel with a local stream, subscribed when its
+ * first stream joins and unsubscribed after its last leaves, so an instance receives only the
+ * events of channels it serves. For each, where its streams are, from which a catch-up reads what
+ * a lost subscription missed.
+ */
+export class ChannelFeed implements SseChannelWatcher {
+  private readonly channels = new Map<string, FedChannel>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly keys: RedisKeys,
+    private readonly own: OwnDeliveries,
+  ) {}
+
+  joined(channel: string): void {
+    const fed: FedChannel = {
+      subscribed: this.subscriber.subscribe(this.keys.channelEvents(channel)).then(() => {
+        fed.confirmed = true;
+      }),
+      confirmed: false,
+      seen: undefined,
+    };
+    // Awaited by the replay of the stream that joins, which reports a failure.
+    fed.subscribed.catch(() => undefined);
+    this.channels.set(channel, fed);
+  }
+
+  left(channel: string): void {
+    this.channels.delete(channel);
+    // Publishes of ours waiting for their event: it may not come back now.
+    this.own.settleChannel(channel, 0);
+    // Redis runs it before any later SUBSCRIBE to the channel: subscriptions are in order.
+    this.subscriber.unsubscribe(this.keys.channelEvents(channel)).catch(() => undefined);
+  }
+
+  /**
+   * The channel's subscription, if Redis has confirmed it: an event published from now on comes
+   * back to this instance as long as `stillListening()` says so.
+   */
+  confirmedSubscription(channel: string): FedChannel | undefined {
+    const fed = this.channels.get(channel);
+    return fed?.confirmed ? fed : undefined;
+  }
+
+  /** Whether `subscription` is still the channel's (the channel was not left since). */
+  stillListening(channel: string, subscription: FedChannel): boolean {
+    return this.channels.get(channel) === subscription;
+  }
+
+  /** The channels listened to. */
+  list(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /** The pub/sub channels to subscribe again after a lost subscription. */
+  subscriptions(): string[] {
+    return this.list().map((channel) => this.keys.channelEvents(channel));
+  }
+
+  /** Resolves once Redis has confirmed the subscriptions of those of `channels` listened to. */
+  async confirmed(channels: readonly string[]): Promise<void> {
+    await Promise.all(channels.map((channel) => this.channels.get(channel)?.subscribed));
+  }
+
+  /**
+   * Where a stream's replay found the channel, read once the subscription was confirmed: what
+   * comes after arrives on it. Only the first such position counts. A later stream's replay may
+   * read past events still on their way to the streams already open, which a lost subscription
+   * could take with it.
+   */
+  replayed(channel: string, position: string): void {
+    const fed = this.channels.get(channel);
+    if (fed && fed.seen === undefined) fed.seen = position;
+  }
+
+  /** Notes that the channel's streams were handed everything up to `position`. */
+  saw(channel: string, position: string): void {
+    const fed = this.channels.get(channel);
+    if (fed && (fed.seen === undefined || comparePositions(position, fed.seen) > 0))
+      fed.seen = position;
+  }
+
+  /** Where the channel's streams are, if known. */
+  seen(channel: string): string | undefined {
+    return this.channels.get(channel)?.seen;
+  }
+}
