@@ -5,6 +5,8 @@ export const HOST = '127.0.0.1';
 /** The stream every server serves; for this library it is also the channel name. */
 export const BENCH_PATH = '/bench';
 export const BENCH_CHANNEL = 'bench';
+/** A channel no bench stream is on: what an instance receives of it, it pays for in vain. */
+export const ELSEWHERE_CHANNEL = 'bench-elsewhere';
 
 export const PAYLOAD_BYTES = 256;
 
@@ -195,6 +197,19 @@ export interface ReplayParams {
 }
 
 /** Rounds of one event each: how latency is measured. */
+/**
+ * The Redis scenario of events for other instances: `streams` streams on instance B; instance A
+ * publishes `events` events to their channel, then as many to a channel B has no stream on,
+ * `perTick` per tick, `rounds` times each after `warmupRounds`.
+ */
+export interface ElsewhereParams {
+  readonly streams: number;
+  readonly events: number;
+  readonly perTick: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
+}
+
 export interface RoundParams {
   readonly rounds: number;
   readonly warmupRounds: number;
@@ -264,6 +279,7 @@ export interface BenchParams {
   readonly replay: ReplayParams;
   /** The latency part of the Redis scenario; its rounds are the sweep's, at 10 per tick. */
   readonly redis: RoundParams;
+  readonly elsewhere: ElsewhereParams;
   /** Client processes per scenario; connections are spread evenly over them. */
   readonly clientProcesses: number;
   /** Per client process: streams still waiting for their headers at any time (SYN backlog). */
@@ -308,6 +324,7 @@ export const FULL_PARAMS: ParamsTemplate = {
   },
   replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
   redis: { rounds: 20, warmupRounds: 3, gapMs: 30 },
+  elsewhere: { streams: 20, events: 50_000, perTick: 10, rounds: 3, warmupRounds: 1 },
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
@@ -341,6 +358,7 @@ export const QUICK_PARAMS: ParamsTemplate = {
   },
   replay: { connections: 200, missed: 20, rounds: 2, warmupRounds: 1 },
   redis: { rounds: 5, warmupRounds: 1, gapMs: 10 },
+  elsewhere: { streams: 20, events: 2_000, perTick: 10, rounds: 1, warmupRounds: 1 },
   clientProcesses: 2,
   openConcurrency: 64,
   scenarioTimeoutMs: 60_000,

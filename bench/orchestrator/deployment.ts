@@ -243,9 +243,20 @@ export class ServerHandle extends ListeningServer {
     super(worker.label, port, timeoutMs);
   }
 
+  /** The process, whose CPU time a scenario may read (`processCpuMs`). */
+  get pid(): number | undefined {
+    return this.worker.pid;
+  }
+
   /** `count` events, `perTick` publish calls per tick (see `BurstArgs`). */
   async publish(count: number, perTick: number): Promise<PublishTimes> {
     return this.localTimes(await this.worker.call('publish', { count, perTick }, this.timeoutMs));
+  }
+
+  /** The same to a channel no stream is on (`ELSEWHERE_CHANNEL`). */
+  async publishElsewhere(count: number, perTick: number): Promise<PublishTimes> {
+    const args = { count, perTick };
+    return this.localTimes(await this.worker.call('publishElsewhere', args, this.timeoutMs));
   }
 
   async sendToEach(count: number, perTick: number): Promise<PublishTimes> {

@@ -1,4 +1,5 @@
 import { burstSweepScenario } from './bursts.js';
+import { elsewhereScenario } from './elsewhere.js';
 import { replayScenario } from './replay.js';
 import { mostStreamsScenario, scaleScenario } from './scale.js';
 import type { Scenario } from './scenario.js';
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   targetedScenario,
   replayScenario,
   twoInstanceScenario,
+  elsewhereScenario,
 ];
 
 export type { Scenario, ScenarioResult, MetricDefinition, MetricRef } from './scenario.js';

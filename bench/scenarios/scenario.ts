@@ -77,6 +77,7 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export const formatCount = (value: number): string => integer.format(value);
 export const formatMs = (value: number): string => `${value.toFixed(2)} ms`;
 export const formatRatio = (value: number): string => `${value.toFixed(2)}x`;
+export const formatPercent = (value: number): string => `${(value * 100).toFixed(1)}%`;
 export const formatMiB = (value: number): string => `${(value / 2 ** 20).toFixed(0)} MiB`;
 export const formatBytes = (value: number): string =>
   Math.abs(value) >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value.toFixed(0)} B`;

@@ -9,6 +9,11 @@ export interface BenchServer {
    * a returned promise is awaited only after the whole burst, for its errors and the last id.
    */
   publish(): string | Promise<string>;
+  /**
+   * The same to a channel no stream is on, for an implementation that has instances (with a
+   * Redis URL): what reaches the other instances of it is their cost for nothing.
+   */
+  publishElsewhere?(): Promise<string>;
   /** The streams open now, by the ids the implementation addresses them with. */
   connectionIds(): readonly string[];
   /**

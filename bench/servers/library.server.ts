@@ -2,7 +2,7 @@ import { Controller, Module, type DynamicModule } from '@nestjs/common';
 // The package's own names, resolved through its exports map to dist/: what a user imports.
 import { BroadcastService, ConnectionRegistry, SseChannel, SseModule } from 'nestjs-sse-channels';
 import { RedisBackend } from 'nestjs-sse-channels/redis';
-import { BENCH_CHANNEL, PAYLOAD } from '../config.js';
+import { BENCH_CHANNEL, ELSEWHERE_CHANNEL, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import { listeningPort, type BenchServer } from './bench-server.js';
 import { listenNestApp, type NestPlatform } from './nest-app.js';
@@ -44,6 +44,8 @@ export async function createLibraryServer(
     port: listeningPort(app.getHttpServer().address()),
     // An explicit event object, made per call as an application's code makes it.
     publish: () => broadcast.publish(BENCH_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
+    publishElsewhere: () =>
+      broadcast.publish(ELSEWHERE_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
     connectionIds: () => registry.list().map((connection) => connection.id),
     sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, { data: PAYLOAD }))),
     // Every stream of this app is on the one channel; count() without a filter is O(1).

@@ -76,6 +76,13 @@ async function publishBurst(server: BenchServer, args: BurstArgs): Promise<Publi
   return { ...times, lastId: last };
 }
 
+async function publishElsewhereBurst(server: BenchServer, args: BurstArgs): Promise<PublishTimes> {
+  const elsewhere = server.publishElsewhere?.bind(server);
+  if (!elsewhere) throw new Error('this server has no instances to publish elsewhere to');
+  const { times, last } = await burst(args, elsewhere);
+  return { ...times, lastId: last };
+}
+
 /** The ids are read once per call, before the clock starts, as an application keeps them. */
 async function sendBurst(server: BenchServer, args: BurstArgs): Promise<PublishTimes> {
   const ids = server.connectionIds();
@@ -100,6 +107,7 @@ const server = await (await FACTORIES[init.spec.kind]())(init.spec);
 serveParent<ServerOps>(
   {
     publish: (args) => publishBurst(server, args),
+    publishElsewhere: (args) => publishElsewhereBurst(server, args),
     sendToEach: (args) => sendBurst(server, args),
     subscribers: () => server.subscribers(),
     memory: () => sampleMemory(),

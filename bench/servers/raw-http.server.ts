@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { BENCH_CHANNEL, BENCH_PATH, HOST, PAYLOAD } from '../config.js';
+import { BENCH_CHANNEL, BENCH_PATH, ELSEWHERE_CHANNEL, HOST, PAYLOAD } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import {
   EventHistory,
@@ -64,6 +64,7 @@ export async function createRawHttpServer(
   return {
     port: listeningPort(server.address()),
     publish: () => (relay ? hub.relay(relay) : hub.publish()),
+    ...(relay && { publishElsewhere: () => hub.relay(relay, ELSEWHERE_CHANNEL) }),
     connectionIds: () => hub.connectionIds(),
     sendToEach: (ids) => hub.sendToEach(ids),
     subscribers: () => hub.subscribers(),
@@ -107,10 +108,13 @@ export class RawHub {
     return id;
   }
 
-  /** Publishes through Redis, which brings the frame back to `broadcast()` on every instance. */
-  async relay(redis: Redis): Promise<string> {
+  /**
+   * Publishes through Redis, which brings the frame back to `broadcast()` on every instance
+   * subscribed to `channel`.
+   */
+  async relay(redis: Redis, channel = BENCH_CHANNEL): Promise<string> {
     const id = this.nextId();
-    await redis.publish(BENCH_CHANNEL, this.frame(id));
+    await redis.publish(channel, this.frame(id));
     return id;
   }
 

@@ -62,6 +62,8 @@ export interface BurstArgs {
 export interface ServerOps {
   /** Publishes `count` events to every stream, `perTick` publish calls per tick. */
   publish: { args: BurstArgs; result: PublishTimes };
+  /** The same to a channel no stream is on (`ELSEWHERE_CHANNEL`); instances of Redis only. */
+  publishElsewhere: { args: BurstArgs; result: PublishTimes };
   /**
    * Sends `count` events to every open stream one by one, each through the implementation's
    * API for a single connection, `perTick` rounds of sends per tick.
