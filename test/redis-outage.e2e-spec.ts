@@ -90,8 +90,14 @@ describe('Redis outages', () => {
     await sleep(800);
     expect(stays.chunks.filter((c) => c.text === ':\n\n').length).toBeGreaterThan(beatsBefore + 1);
     expect(stays.response.destroyed).toBe(false);
+    // A stream opening now does not wait for Redis to confirm a subscription: it opens at once,
+    // without history, and ends for a resync once Redis is back, since where its channel was
+    // is unknown.
+    const during = await within(open(b, '/hub/rooms/during'), 3_000, 'a stream to open');
+    await within(opened(during), 3_000, 'the stream opened during the outage to start');
 
     await suite.redis.start();
+    await within(during.ended, 15_000, 'the stream opened during the outage to end');
     await publishWhenBack(a, 'rooms/o', 'after');
     // The instance resubscribed: the connected client gets it without reconnecting.
     await stays.waitFor((events) => events.length === 2, 10_000);

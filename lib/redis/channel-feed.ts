@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { comparePositions, type SseChannelWatcher } from '../backends/index.js';
 import type { OwnDeliveries } from './own-deliveries.js';
 import type { RedisKeys } from './redis-keys.js';
+import { RedisMessages } from './redis.messages.js';
 
 /** A channel the instance listens to: one subscription, from its first stream to its last. */
 export interface FedChannel {
@@ -9,6 +10,8 @@ export interface FedChannel {
   readonly subscribed: Promise<void>;
   /** Redis has confirmed it: whatever is published from now on comes back to this instance. */
   confirmed: boolean;
+  /** Rejects `subscribed`, if still pending: the subscriber is not there to confirm it. */
+  readonly interrupt: (error: Error) => void;
   /**
    * The newest position known to have reached the channel's local streams: from the first
    * replay read after the subscription was confirmed, then from the events delivered.
@@ -29,19 +32,33 @@ export class ChannelFeed implements SseChannelWatcher {
     private readonly subscriber: Redis,
     private readonly keys: RedisKeys,
     private readonly own: OwnDeliveries,
-  ) {}
+  ) {
+    // ioredis sends a subscription again once reconnected, however long that takes: a stream
+    // waiting for it would wait as long. It fails instead, as reads fail during an outage.
+    subscriber.on('close', () => {
+      for (const fed of this.channels.values())
+        if (!fed.confirmed) fed.interrupt(new Error(RedisMessages.subscriberDown()));
+    });
+  }
 
   joined(channel: string): void {
-    const fed: FedChannel = {
-      subscribed: this.subscriber.subscribe(this.keys.channelEvents(channel)).then(() => {
-        fed.confirmed = true;
-      }),
-      confirmed: false,
-      seen: undefined,
-    };
+    let settle: (error?: Error) => void = () => undefined;
+    const subscribed = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
     // Awaited by the replay of the stream that joins, which reports a failure.
-    fed.subscribed.catch(() => undefined);
+    subscribed.catch(() => undefined);
+    const fed: FedChannel = { subscribed, confirmed: false, interrupt: settle, seen: undefined };
     this.channels.set(channel, fed);
+    if (this.subscriber.status !== 'ready') settle(new Error(RedisMessages.subscriberDown()));
+    // Sent even so: ioredis sends it once reconnected, and the catch-up then confirms it.
+    this.subscriber.subscribe(this.keys.channelEvents(channel)).then(
+      () => {
+        fed.confirmed = true;
+        settle();
+      },
+      (error: Error) => settle(error),
+    );
   }
 
   left(channel: string): void {

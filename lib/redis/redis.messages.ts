@@ -27,6 +27,8 @@ export const RedisMessages = {
     `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
   badMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
   noHeaderEnd: () => 'no newline ends its header',
+  subscriberDown: () =>
+    'the Redis subscriber is not connected: the subscription is confirmed once it is back',
   unknownMessageKind: (kind: string) =>
     `unknown message kind "${kind}" (an instance of another version of the library?)`,
   replayOperation: () => 'history replay',
