@@ -186,7 +186,7 @@ describe('Redis backend semantics', () => {
         '-p',
         String(redis.port),
         'PTTL',
-        `t${prefix}:h:rooms/age`,
+        `t${prefix}:{rooms/age}:h`,
       ]).toString(),
     );
     expect(ttl).toBeGreaterThan(50_000);
@@ -400,7 +400,7 @@ describe('RedisBackend configuration', () => {
     // The command connection and the subscriber.
     expect(named).toHaveLength(2);
     expect(named.every((line) => line.includes(' db=3 '))).toBe(true);
-    expect(suite.redis.cli('-n', '3', 'EXISTS', 'pass:h:rooms/pass').trim()).toBe('1');
+    expect(suite.redis.cli('-n', '3', 'EXISTS', 'pass:{rooms/pass}:h').trim()).toBe('1');
     // A database in the URL wins, as ioredis has it.
     const url = new RedisBackend({
       url: `${suite.redis.url}/5`,
@@ -409,8 +409,8 @@ describe('RedisBackend configuration', () => {
     });
     const fromUrl = await start(hubModule({ backend: url }));
     await fromUrl.app.get(BroadcastService).publish('rooms/pass', { data: 'stored' });
-    expect(suite.redis.cli('-n', '5', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('1');
-    expect(suite.redis.cli('-n', '3', 'EXISTS', 'url:h:rooms/pass').trim()).toBe('0');
+    expect(suite.redis.cli('-n', '5', 'EXISTS', 'url:{rooms/pass}:h').trim()).toBe('1');
+    expect(suite.redis.cli('-n', '3', 'EXISTS', 'url:{rooms/pass}:h').trim()).toBe('0');
   });
 
   it('runs from SseModule.forRootAsync() with a RedisBackend its factory builds', async () => {
@@ -442,6 +442,6 @@ describe('RedisBackend configuration', () => {
     const [event] = await stream.waitFor((events) => events.length === 1);
     expect(event).toMatchObject({ id, data: 'via factory' });
     // A Redis stream id, and the event stored in Redis under the factory's prefix.
-    expect(suite.redis.cli('XRANGE', 'async:h:rooms/async', id, id)).toContain('via factory');
+    expect(suite.redis.cli('XRANGE', 'async:{rooms/async}:h', id, id)).toContain('via factory');
   });
 });

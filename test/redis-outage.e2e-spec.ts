@@ -278,7 +278,7 @@ describe('Redis catch-up after a lost subscription', () => {
    */
   const stall = async (b: Instance, room: string) => {
     await open(b, `/hub/rooms/${room}`);
-    const key = `sse:h:rooms/${room}`;
+    const key = `sse:{rooms/${room}}:h`;
     suite.redis.cli('SET', key, 'not a stream');
     // The catch-up reads through the read script, whose first stream command fails on it.
     const failedReads = () =>
@@ -433,7 +433,7 @@ describe('Redis catch-up after a lost subscription', () => {
     const starts: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       const [command, key, start] = args;
-      if (command?.toLowerCase() === 'xrange' && key === 'sse:h:rooms/long' && start !== '-')
+      if (command?.toLowerCase() === 'xrange' && key === 'sse:{rooms/long}:h' && start !== '-')
         starts.push(start as string);
     });
     try {
@@ -670,6 +670,9 @@ describe('RedisBackend at boot', () => {
     );
     expect(() => new RedisBackend({ keyprefix: 'x' } as never)).toThrow(
       'keyprefix is not a RedisBackend option',
+    );
+    expect(() => new RedisBackend({ keyPrefix: 'app{1}:' })).toThrow(
+      'keyPrefix must not contain { or }',
     );
   });
 

@@ -1,4 +1,4 @@
-import { IsObject, IsOptional, IsString, ValidateIf, validateSync } from 'class-validator';
+import { IsObject, IsOptional, IsString, Matches, ValidateIf, validateSync } from 'class-validator';
 import { IntegerIn, validationMessages } from '../options/option-validators.js';
 import { REDIS_DEFAULTS, REDIS_LIMITS, REDIS_OPTIONS_OWNER } from './redis.constants.js';
 import { RedisMessages } from './redis.messages.js';
@@ -27,9 +27,13 @@ export class RedisBackendOptions {
   @IsObject({ message: RedisMessages.redis() })
   redis?: Record<string, unknown>;
 
-  /** Prefix of every key and pub/sub channel, so several apps can share one Redis. Default `sse:`. */
+  /**
+   * Prefix of every key and pub/sub channel, so several apps can share one Redis. Without `{`
+   * or `}`: each key's hash tag comes after it. Default `sse:`.
+   */
   @IsOptional()
   @IsString({ message: RedisMessages.keyPrefix() })
+  @Matches(/^[^{}]*$/, { message: RedisMessages.keyPrefixBraces() })
   keyPrefix?: string;
 
   /** How often each instance reports its connection counts (for cluster stats). Default 5000. */

@@ -1,13 +1,15 @@
 /**
  * Every key and pub/sub channel the backend uses, under one prefix. Each channel has its own
- * keys and pub/sub channel; no key is written by every publish.
+ * keys and pub/sub channel, and no key is written by every publish. A channel's keys and
+ * pub/sub channel share the hash tag `{<channel>}`, so they are in one hash slot, as a script
+ * touching them needs on Redis Cluster; the instances' keys share the tag `{instances}`.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
 
   /** Stream holding a channel's history; its entries' fields are named in `stream-entry.ts`. */
   history(channel: string): string {
-    return `${this.prefix}h:${channel}`;
+    return `${this.prefix}{${channel}}:h`;
   }
 
   /**
@@ -15,12 +17,12 @@ export class RedisKeys {
    * the channel listen to it.
    */
   channelEvents(channel: string): string {
-    return `${this.prefix}ev:${channel}`;
+    return `${this.prefix}{${channel}}:ev`;
   }
 
   /** Present while a channel is finished (reconnects get 204). */
   finished(channel: string): string {
-    return `${this.prefix}fin:${channel}`;
+    return `${this.prefix}{${channel}}:fin`;
   }
 
   /** Pub/sub channel every instance listens to: user sends and list requests. */
@@ -35,11 +37,11 @@ export class RedisKeys {
 
   /** What an instance last reported (connection counts), expiring unless refreshed. */
   presence(instanceId: string): string {
-    return `${this.prefix}presence:${instanceId}`;
+    return `${this.prefix}{instances}:${instanceId}`;
   }
 
   /** Live instances, scored by when their report expires. */
   get instances(): string {
-    return `${this.prefix}instances`;
+    return `${this.prefix}{instances}`;
   }
 }

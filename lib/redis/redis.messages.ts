@@ -34,6 +34,8 @@ export const RedisMessages = {
   replayOperation: () => 'history replay',
   clusterOperation: (what: 'stats' | 'list' | 'query') => `cluster ${what}`,
   keyPrefix: () => 'keyPrefix must be a string',
+  keyPrefixBraces: () =>
+    'keyPrefix must not contain { or }: the hash tag of each key (its channel) comes after it',
   url: () => 'url must be a string like redis://host:6379',
   tls: () => 'tls must be true or an object of tls.connect() options',
   redis: () => 'redis must be an object of ioredis options',
