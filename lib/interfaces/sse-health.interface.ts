@@ -37,8 +37,8 @@ export interface SseCatchUpHealth {
 export type RedisConnectionStatus = 'ready' | 'connecting' | 'reconnecting' | 'closed';
 
 /**
- * `RedisBackend.health()`: available while both connections are ready and the subscription to
- * the bus is confirmed.
+ * `RedisBackend.health()`: available while both connections are ready and Redis has confirmed
+ * its subscriptions (the bus, its own channel, the channels it serves).
  */
 export interface RedisBackendHealth extends SseBackendHealth {
   /** The connection that runs publishes, replays and history reads. */

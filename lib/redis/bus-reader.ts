@@ -40,7 +40,7 @@ export class BusReader {
     this.held = undefined;
   }
 
-  /** Takes one message from the bus or this instance's channel; a bad one is logged, never thrown. */
+  /** Takes one message from a channel the instance listens to; logs a bad one, never throws. */
   receive(buffer: Buffer): void {
     let message: BusMessage;
     try {

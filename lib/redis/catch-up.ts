@@ -133,7 +133,7 @@ export class CatchUp {
         this.lost.add(channel);
         return;
       }
-      // In one tick, as a read of the bus: each socket takes the page's frames in one write.
+      // In one tick, as one read of pub/sub: each socket takes the page's frames in one write.
       for (const entry of read.entries) this.deliverMissed(channel, entry);
       if (read.entries.length < PAGE) break;
       from = read.position;
