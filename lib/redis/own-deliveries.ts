@@ -61,10 +61,7 @@ export class OwnDeliveries {
 
   /** The events publishes wait for now, as `[channel, position]`. */
   pending(): Array<[string, string]> {
-    return [...this.waiting.keys()].map((key) => {
-      const space = key.indexOf(' ');
-      return [key.slice(space + 1), key.slice(0, space)];
-    });
+    return [...this.waiting.keys()].map(partsOf);
   }
 
   /**
@@ -74,7 +71,7 @@ export class OwnDeliveries {
   settleChannel(channel: string, delivered: number): void {
     if (this.waiting.size === 0) return;
     for (const [key, waiter] of this.waiting) {
-      if (key.slice(key.indexOf(' ') + 1) !== channel) continue;
+      if (partsOf(key)[0] !== channel) continue;
       this.waiting.delete(key);
       waiter.resolve(delivered);
     }
@@ -117,4 +114,10 @@ export class OwnDeliveries {
 /** A position holds no space: the first one ends it. */
 function keyOf(channel: string, position: string): string {
   return `${position} ${channel}`;
+}
+
+/** The channel and position a key was made of. */
+function partsOf(key: string): [string, string] {
+  const space = key.indexOf(' ');
+  return [key.slice(space + 1), key.slice(0, space)];
 }
