@@ -33,6 +33,9 @@ import {
   OpeningGate,
   UserFromHeaderGuard,
 } from '../fixtures/hub.fixture.js';
+import { countAcceptedSocketWrites } from './socket-writes.js';
+
+const socketWrites = countAcceptedSocketWrites();
 
 interface PublishBody {
   channel: string;
@@ -117,6 +120,12 @@ class ControlController {
   @Get('stats')
   stats() {
     return this.registry.stats();
+  }
+
+  /** Writes so far on the sockets clients opened (see `countAcceptedSocketWrites()`). */
+  @Get('socket-writes')
+  socketWrites() {
+    return { writes: socketWrites() };
   }
 
   @Get('health')
