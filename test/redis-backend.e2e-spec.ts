@@ -245,13 +245,13 @@ describe('Redis backend semantics', () => {
       for (const { command } of commands.filter((c) => c.fromScript))
         inScript[command] = (inScript[command] ?? 0) + 1;
       // The finished check, the entry before it (which every entry records), the entry, its
-      // ttl, the channel's pub/sub channel: no key that every publish writes.
+      // ttl, the channel's shard channel: no key that every publish writes.
       expect(inScript).toEqual({
         exists: N,
         xrevrange: N,
         xadd: N,
         pexpire: N,
-        publish: N,
+        spublish: N,
       });
       await listener.waitFor((events) => events.length === N + 1);
     } finally {

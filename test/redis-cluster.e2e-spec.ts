@@ -35,7 +35,7 @@ describe('Redis backend across app instances in separate processes', () => {
     const [a, b] = await start(2);
     // How many connections Redis sends a channel's events to: one per instance listening.
     const listeners = (channel: string) =>
-      Number(suite.redis.cli('PUBSUB', 'NUMSUB', `sse:{${channel}}:ev`).trim().split('\n')[1]);
+      Number(suite.redis.cli('PUBSUB', 'SHARDNUMSUB', `sse:{${channel}}:ev`).trim().split('\n')[1]);
     expect(listeners('rooms/x')).toBe(0);
     const first = await open(b as Instance, '/hub/rooms/x');
     const second = await open(b as Instance, '/hub/rooms/x');

@@ -52,7 +52,7 @@ export class ChannelFeed implements SseChannelWatcher {
     this.channels.set(channel, fed);
     if (this.subscriber.status !== 'ready') settle(new Error(RedisMessages.subscriberDown()));
     // Sent even so: ioredis sends it once reconnected, and the catch-up then confirms it.
-    this.subscriber.subscribe(this.keys.channelEvents(channel)).then(
+    this.subscriber.ssubscribe(this.keys.channelEvents(channel)).then(
       () => {
         fed.confirmed = true;
         settle();
@@ -65,8 +65,8 @@ export class ChannelFeed implements SseChannelWatcher {
     this.channels.delete(channel);
     // Publishes of ours waiting for their event: it may not come back now.
     this.own.settleChannel(channel, 0);
-    // Redis runs it before any later SUBSCRIBE to the channel: subscriptions are in order.
-    this.subscriber.unsubscribe(this.keys.channelEvents(channel)).catch(() => undefined);
+    // Redis runs it before any later SSUBSCRIBE to the channel: subscriptions are in order.
+    this.subscriber.sunsubscribe(this.keys.channelEvents(channel)).catch(() => undefined);
   }
 
   /**
@@ -88,7 +88,7 @@ export class ChannelFeed implements SseChannelWatcher {
     return [...this.channels.keys()];
   }
 
-  /** The pub/sub channels to subscribe again after a lost subscription. */
+  /** The shard channels to subscribe again after a lost subscription. */
   subscriptions(): string[] {
     return this.list().map((channel) => this.keys.channelEvents(channel));
   }

@@ -5,7 +5,7 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * How many local connections took the events this instance published. Every instance serving
- * a channel delivers from its pub/sub channel, the publisher included, so a publish learns its
+ * a channel delivers from its shard channel, the publisher included, so a publish learns its
  * count only when its own event comes back. An event is known by its channel and position:
  * stream ids are per channel, so publishes to two channels in one millisecond get the same one.
  * Both maps are bounded: past `maxEntries`, the oldest waiting publish reports 0 at once (as one

@@ -1,7 +1,7 @@
 /**
  * Every key and pub/sub channel the backend uses, under one prefix. Each channel has its own
- * keys and pub/sub channel, and no key is written by every publish. A channel's keys and
- * pub/sub channel share the hash tag `{<channel>}`, so they are in one hash slot, as a script
+ * keys and shard channel, and no key is written by every publish. A channel's keys and
+ * shard channel share the hash tag `{<channel>}`, so they are in one hash slot, as a script
  * touching them needs on Redis Cluster; the instances' keys share the tag `{instances}`.
  */
 export class RedisKeys {
@@ -13,8 +13,9 @@ export class RedisKeys {
   }
 
   /**
-   * Pub/sub channel of a channel's events and finish: only instances with a local stream on
-   * the channel listen to it.
+   * Shard channel (sharded pub/sub) of a channel's events and finish: only instances with a
+   * local stream on the channel listen to it, and on Redis Cluster only the shard owning the
+   * channel's keys carries it.
    */
   channelEvents(channel: string): string {
     return `${this.prefix}{${channel}}:ev`;

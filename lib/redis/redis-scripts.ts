@@ -34,14 +34,15 @@ export const FINISHED_REPLY = 'finished';
 /**
  * One round trip per publish assigns the position (the stream entry id: ordered within the
  * channel, and increasing even with no history kept, since the stream remembers its last id),
- * stores the event, trims history, and publishes it on the channel's pub/sub channel, so every
- * instance serving the channel sees its events in the order Redis assigned them.
+ * stores the event, trims history, and publishes it on the channel's shard channel (SPUBLISH:
+ * sharded pub/sub, which on Redis Cluster stays on the shard that owns the channel's keys), so
+ * every instance serving the channel sees its events in the order Redis assigned them.
  *
  * KEYS[1] history stream, KEYS[2] finished marker.
  * ARGV[1] history size (MAXLEN; 0 keeps none; -1 for a final event: the size the channel's newest
  * entry recorded, since a finish does not know the channel's configured size), ARGV[2] stream ttl
  * ms, ARGV[3] max age ms (0: none), ARGV[4] frame head, ARGV[5] frame tail, ARGV[6] '1' if the
- * data is JSON, ARGV[7] the channel's pub/sub channel, ARGV[8] message metadata: a JSON object
+ * data is JSON, ARGV[7] the channel's shard channel, ARGV[8] message metadata: a JSON object
  * without its closing brace, ARGV[9] finished ttl ms (0: not a finish).
  *
  * Every entry records the id of the entry before it (`previous`), so a reader knows, from the
@@ -77,18 +78,18 @@ if finishTtl > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', finishTtl)
 end
 local frame = ARGV[4] .. '${SSE_FIELD.id}' .. id .. '\\n' .. ARGV[5]
-redis.call('PUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '"}\\n' .. frame)
+redis.call('SPUBLISH', ARGV[7], ARGV[8] .. ',"p":"' .. id .. '"}\\n' .. frame)
 return id
 `;
 
 /**
  * Finishes a channel without a final event: marks it and tells the instances serving it to end
- * their streams. KEYS[1] finished marker; ARGV[1] ttl ms, ARGV[2] the channel's pub/sub
+ * their streams. KEYS[1] finished marker; ARGV[1] ttl ms, ARGV[2] the channel's shard
  * channel, ARGV[3] message.
  */
 export const FINISH_SCRIPT = `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-return redis.call('PUBLISH', ARGV[2], ARGV[3])
+return redis.call('SPUBLISH', ARGV[2], ARGV[3])
 `;
 
 /** What {@link READ_SCRIPT} says about a client's position. */
@@ -174,7 +175,7 @@ export interface PublishScriptInput {
   readonly head: string;
   readonly tail: string;
   readonly json: boolean;
-  /** The channel's pub/sub channel. */
+  /** The channel's shard channel (sharded pub/sub). */
   readonly events: string;
   /** The message's header without its closing brace (see `openEventHeader()`). */
   readonly openHeader: string;
@@ -203,7 +204,7 @@ export function publishScriptArgs(input: PublishScriptInput): Array<string | num
 export interface FinishScriptInput {
   readonly finishedKey: string;
   readonly finishedTtlMs: number;
-  /** The channel's pub/sub channel. */
+  /** The channel's shard channel (sharded pub/sub). */
   readonly events: string;
   readonly message: string;
 }

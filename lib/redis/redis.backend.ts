@@ -57,7 +57,7 @@ interface Attached {
  * apps on the in-memory default never load either.
  *
  * - Ids are Redis stream ids, assigned atomically per channel by one Lua script that also stores
- *   the event (bounded history, Redis Streams) and publishes it on the channel's pub/sub channel.
+ *   the event (bounded history, Redis Streams) and publishes it on the channel's shard channel.
  * - An instance listens only to the channels it has local streams on, the publisher included,
  *   so all see a channel's events in the order Redis assigned them, and a client can resume on
  *   any instance with `Last-Event-ID`. Sends to users and list requests go on one bus.
@@ -127,11 +127,13 @@ export class RedisBackend implements SseBackend {
     });
     const unwatch = delivery.watchChannels(feed);
     this.attached = { context, connections, store, directory, feed, reader, unwatch };
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
-      // The messages of one read arrive in one tick: each socket takes their frames in one
-      // system call (see TickFlush).
+    // The messages of one read arrive in one tick: each socket takes their frames in one system
+    // call (see TickFlush). Channels' events come sharded ('smessage'), the rest classic.
+    const receive = (_channel: Buffer, message: Buffer) => {
       if (this.attached) reader.receive(message);
-    });
+    };
+    subscriber.on('messageBuffer', receive);
+    subscriber.on('smessageBuffer', receive);
     subscriber.on('close', () => {
       this.subscriptionLost = true;
       this.subscribed = false;
@@ -317,16 +319,16 @@ export class RedisBackend implements SseBackend {
   }
 
   /**
-   * Subscribes to the bus, this instance's channel and the channels listened to; resolves once
-   * Redis confirms it.
+   * Subscribes to the bus, this instance's channel and the channels listened to (their shard
+   * channels); resolves once Redis confirms it.
    */
   private async confirmSubscriptions(): Promise<void> {
     const { connections, context, feed } = this.parts;
-    await connections.subscriber.subscribe(
-      this.keys.bus,
-      this.keys.instance(context.instanceId),
-      ...feed.subscriptions(),
-    );
+    const shardChannels = feed.subscriptions();
+    await Promise.all([
+      connections.subscriber.subscribe(this.keys.bus, this.keys.instance(context.instanceId)),
+      shardChannels.length > 0 && connections.subscriber.ssubscribe(...shardChannels),
+    ]);
     this.subscribed = true;
   }
 
