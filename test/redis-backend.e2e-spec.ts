@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
-import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import {
   BroadcastService,
@@ -21,6 +20,7 @@ import {
 } from './fixtures/hub.fixture.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
+import { startRedisTarget, TOPOLOGIES, type RedisTarget } from './support/redis-target.js';
 import { redisSuite } from './support/redis-suite.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
@@ -28,21 +28,21 @@ import { waitUntil } from './support/wait.js';
 const datas = (stream: RawStream) => stream.events.map((e) => e.data);
 
 /** The semantics the in-memory backend has, checked on the Redis backend in one process. */
-describe('Redis backend semantics', () => {
-  let redis: RedisServer;
+describe.each(TOPOLOGIES)('Redis backend semantics (%s)', (topology) => {
+  let redis: RedisTarget;
   let running: RunningApp;
   let broadcast: BroadcastService;
   let prefix = 0;
 
   beforeAll(async () => {
-    redis = await startRedis();
-  });
+    redis = await startRedisTarget(topology);
+  }, 60_000);
   afterAll(() => redis?.dispose());
   afterEach(() => running?.close());
 
   const start = async (options: Parameters<typeof hubModule>[0] = {}) => {
     // A fresh key prefix per test: the tests share one Redis.
-    const backend = new RedisBackend({ url: redis.url, keyPrefix: `t${++prefix}:` });
+    const backend = new RedisBackend({ ...redis.backendOptions, keyPrefix: `t${++prefix}:` });
     running = await startApp(hubModule({ ...options, backend }), 'express');
     broadcast = running.app.get(BroadcastService);
   };
@@ -173,7 +173,7 @@ describe('Redis backend semantics', () => {
 
   it('expires a channel history after streamTtlMs and trims it by history.maxAgeMs', async () => {
     const backend = new RedisBackend({
-      url: redis.url,
+      ...redis.backendOptions,
       keyPrefix: `t${++prefix}:`,
       streamTtlMs: 60_000,
     });
@@ -183,14 +183,8 @@ describe('Redis backend semantics', () => {
     );
     broadcast = running.app.get(BroadcastService);
     await broadcast.publish('rooms/age', { data: 'old' });
-    const ttl = Number(
-      execFileSync('redis-cli', [
-        '-p',
-        String(redis.port),
-        'PTTL',
-        `t${prefix}:{rooms/age}:h`,
-      ]).toString(),
-    );
+    const key = `t${prefix}:{rooms/age}:h`;
+    const ttl = Number(redis.cliOn(key, 'PTTL', key));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -210,7 +204,7 @@ describe('Redis backend semantics', () => {
   it('makes one round trip per publish: one EVALSHA and no other command', async () => {
     // No presence report may fall inside the measured window.
     const backend = new RedisBackend({
-      url: redis.url,
+      ...redis.backendOptions,
       keyPrefix: `t${++prefix}:`,
       presenceIntervalMs: 300_000,
     });
@@ -220,7 +214,8 @@ describe('Redis backend semantics', () => {
     await opened(listener);
     // The first publish after Redis starts also loads the script (EVALSHA, then EVAL).
     await broadcast.publish('rooms/trips', { data: 'warm-up' });
-    const fence = new Redis(redis.url);
+    // The node serving the channel: on a cluster, its keys and shard channel are there alone.
+    const fence = new Redis(redis.urlOf(`t${prefix}:{rooms/trips}:h`));
     // monitor() opens a connection of its own, in monitor mode.
     const monitor = await fence.monitor();
     const commands: Array<{ command: string; fromScript: boolean }> = [];

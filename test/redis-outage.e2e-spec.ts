@@ -17,6 +17,8 @@ import { hubModule } from './fixtures/hub.fixture.js';
 import { CapturedLogs, startApp } from './support/app.js';
 import type { Instance } from './support/instances.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
+import { startSentinel, type RedisSentinel } from './support/redis-sentinel.js';
+import { TOPOLOGIES } from './support/redis-target.js';
 import { redisSuite } from './support/redis-suite.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 import { waitUntil } from './support/wait.js';
@@ -212,15 +214,15 @@ describe('Redis outages', () => {
  * while its subscription is cut and the events are published, so it cannot have received any of
  * them live: what its clients get, they get from the catch-up.
  */
-describe('Redis catch-up after a lost subscription', () => {
-  const suite = redisSuite();
+describe.each(TOPOLOGIES)('Redis catch-up after a lost subscription (%s)', (topology) => {
+  const suite = redisSuite({ topology });
   const { open } = suite;
 
   /** A publisher `a` and an instance `b` whose connections are named 'b'; `env` for both. */
   const start = (
     env: Record<string, string> = {},
     onlyB: Record<string, string> = {},
-    server = suite.redis,
+    server?: RedisServer,
   ) =>
     suite.startInstances(
       [
@@ -260,11 +262,20 @@ describe('Redis catch-up after a lost subscription', () => {
     for (const deadline = Date.now() + 10_000; await busy(); await sleep(50))
       if (Date.now() > deadline) throw new Error(`${b.url} is still catching up`);
   };
+  /**
+   * Closes the subscriptions of `b` (named 'b'): its one subscriber on a standalone Redis, its
+   * connection to each master it subscribed on in a cluster.
+   */
+  const cutSubscribers = () => {
+    const cut = suite.target.killSubscribers('b');
+    if (topology === 'standalone') expect(cut).toBe(1);
+    else expect(cut).toBeGreaterThan(0);
+  };
   /** Runs `offline` while `b` is frozen and its subscription is closed. */
   const whileCutOff = async (b: Instance, offline: () => Promise<void>) => {
     b.pause();
     try {
-      expect(suite.redis.killSubscribers('b')).toBe(1);
+      cutSubscribers();
       await offline();
     } finally {
       b.resume();
@@ -278,12 +289,12 @@ describe('Redis catch-up after a lost subscription', () => {
   const stall = async (b: Instance, room: string) => {
     await open(b, `/hub/rooms/${room}`);
     const key = `sse:{rooms/${room}}:h`;
-    suite.redis.cli('SET', key, 'not a stream');
+    suite.target.cliOn(key, 'SET', key, 'not a stream');
     // The catch-up reads through the read script, whose first stream command fails on it.
     const failedReads = () =>
       Number(
         /cmdstat_xrevrange:.*failed_calls=(\d+)/.exec(
-          suite.redis.cli('INFO', 'commandstats'),
+          suite.target.cliOn(key, 'INFO', 'commandstats'),
         )?.[1] ?? 0,
       );
     const before = failedReads();
@@ -293,7 +304,7 @@ describe('Redis catch-up after a lost subscription', () => {
         for (const deadline = Date.now() + 10_000; failedReads() === before; await sleep(50))
           if (Date.now() > deadline) throw new Error(`no catch-up of ${b.url} read ${key}`);
       },
-      release: () => suite.redis.cli('DEL', key),
+      release: () => suite.target.cliOn(key, 'DEL', key),
     };
   };
 
@@ -425,7 +436,8 @@ describe('Redis catch-up after a lost subscription', () => {
     for (let i = 0; i < 1_000; i += 50)
       await Promise.all(Array.from({ length: 50 }, (_, j) => publish(a, 'rooms/long', `${i + j}`)));
     await long.waitFor((events) => events.length >= 1_000, 10_000);
-    const client = new Redis(suite.redis.url);
+    // The node serving the channel's keys: on a cluster, the catch-up reads them there.
+    const client = new Redis(suite.target.urlOf('sse:{rooms/long}:h'));
     // monitor() opens a connection of its own, in monitor mode.
     const monitor = await client.monitor();
     const starts: string[] = [];
@@ -449,31 +461,36 @@ describe('Redis catch-up after a lost subscription', () => {
     }
   });
 
-  it('delivers what was published after a Redis restart that lost its data, before the instance was back', async () => {
-    const volatile = await startRedis();
-    try {
-      const [a, b] = await start({}, {}, volatile);
-      const warm = await open(b, '/hub/rooms/warm');
-      const fresh = await open(b, '/hub/rooms/new');
-      for (const data of ['w1', 'w2', 'w3']) await publish(a, 'rooms/warm', data);
-      await warm.waitFor((events) => events.length === 3);
-      b.pause();
+  // A standalone server's restart; a cluster's lost shard is tested below.
+  const onStandalone = topology === 'standalone' ? it : () => undefined;
+  onStandalone(
+    'delivers what was published after a Redis restart that lost its data, before the instance was back',
+    async () => {
+      const volatile = await startRedis();
       try {
-        await volatile.stop();
-        await volatile.start();
-        // The sequence starts again, from the clock: later events still count as later.
-        for (const data of ['1', '2']) await publishWhenBack(a, 'rooms/new', data);
+        const [a, b] = await start({}, {}, volatile);
+        const warm = await open(b, '/hub/rooms/warm');
+        const fresh = await open(b, '/hub/rooms/new');
+        for (const data of ['w1', 'w2', 'w3']) await publish(a, 'rooms/warm', data);
+        await warm.waitFor((events) => events.length === 3);
+        b.pause();
+        try {
+          await volatile.stop();
+          await volatile.start();
+          // The sequence starts again, from the clock: later events still count as later.
+          for (const data of ['1', '2']) await publishWhenBack(a, 'rooms/new', data);
+        } finally {
+          b.resume();
+        }
+        await fresh.waitFor((events) => events.length === 2, 15_000);
+        expect(datas(fresh)).toEqual(['1', '2']);
+        expect(datas(warm)).toEqual(['w1', 'w2', 'w3']);
       } finally {
-        b.resume();
+        await suite.stopInstances();
+        await volatile.dispose();
       }
-      await fresh.waitFor((events) => events.length === 2, 15_000);
-      expect(datas(fresh)).toEqual(['1', '2']);
-      expect(datas(warm)).toEqual(['w1', 'w2', 'w3']);
-    } finally {
-      await suite.stopInstances();
-      await volatile.dispose();
-    }
-  });
+    },
+  );
 
   it('finishes the local streams of a channel finished during the cut, after its final event', async () => {
     const [a, b] = await start();
@@ -538,7 +555,7 @@ describe('Redis catch-up after a lost subscription', () => {
     const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
     const kept = await open(b, '/hub/rooms/kept');
     const stuck = await stall(b, 'stalled');
-    expect(suite.redis.killSubscribers('b')).toBe(1);
+    cutSubscribers();
     await stuck.failing();
     // Channels b has no stream on: b does not listen to them, so nothing of theirs is held.
     const crowd = await a.post('/control/publish-many', {
@@ -558,7 +575,7 @@ describe('Redis catch-up after a lost subscription', () => {
   it('past catchUpBufferBytes, ends with resync a stream subscribed to during the catch-up', async () => {
     const [a, b] = await start({}, { CATCH_UP_BUFFER_BYTES: '0' });
     const stuck = await stall(b, 'stalled-too');
-    expect(suite.redis.killSubscribers('b')).toBe(1);
+    cutSubscribers();
     await stuck.failing();
     // Its channel was not among those the catch-up started with, whose drops it tells apart.
     const joiner = await open(b, '/hub/rooms/joiner');
@@ -585,7 +602,7 @@ describe('Redis catch-up after a lost subscription', () => {
     try {
       await busy.waitFor((events) => events.length >= 10);
       for (let cut = 0; cut < 20 && busy.response.readable; cut++) {
-        suite.redis.killSubscribers('b');
+        suite.target.killSubscribers('b');
         await Promise.race([busy.ended, sleep(1_000)]);
       }
       await within(busy.ended, 10_000, 'the stream on b to end');
@@ -605,6 +622,126 @@ describe('Redis catch-up after a lost subscription', () => {
     const all = await history(a, 'rooms/busy');
     await resumed.waitFor((events) => busy.events.length + events.length >= all.length, 10_000);
     expect([...datas(busy), ...datas(resumed)]).toEqual(all.map((entry) => entry.data));
+  });
+});
+
+/**
+ * A Redis Cluster losing one shard: the channels of the other shards go on as if nothing
+ * happened, and the lost shard's channels resume without a gap, once their master is back or
+ * its replica has taken over.
+ */
+describe.each([
+  ['without replicas: its master comes back', 0],
+  ['with replicas: a replica takes over', 1],
+] as const)('Redis Cluster losing a shard, %s', (_, replicas) => {
+  const suite = redisSuite({ topology: 'cluster', cluster: { replicas } });
+  const { open } = suite;
+
+  /** A channel whose keys the master `index` serves, and one served by another master. */
+  const channelsAround = (index: number) => {
+    const served = (channel: string) => suite.target.cluster.nodeOf(`sse:{${channel}}:h`);
+    const names = Array.from({ length: 50 }, (_, i) => `rooms/shard-${i}`);
+    const lost = names.find((name) => served(name) === index) as string;
+    const kept = names.find((name) => served(name) !== index) as string;
+    return { lost, kept };
+  };
+
+  it("keeps the other shards' channels flowing, then delivers every event of the lost one exactly once", async () => {
+    const [a, b] = (await suite.startInstances([
+      { ADAPTER: 'express' },
+      { ADAPTER: 'fastify' },
+    ])) as [Instance, Instance];
+    const { lost, kept } = channelsAround(0);
+    const onLost = await open(b, `/hub/${lost}`);
+    const onKept = await open(b, `/hub/${kept}`);
+    await suite.publish(a, lost, { data: 'before' });
+    await onLost.waitFor((events) => events.length === 1);
+
+    await suite.target.cluster.stopNode(0, 'SIGKILL');
+    if (replicas > 0) await suite.target.cluster.waitUntilHealthy();
+    // The other shards never stopped.
+    await suite.publish(a, kept, { data: 'kept 1' });
+    await onKept.waitFor((events) => events.length === 1, 5_000);
+    // The lost shard's channel takes publishes again once a master serves it.
+    const during = replicas > 0 ? ['after 1', 'after 2'] : [];
+    for (const data of during) await publishWhenBack(a, lost, data);
+    if (replicas === 0) await suite.target.cluster.startNode(0);
+    const after = replicas > 0 ? ['after 3'] : ['after 1', 'after 2'];
+    for (const data of after) await publishWhenBack(a, lost, data);
+    await suite.publish(a, kept, { data: 'kept 2' });
+
+    const wanted = ['before', 'after 1', 'after 2', 'after 3'].slice(
+      0,
+      1 + during.length + after.length,
+    );
+    await onLost.waitFor((events) => events.length >= wanted.length, 20_000);
+    await onKept.waitFor((events) => events.length === 2, 5_000);
+    await sleep(300);
+    expect(datas(onLost)).toEqual(wanted);
+    expect(datas(onKept)).toEqual(['kept 1', 'kept 2']);
+    expect(onLost.response.readable).toBe(true);
+    expect(onKept.response.readable).toBe(true);
+  });
+});
+
+/**
+ * Redis behind Sentinel, through the `redis` option alone (`sentinels`, `name`): ioredis asks
+ * the Sentinel for the master, and again once the master's connections are lost; after the
+ * Sentinel promoted a replica, the subscriber's catch-up reads what it missed on the new master.
+ */
+describe('Redis behind Sentinel', () => {
+  const suite = redisSuite();
+  const { open } = suite;
+  let replica: RedisServer | undefined;
+  let sentinel: RedisSentinel | undefined;
+
+  beforeAll(async () => {
+    replica = await startRedis({ replicaOf: suite.redis.port });
+    sentinel = await startSentinel('sse-primary', suite.redis.port);
+  }, 30_000);
+  afterAll(async () => {
+    await sentinel?.dispose();
+    await replica?.dispose();
+  });
+
+  it('reaches the master Sentinel names, and follows a failover with every event exactly once', async () => {
+    const env = {
+      REDIS_SENTINELS: `127.0.0.1:${sentinel?.port}`,
+      REDIS_SENTINEL_NAME: 'sse-primary',
+    };
+    const [a, b] = (await suite.startInstances([
+      { ADAPTER: 'express', ...env },
+      { ADAPTER: 'fastify', ...env },
+    ])) as [Instance, Instance];
+    const stream = await open(b, '/hub/rooms/sentinel');
+    for (const data of ['1', '2']) await suite.publish(a, 'rooms/sentinel', { data });
+    await stream.waitFor((events) => events.length === 2);
+    // The replica has both before it is promoted: replication is asynchronous.
+    expect(suite.redis.cli('WAIT', '1', '5000').trim()).toBe('1');
+
+    // The Sentinel must know the replica before the master goes (it learns it from its INFO).
+    await waitUntil(
+      () =>
+        sentinel?.cli('SENTINEL', 'REPLICAS', 'sse-primary').includes(String(replica?.port)) ===
+        true,
+      () => 'the Sentinel does not know the replica',
+    );
+    // The master crashes; the Sentinel finds it down after 1 s and promotes the replica.
+    await suite.redis.stop();
+    const named = () => sentinel?.cli('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'sse-primary') ?? '';
+    await waitUntil(
+      () => named().includes(String(replica?.port)),
+      () => `the Sentinel still names ${named()}`,
+      15_000,
+    );
+    for (const data of ['3', '4']) await publishWhenBack(a, 'rooms/sentinel', data);
+    await stream.waitFor((events) => events.length >= 4, 15_000);
+    await sleep(300);
+    expect(datas(stream)).toEqual(['1', '2', '3', '4']);
+    expect(stream.response.readable).toBe(true);
+    // Written on the promoted replica.
+    const key = 'sse:{rooms/sentinel}:h';
+    expect(Number(replica?.cli('XLEN', key))).toBe(4);
   });
 });
 
@@ -672,6 +809,29 @@ describe('RedisBackend at boot', () => {
     expect(() => new RedisBackend({ keyPrefix: 'app{1}:' })).toThrow(
       'keyPrefix must not contain { or }',
     );
+  });
+
+  it('rejects cluster options that cannot reach a cluster, naming the option', () => {
+    const nodes = ['redis://127.0.0.1:7000'];
+    expect(() => new RedisBackend({ cluster: 'redis://x' as never })).toThrow(
+      'cluster must be an object',
+    );
+    expect(() => new RedisBackend({ cluster: { nodes: [] } })).toThrow(
+      'cluster.nodes must be a non-empty array of node URLs',
+    );
+    expect(() => new RedisBackend({ cluster: { nodes: [7000] as never } })).toThrow(
+      'cluster.nodes must be a non-empty array of node URLs',
+    );
+    expect(() => new RedisBackend({ cluster: { nodes, options: 1 as never } })).toThrow(
+      'cluster.options must be an object of ioredis Cluster options',
+    );
+    expect(() => new RedisBackend({ cluster: { nodes, node: 'x' } as never })).toThrow(
+      'cluster.node is not a RedisBackend option',
+    );
+    expect(() => new RedisBackend({ url: 'redis://127.0.0.1:6379', cluster: { nodes } })).toThrow(
+      'url must not be set with cluster',
+    );
+    expect(() => new RedisBackend({ cluster: { nodes } })).not.toThrow();
   });
 
   it('fails the boot after connectTimeoutMs when the server accepts the connection but never answers', async () => {

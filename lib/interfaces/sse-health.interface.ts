@@ -41,9 +41,12 @@ export type RedisConnectionStatus = 'ready' | 'connecting' | 'reconnecting' | 'c
  * its subscriptions (the bus, its own channel, the channels it serves).
  */
 export interface RedisBackendHealth extends SseBackendHealth {
-  /** The connection that runs publishes, replays and history reads. */
+  /** The connection that runs publishes, replays and history reads (on a cluster, to all nodes). */
   readonly commands: RedisConnectionStatus;
-  /** The connection that receives the events of every instance. */
+  /**
+   * The connections that receive what other instances publish: one on a standalone Redis; on a
+   * cluster, the bus's and one per master, of which this is the worst state.
+   */
   readonly subscriber: RedisConnectionStatus;
   /** Redis confirmed the subscription since the subscriber last connected. */
   readonly subscribed: boolean;

@@ -27,8 +27,11 @@ export interface CatchUpHost {
   readonly logger: Logger;
   readonly catchUpBufferBytes: number;
   readonly instanceId: string;
-  /** Subscribes again to everything listened to; resolves once Redis confirms it. */
-  confirmSubscriptions(): Promise<void>;
+  /**
+   * Subscribes again to everything listened to; resolves once Redis has answered, with the
+   * channels it could not subscribe (each with its error).
+   */
+  confirmSubscriptions(): Promise<ReadonlyMap<string, Error>>;
   /** Whether the subscription was lost since this was last asked; asking clears it. */
   takeLost(): boolean;
 }
@@ -104,9 +107,12 @@ export class CatchUp {
 
   private async pass(): Promise<void> {
     // Confirms the subscriptions are active again before reading: whatever is published later
-    // arrives (and is held), so nothing falls in between.
-    await this.host.confirmSubscriptions();
-    const channels = this.host.feed.list().filter((channel) => !this.lost.has(channel));
+    // arrives (and is held), so nothing falls in between. A channel not subscribed is not read.
+    const unsubscribed = await this.host.confirmSubscriptions();
+    let failure: unknown = unsubscribed.values().next().value;
+    const channels = this.host.feed
+      .list()
+      .filter((channel) => !this.lost.has(channel) && !unsubscribed.has(channel));
     for (let start = 0; start < channels.length; start += CATCH_UP_BATCH) {
       const batch = channels.slice(start, start + CATCH_UP_BATCH);
       const finished = await this.host.store.finishedAmong(batch);
@@ -114,9 +120,10 @@ export class CatchUp {
         if (finished[index]) this.finished.add(channel);
       // Settled, not raced: no read may still be delivering when the pass is tried again.
       const settled = await Promise.allSettled(batch.map((channel) => this.catchUp(channel)));
-      const failed = settled.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
+      failure ??= settled.find((result) => result.status === 'rejected')?.reason;
     }
+    // The other channels were read even so: on a cluster, one shard down fails only its own.
+    if (failure !== undefined) throw failure;
   }
 
   /** Delivers the channel's events after the newest its streams have, a page at a time. */

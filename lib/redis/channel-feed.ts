@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import { comparePositions, type SseChannelWatcher } from '../backends/index.js';
 import type { OwnDeliveries } from './own-deliveries.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisMessages } from './redis.messages.js';
+import type { ShardSubscriber } from './shard-subscriber.js';
 
 /** A channel the instance listens to: one subscription, from its first stream to its last. */
 export interface FedChannel {
@@ -29,16 +29,19 @@ export class ChannelFeed implements SseChannelWatcher {
   private readonly channels = new Map<string, FedChannel>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly shards: ShardSubscriber,
     private readonly keys: RedisKeys,
     private readonly own: OwnDeliveries,
-  ) {
-    // ioredis sends a subscription again once reconnected, however long that takes: a stream
-    // waiting for it would wait as long. It fails instead, as reads fail during an outage.
-    subscriber.on('close', () => {
-      for (const fed of this.channels.values())
-        if (!fed.confirmed) fed.interrupt(new Error(RedisMessages.subscriberDown()));
-    });
+  ) {}
+
+  /**
+   * A connection carrying subscriptions closed. ioredis sends a subscription again once
+   * reconnected, however long that takes: a stream waiting for it would wait as long. It fails
+   * instead, as reads fail during an outage.
+   */
+  interrupt(): void {
+    for (const fed of this.channels.values())
+      if (!fed.confirmed) fed.interrupt(new Error(RedisMessages.subscriberDown()));
   }
 
   joined(channel: string): void {
@@ -50,9 +53,10 @@ export class ChannelFeed implements SseChannelWatcher {
     subscribed.catch(() => undefined);
     const fed: FedChannel = { subscribed, confirmed: false, interrupt: settle, seen: undefined };
     this.channels.set(channel, fed);
-    if (this.subscriber.status !== 'ready') settle(new Error(RedisMessages.subscriberDown()));
+    const shardChannel = this.keys.channelEvents(channel);
+    if (!this.shards.canSubscribe(shardChannel)) settle(new Error(RedisMessages.subscriberDown()));
     // Sent even so: ioredis sends it once reconnected, and the catch-up then confirms it.
-    this.subscriber.ssubscribe(this.keys.channelEvents(channel)).then(
+    this.shards.subscribe(shardChannel).then(
       () => {
         fed.confirmed = true;
         settle();
@@ -66,7 +70,7 @@ export class ChannelFeed implements SseChannelWatcher {
     // Publishes of ours waiting for their event: it may not come back now.
     this.own.settleChannel(channel, 0);
     // Redis runs it before any later SSUBSCRIBE to the channel: subscriptions are in order.
-    this.subscriber.sunsubscribe(this.keys.channelEvents(channel)).catch(() => undefined);
+    this.shards.unsubscribe(this.keys.channelEvents(channel));
   }
 
   /**
@@ -86,11 +90,6 @@ export class ChannelFeed implements SseChannelWatcher {
   /** The channels listened to. */
   list(): string[] {
     return [...this.channels.keys()];
-  }
-
-  /** The shard channels to subscribe again after a lost subscription. */
-  subscriptions(): string[] {
-    return this.list().map((channel) => this.keys.channelEvents(channel));
   }
 
   /** Resolves once Redis has confirmed the subscriptions of those of `channels` listened to. */

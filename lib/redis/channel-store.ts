@@ -92,9 +92,11 @@ export class ChannelStore {
     return (await this.commands.exists(this.keys.finished(channel))) === 1;
   }
 
-  /** For each channel, in order, whether it is finished. */
-  async finishedAmong(channels: readonly string[]): Promise<boolean[]> {
-    const markers = await this.commands.mget(...channels.map((c) => this.keys.finished(c)));
-    return markers.map((marker) => marker !== null);
+  /**
+   * For each channel, in order, whether it is finished. One command per channel, sent together:
+   * on a cluster, channels' keys are in different slots, which one command may not span.
+   */
+  finishedAmong(channels: readonly string[]): Promise<boolean[]> {
+    return Promise.all(channels.map((channel) => this.isFinished(channel)));
   }
 }

@@ -115,7 +115,7 @@ export class ClusterDirectory {
     const { commands, keys, delivery } = this.host;
     const connections = delivery.list(filter);
     const message = encodeBusMessage({ kind: 'list-answer', request, connections });
-    await commands.publish(keys.instance(origin), message).catch(() => undefined);
+    await commands.spublish(keys.instance(origin), message).catch(() => undefined);
   }
 
   /** An instance answered one of this instance's list requests. */

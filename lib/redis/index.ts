@@ -1,5 +1,5 @@
 export { RedisBackend } from './redis.backend.js';
-export { RedisBackendOptions } from './redis-backend-options.js';
+export { RedisBackendOptions, RedisClusterOptions } from './redis-backend-options.js';
 export type {
   RedisBackendHealth,
   RedisConnectionStatus,

@@ -1,7 +1,38 @@
-import { IsObject, IsOptional, IsString, Matches, ValidateIf, validateSync } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateIf,
+  ValidateBy,
+  ValidateNested,
+  validateSync,
+} from 'class-validator';
 import { IntegerIn, validationMessages } from '../options/option-validators.js';
 import { REDIS_DEFAULTS, REDIS_LIMITS, REDIS_OPTIONS_OWNER } from './redis.constants.js';
 import { RedisMessages } from './redis.messages.js';
+
+/**
+ * A Redis Cluster to run on, in place of `url`: ioredis's `Cluster` finds the other nodes from
+ * any of `nodes`.
+ *
+ * @example
+ * new RedisBackend({ cluster: { nodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] } })
+ */
+export class RedisClusterOptions {
+  /** Some of the cluster's nodes, `redis://host:port` (credentials go in `redis`). */
+  @IsArray({ message: RedisMessages.clusterNodes() })
+  @ArrayNotEmpty({ message: RedisMessages.clusterNodes() })
+  @IsString({ each: true, message: RedisMessages.clusterNodes() })
+  nodes!: string[];
+
+  /** Further options of ioredis's `Cluster` (e.g. `natMap`, `slotsRefreshInterval`). */
+  @IsOptional()
+  @IsObject({ message: RedisMessages.clusterOptions() })
+  options?: Record<string, unknown>;
+}
 
 /**
  * Options of `new RedisBackend(options)`, validated when it is constructed: a mistake fails the
@@ -16,13 +47,29 @@ export class RedisBackendOptions {
   @IsString({ message: RedisMessages.url() })
   url?: string;
 
+  /** A Redis Cluster instead of one Redis (`url`): see `RedisClusterOptions`. */
+  @IsOptional()
+  @IsObject({ message: RedisMessages.cluster() })
+  @ValidateBy({
+    name: 'withoutUrl',
+    validator: {
+      validate: (_, args) => (args?.object as RedisBackendOptions).url === undefined,
+      defaultMessage: () => RedisMessages.urlWithCluster(),
+    },
+  })
+  @ValidateNested()
+  cluster?: RedisClusterOptions;
+
   /** TLS options passed to Node's `tls.connect()` (or `true`); `rediss://` URLs enable TLS too. */
   @IsOptional()
   @ValidateIf((options: RedisBackendOptions) => typeof options.tls !== 'boolean')
   @IsObject({ message: RedisMessages.tls() })
   tls?: boolean | Record<string, unknown>;
 
-  /** Further ioredis options (e.g. `password`, `db`); where the URL sets the same, the URL wins. */
+  /**
+   * Further ioredis options (e.g. `password`, `db`); where the URL sets the same, the URL wins.
+   * On a cluster, the options of each node's connection.
+   */
   @IsOptional()
   @IsObject({ message: RedisMessages.redis() })
   redis?: Record<string, unknown>;
@@ -69,6 +116,9 @@ export class RedisBackendOptions {
 
 export interface ResolvedRedisBackendOptions {
   readonly url: string;
+  /** Set: a Redis Cluster, and `url` is not used. */
+  readonly cluster:
+    { readonly nodes: readonly string[]; readonly options: Record<string, unknown> } | undefined;
   readonly tls: boolean | Record<string, unknown> | undefined;
   readonly redis: Record<string, unknown>;
   readonly keyPrefix: string;
@@ -83,11 +133,18 @@ export function resolveRedisBackendOptions(
   input: RedisBackendOptions = {},
 ): ResolvedRedisBackendOptions {
   const options = Object.assign(new RedisBackendOptions(), input);
+  // Validated as a class of its own (class-validator checks nested instances, not plain objects).
+  if (isPlainObject(input.cluster))
+    options.cluster = Object.assign(new RedisClusterOptions(), input.cluster);
   const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0)
     throw new Error(RedisMessages.invalidOptions(validationMessages(errors, REDIS_OPTIONS_OWNER)));
   return {
     url: options.url ?? REDIS_DEFAULTS.url,
+    cluster: options.cluster && {
+      nodes: [...options.cluster.nodes],
+      options: options.cluster.options ?? {},
+    },
     tls: options.tls,
     redis: options.redis ?? {},
     keyPrefix: options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix,
@@ -97,4 +154,8 @@ export function resolveRedisBackendOptions(
     listTimeoutMs: options.listTimeoutMs ?? REDIS_DEFAULTS.listTimeoutMs,
     catchUpBufferBytes: options.catchUpBufferBytes ?? REDIS_DEFAULTS.catchUpBufferBytes,
   };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

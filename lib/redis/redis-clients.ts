@@ -1,27 +1,39 @@
 import type { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import {
   SseBackendUnavailableError,
   SseShutdownError,
   SseUnknownEventIdError,
 } from '../backends/index.js';
-import type { RedisConnectionStatus } from '../interfaces/sse-health.interface.js';
 import type { ResolvedRedisBackendOptions } from './redis-backend-options.js';
 import { RedisMessages } from './redis.messages.js';
 import { FINISH_SCRIPT, PUBLISH_SCRIPT, READ_SCRIPT, type ReadStatus } from './redis-scripts.js';
+import {
+  ClusterShardSubscribers,
+  SingleShardSubscriber,
+  type ShardSubscriber,
+} from './shard-subscriber.js';
 import type { RawStreamEntry } from './stream-entry.js';
 
-/** The command connection, with the backend's Lua scripts defined on it. */
-export interface ScriptedRedis extends Redis {
+/** The backend's Lua scripts, as commands defined on the command connection. */
+interface ScriptCommands {
   ssePublish(...args: Array<string | number>): Promise<string>;
   sseFinish(...args: Array<string | number>): Promise<number>;
   sseRead(...args: Array<string | number>): Promise<[ReadStatus, string, RawStreamEntry[]]>;
 }
 
-/** The two connections a backend holds: commands (no offline queue), and the subscriber. */
+/** The command connection (a `Cluster` on a cluster), with the backend's Lua scripts on it. */
+export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
+
+/**
+ * The connections a backend holds: commands (no offline queue), the subscriber of the classic
+ * channels (the bus, the instance's own), and those of the channels' shard channels (on a
+ * standalone Redis, the subscriber's connection too).
+ */
 export interface RedisConnections {
   readonly commands: ScriptedRedis;
-  readonly subscriber: Redis;
+  readonly subscriber: Redis | Cluster;
+  readonly shards: ShardSubscriber;
 }
 
 /**
@@ -46,13 +58,16 @@ export class RedisClients {
     return this.lastErrorMessage;
   }
 
-  /** Connects both, or neither: a failed boot leaves no client retrying in the background. */
+  /** Connects all, or none: a failed boot leaves no client retrying in the background. */
   async open(): Promise<RedisConnections> {
-    const commands = this.client({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const { cluster } = this.options;
+    const commands = cluster
+      ? this.cluster({ enableOfflineQueue: false }, { enableOfflineQueue: false })
+      : this.client({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     commands.defineCommand('ssePublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     commands.defineCommand('sseFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
     commands.defineCommand('sseRead', { numberOfKeys: 1, lua: READ_SCRIPT });
-    const subscriber = this.client({ autoResubscribe: true });
+    const subscriber = cluster ? this.cluster({}, {}) : this.client({ autoResubscribe: true });
     const connected = await Promise.allSettled([this.connect(commands), this.connect(subscriber)]);
     const failure = connected.find((result) => result.status === 'rejected');
     if (failure) {
@@ -62,7 +77,14 @@ export class RedisClients {
     }
     this.opened = true;
     this.abandoned = false;
-    return { commands: commands as ScriptedRedis, subscriber };
+    const shards =
+      commands instanceof Cluster
+        ? new ClusterShardSubscribers(commands, (host, port) =>
+            // The catch-up subscribes again, on the master that owns each slot by then.
+            this.client({ host, port, autoResubscribe: false }),
+          )
+        : new SingleShardSubscriber(subscriber as Redis);
+    return { commands: commands as ScriptedRedis, subscriber, shards };
   }
 
   /** close() has begun: errors from here on are the connections going, not an outage. */
@@ -71,9 +93,10 @@ export class RedisClients {
   }
 
   /** Disconnects at once: commands still waiting for an answer fail with "Connection is closed". */
-  abandon({ commands, subscriber }: RedisConnections): void {
+  abandon({ commands, subscriber, shards }: RedisConnections): void {
     this.opened = false;
     this.abandoned = true;
+    shards.disconnect();
     subscriber.disconnect();
     commands.disconnect();
   }
@@ -90,9 +113,33 @@ export class RedisClients {
     }
   }
 
+  /** A connection to one Redis: the URL's, or (with `extra.host`) a master of the cluster. */
   private client(extra: RedisOptions): Redis {
-    const { url, tls, redis } = this.options;
-    const client = new Redis(url, {
+    const options = { ...this.nodeOptions(), ...extra };
+    return this.watch(
+      extra.host === undefined ? new Redis(this.options.url, options) : new Redis(options),
+    );
+  }
+
+  private cluster(extra: ClusterOptions, node: RedisOptions): Cluster {
+    const { cluster } = this.options;
+    const nodes = cluster?.nodes ?? [];
+    return this.watch(
+      new Cluster([...nodes], {
+        lazyConnect: true,
+        // Keep trying while the cluster is away, as a standalone connection does.
+        clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+        ...(cluster?.options as ClusterOptions),
+        ...extra,
+        redisOptions: { ...this.nodeOptions(), ...node },
+      }),
+    );
+  }
+
+  /** Options of every connection to a Redis server. */
+  private nodeOptions(): RedisOptions {
+    const { tls, redis } = this.options;
+    return {
       lazyConnect: true,
       connectTimeout: this.options.connectTimeoutMs,
       // Keep trying while Redis is away; local streams stay open meanwhile.
@@ -103,14 +150,16 @@ export class RedisClients {
         ? {}
         : { tls: (tls === true ? {} : tls) as RedisOptions['tls'] }),
       ...(redis as RedisOptions),
-      ...extra,
-    });
+    };
+  }
+
+  private watch<T extends Redis | Cluster>(client: T): T {
     client.on('error', (error: Error) => this.onOutage(error));
     client.on('ready', () => this.onRecovery());
     return client;
   }
 
-  private async connect(client: Redis): Promise<void> {
+  private async connect(client: Redis | Cluster): Promise<void> {
     // connect() rejects with "Connection is closed"; the 'error' event has the actual reason.
     let reason: Error | undefined;
     const remember = (error: Error) => (reason ??= error);
@@ -129,7 +178,10 @@ export class RedisClients {
       await Promise.race([connecting, silent]);
     } catch (failure) {
       const error = reason ?? (failure as Error);
-      const where = this.options.url.replace(/\/\/[^@]*@/, '//');
+      const where = (this.options.cluster?.nodes.join(', ') ?? this.options.url).replace(
+        /\/\/[^@]*@/g,
+        '//',
+      );
       throw new Error(RedisMessages.unreachable(where, error.message), { cause: error });
     } finally {
       clearTimeout(timer);
@@ -148,20 +200,5 @@ export class RedisClients {
     if (!this.outage) return;
     this.outage = false;
     this.logger.log(RedisMessages.restored());
-  }
-}
-
-/** What `health()` says of an ioredis client's `status`. */
-export function connectionStatus(client: Redis | undefined): RedisConnectionStatus {
-  switch (client?.status) {
-    case 'ready':
-      return 'ready';
-    case 'connect':
-    case 'connecting':
-      return 'connecting';
-    case 'reconnecting':
-      return 'reconnecting';
-    default:
-      return 'closed';
   }
 }

@@ -26,12 +26,15 @@ export class RedisKeys {
     return `${this.prefix}{${channel}}:fin`;
   }
 
-  /** Pub/sub channel every instance listens to: user sends and list requests. */
+  /** Classic pub/sub channel every instance listens to: user sends and list requests. */
   get bus(): string {
     return `${this.prefix}bus`;
   }
 
-  /** Pub/sub channel of one instance: sends to its connections, answers to its queries. */
+  /**
+   * Shard channel of one instance: sends to its connections, answers to its queries. Sharded,
+   * so a publish counts its receivers exactly on a cluster too.
+   */
   instance(instanceId: string): string {
     return `${this.prefix}i:${instanceId}`;
   }

@@ -33,10 +33,11 @@ import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
 } from './redis-backend-options.js';
-import { connectionStatus, RedisClients, type RedisConnections } from './redis-clients.js';
+import { RedisClients, type RedisConnections } from './redis-clients.js';
 import { RedisKeys } from './redis-keys.js';
 import { FINISHED_REPLY } from './redis-scripts.js';
 import { RedisMessages } from './redis.messages.js';
+import { connectionStatus, worstStatus } from './shard-subscriber.js';
 import { entryFrame, historyEntry } from './stream-entry.js';
 
 /** What the backend holds while attached. */
@@ -61,6 +62,8 @@ interface Attached {
  * - An instance listens only to the channels it has local streams on, the publisher included,
  *   so all see a channel's events in the order Redis assigned them, and a client can resume on
  *   any instance with `Last-Event-ID`. Sends to users and list requests go on one bus.
+ * - On one Redis (`url`, or Sentinel through `redis`) or a Redis Cluster (`cluster`): a
+ *   channel's keys and shard channel share one hash slot, and no key is shared by channels.
  * - Each instance reports its connection counts with a time-to-live; a crashed one drops out.
  * - While Redis is down, operations reject with `SseBackendUnavailableError`, local streams stay
  *   open with heartbeats, and the clients reconnect and resubscribe when it returns.
@@ -99,7 +102,7 @@ export class RedisBackend implements SseBackend {
 
   async attach(context: SseBackendContext): Promise<void> {
     const connections = await this.clients.open();
-    const { commands, subscriber } = connections;
+    const { commands, subscriber, shards } = connections;
     const { instanceId, delivery } = context;
     const store = new ChannelStore(
       commands,
@@ -116,7 +119,7 @@ export class RedisBackend implements SseBackend {
       presenceIntervalMs: this.options.presenceIntervalMs,
       listTimeoutMs: this.options.listTimeoutMs,
     });
-    const feed = new ChannelFeed(subscriber, this.keys, this.own);
+    const feed = new ChannelFeed(shards, this.keys, this.own);
     const reader = new BusReader({
       delivery,
       own: this.own,
@@ -128,17 +131,20 @@ export class RedisBackend implements SseBackend {
     const unwatch = delivery.watchChannels(feed);
     this.attached = { context, connections, store, directory, feed, reader, unwatch };
     // The messages of one read arrive in one tick: each socket takes their frames in one system
-    // call (see TickFlush). Channels' events come sharded ('smessage'), the rest classic.
-    const receive = (_channel: Buffer, message: Buffer) => {
+    // call (see TickFlush).
+    const receive = (message: Buffer) => {
       if (this.attached) reader.receive(message);
     };
-    subscriber.on('messageBuffer', receive);
-    subscriber.on('smessageBuffer', receive);
-    subscriber.on('close', () => {
-      this.subscriptionLost = true;
-      this.subscribed = false;
+    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => receive(message));
+    shards.listen({
+      message: receive,
+      lost: () => {
+        this.subscriptionLost = true;
+        this.subscribed = false;
+        feed.interrupt();
+      },
+      recovered: () => this.resume(),
     });
-    subscriber.on('ready', () => this.resume());
     await this.confirmSubscriptions();
     await directory.start();
   }
@@ -165,10 +171,12 @@ export class RedisBackend implements SseBackend {
     if (instance === this.instanceId)
       return this.context.delivery.toConnection(connectionId, targetedFrame(frame));
     const message = encodeBusMessage({ kind: 'to-connection', connectionId, frame });
-    // Reaches the instance serving the connection, if it is alive: 1, else 0.
-    return this.clients.run(SseMessages.operationOn('sendTo', connectionId), () =>
-      this.parts.connections.commands.publish(this.keys.instance(instance), message),
+    // Reaches the instance serving the connection, if it is alive: 1, else 0. A shard channel:
+    // on a cluster, a classic publish counts only the receivers on the node that ran it.
+    const receivers = await this.clients.run(SseMessages.operationOn('sendTo', connectionId), () =>
+      this.parts.connections.commands.spublish(this.keys.instance(instance), message),
     );
+    return Number(receivers);
   }
 
   async sendToUser(userId: string, event: PreparedEvent, id: string | undefined): Promise<number> {
@@ -268,7 +276,10 @@ export class RedisBackend implements SseBackend {
    */
   health(): RedisBackendHealth {
     const commands = connectionStatus(this.attached?.connections.commands);
-    const subscriber = connectionStatus(this.attached?.connections.subscriber);
+    const connections = this.attached?.connections;
+    const subscriber = connections
+      ? worstStatus([connectionStatus(connections.subscriber), connections.shards.status])
+      : 'closed';
     const subscribed = this.attached !== undefined && this.subscribed;
     const available = commands === 'ready' && subscriber === 'ready' && subscribed;
     const lastError = this.clients.lastError;
@@ -319,17 +330,27 @@ export class RedisBackend implements SseBackend {
   }
 
   /**
-   * Subscribes to the bus, this instance's channel and the channels listened to (their shard
-   * channels); resolves once Redis confirms it.
+   * Subscribes to the bus, this instance's own channel and the channels listened to (their
+   * shard channels); resolves once Redis has answered, with the channels it could not
+   * subscribe. Fails if it could not subscribe the instance's own channel.
    */
-  private async confirmSubscriptions(): Promise<void> {
+  private async confirmSubscriptions(): Promise<ReadonlyMap<string, Error>> {
     const { connections, context, feed } = this.parts;
-    const shardChannels = feed.subscriptions();
-    await Promise.all([
-      connections.subscriber.subscribe(this.keys.bus, this.keys.instance(context.instanceId)),
-      shardChannels.length > 0 && connections.subscriber.ssubscribe(...shardChannels),
+    const own = this.keys.instance(context.instanceId);
+    const channels = new Map(
+      feed.list().map((channel) => [this.keys.channelEvents(channel), channel]),
+    );
+    const [, failed] = await Promise.all([
+      connections.subscriber.subscribe(this.keys.bus),
+      connections.shards.resubscribe([own, ...channels.keys()]),
     ]);
-    this.subscribed = true;
+    const ownFailure = failed.get(own);
+    if (ownFailure) throw ownFailure;
+    const unsubscribed = new Map<string, Error>();
+    for (const [shardChannel, error] of failed)
+      unsubscribed.set(channels.get(shardChannel) as string, error);
+    this.subscribed = unsubscribed.size === 0;
+    return unsubscribed;
   }
 
   /**

@@ -27,6 +27,10 @@ export const RedisMessages = {
     `Redis catch-up after a lost subscription ended ${streams} local stream(s) on ${channels} channel(s) that could not be caught up`,
   badMessage: (reason: string) => `Ignored a malformed message from the Redis bus: ${reason}`,
   noHeaderEnd: () => 'no newline ends its header',
+  noMaster: (shardChannel: string) =>
+    `no master of the Redis Cluster serves the slot of ${shardChannel} (the cluster is changing or down)`,
+  masterDown: (master: string) =>
+    `the connection to the Redis Cluster master ${master} is down: the subscription is confirmed once it is back or another master owns its slot`,
   subscriberDown: () =>
     'the Redis subscriber is not connected: the subscription is confirmed once it is back',
   unknownMessageKind: (kind: string) =>
@@ -37,6 +41,11 @@ export const RedisMessages = {
   keyPrefixBraces: () =>
     'keyPrefix must not contain { or }: the hash tag of each key (its channel) comes after it',
   url: () => 'url must be a string like redis://host:6379',
+  urlWithCluster: () =>
+    'url must not be set with cluster: a cluster is reached through cluster.nodes',
+  cluster: () => "cluster must be an object like { nodes: ['redis://host:6379'] }",
+  clusterNodes: () => 'cluster.nodes must be a non-empty array of node URLs like redis://host:6379',
+  clusterOptions: () => 'cluster.options must be an object of ioredis Cluster options',
   tls: () => 'tls must be true or an object of tls.connect() options',
   redis: () => 'redis must be an object of ioredis options',
 };

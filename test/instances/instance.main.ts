@@ -178,14 +178,27 @@ async function main(): Promise<void> {
     imports: [
       SseModule.forRoot({
         backend: new RedisBackend({
-          url: env.REDIS_URL,
+          // REDIS_CLUSTER: the nodes of a Redis Cluster, comma-separated; else REDIS_URL.
+          ...(env.REDIS_CLUSTER
+            ? { cluster: { nodes: env.REDIS_CLUSTER.split(',') } }
+            : { url: env.REDIS_URL }),
           presenceIntervalMs: Number(env.PRESENCE_MS ?? 500),
           listTimeoutMs: Number(env.LIST_TIMEOUT_MS ?? 1_000),
           ...(env.CATCH_UP_BUFFER_BYTES && {
             catchUpBufferBytes: Number(env.CATCH_UP_BUFFER_BYTES),
           }),
-          // Names its connections, so a test can cut this instance's subscription alone.
-          ...(env.REDIS_NAME && { redis: { connectionName: env.REDIS_NAME } }),
+          redis: {
+            // Names its connections, so a test can cut this instance's subscription alone.
+            ...(env.REDIS_NAME && { connectionName: env.REDIS_NAME }),
+            // REDIS_SENTINELS: Sentinels (host:port, comma-separated) that name the master.
+            ...(env.REDIS_SENTINELS && {
+              sentinels: env.REDIS_SENTINELS.split(',').map((node) => {
+                const [host, port] = node.split(':');
+                return { host, port: Number(port) };
+              }),
+              name: env.REDIS_SENTINEL_NAME,
+            }),
+          },
         }),
         heartbeatIntervalMs: Number(env.HEARTBEAT_MS ?? 200),
         history: { size: Number(env.HISTORY_SIZE ?? 10_000) },

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { keySlot } from '../../lib/redis/key-slot.js';
 
 const run = promisify(execFile);
 
@@ -491,24 +492,6 @@ function parseNodes(text: string | Buffer): NodeView[] {
         slots: slots.filter((slot) => !slot.startsWith('[')),
       };
     });
-}
-
-/**
- * The hash slot of a key, as Redis computes it: CRC16 (XMODEM) of the key, or of its hash tag
- * (what lies between the first `{` and the next `}`, if not empty), modulo 16384.
- */
-export function keySlot(key: string): number {
-  const bytes = Buffer.from(key);
-  const open = bytes.indexOf('{');
-  const close = open < 0 ? -1 : bytes.indexOf('}', open + 1);
-  const hashed = close > open + 1 ? bytes.subarray(open + 1, close) : bytes;
-  let crc = 0;
-  for (const byte of hashed) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++)
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % SLOTS;
 }
 
 function ownsSlot(ranges: readonly string[], slot: number): boolean {

@@ -24,7 +24,12 @@ export interface RedisServer {
 }
 
 export async function startRedis(
-  options: { persist?: boolean; tls?: boolean } = {},
+  options: {
+    persist?: boolean;
+    tls?: boolean;
+    /** The port of a server on 127.0.0.1 this one replicates. */
+    replicaOf?: number;
+  } = {},
 ): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sse-redis-'));
@@ -32,7 +37,18 @@ export async function startRedis(
   // An append-only file lets a restarted server keep its streams, like a production setup.
   const persistence = ['--appendonly', options.persist ? 'yes' : 'no', '--appendfsync', 'always'];
   const listen = options.tls ? tlsArgs(dir, port) : ['--port', String(port)];
-  const args = ['--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, ...listen];
+  const replica = options.replicaOf ? ['--replicaof', '127.0.0.1', String(options.replicaOf)] : [];
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    ...persistence,
+    ...listen,
+    ...replica,
+  ];
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,7 +146,7 @@ function tlsArgs(dir: string, port: number): string[] {
   ];
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);

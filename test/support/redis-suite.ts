@@ -2,14 +2,23 @@ import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import type { PublishResult, SseChannelEvent } from '../../lib/index.js';
 import { startApp, type AdapterName, type RunningApp } from './app.js';
 import { startInstance, type Instance } from './instances.js';
+import type { RedisClusterOptions } from './redis-cluster.js';
 import { startRedis, type RedisServer } from './redis-server.js';
+import {
+  standaloneTarget,
+  startRedisTarget,
+  type RedisTarget,
+  type Topology,
+} from './redis-target.js';
 import { opened, openRawStream, type RawStream } from './sse-clients.js';
 
 /** What the tests of one Redis `describe()` share; see `redisSuite()`. */
 export interface RedisSuite {
-  /** The block's redis-server, started before its first test. */
+  /** The block's redis-server, started before its first test (standalone topology only). */
   readonly redis: RedisServer;
-  /** Starts one instance per `env`, each on `server` (the block's by default). */
+  /** The block's Redis, of either topology. */
+  readonly target: RedisTarget;
+  /** Starts one instance per `env`, each on `server` (the block's Redis by default). */
   startInstances(
     envs: ReadonlyArray<Record<string, string>>,
     server?: RedisServer,
@@ -32,20 +41,32 @@ export interface RedisSuite {
 }
 
 /**
- * Call at the top of a Redis `describe()`: one redis-server for the block (`options` as
- * `startRedis()` takes them), and the instances, apps and streams a test opens through the
- * returned helpers closed after each test.
+ * Call at the top of a Redis `describe()`: one Redis for the block (a redis-server, with
+ * `options` as `startRedis()` takes them, or with `topology: 'cluster'` a Redis Cluster started
+ * with `options.cluster`), and
+ * the instances, apps and streams a test opens through the returned helpers closed after each
+ * test.
  */
-export function redisSuite(options: Parameters<typeof startRedis>[0] = {}): RedisSuite {
-  let server: RedisServer | undefined;
+export function redisSuite(
+  options: Parameters<typeof startRedis>[0] & {
+    topology?: Topology;
+    /** On a cluster: how it is started (e.g. with replicas). */
+    cluster?: RedisClusterOptions;
+  } = {},
+): RedisSuite {
+  const { topology = 'standalone', cluster, ...serverOptions } = options;
+  let target: RedisTarget | undefined;
   const instances: Instance[] = [];
   const apps: RunningApp[] = [];
   const streams: RawStream[] = [];
 
   beforeAll(async () => {
-    server = await startRedis(options);
-  });
-  afterAll(() => server?.dispose());
+    target =
+      topology === 'cluster'
+        ? await startRedisTarget('cluster', cluster)
+        : standaloneTarget(await startRedis(serverOptions));
+  }, 60_000);
+  afterAll(() => target?.dispose());
   afterEach(async () => {
     for (const stream of streams.splice(0)) stream.close();
     await Promise.all([
@@ -56,13 +77,15 @@ export function redisSuite(options: Parameters<typeof startRedis>[0] = {}): Redi
 
   const suite: RedisSuite = {
     get redis(): RedisServer {
-      if (!server) throw new Error('the Redis suite has not started its redis-server yet');
-      return server;
+      return suite.target.server;
     },
-    startInstances: async (envs, on = suite.redis) => {
-      const started = await Promise.all(
-        envs.map((env) => startInstance({ REDIS_URL: on.url, ...env })),
-      );
+    get target(): RedisTarget {
+      if (!target) throw new Error('the Redis suite has not started its Redis yet');
+      return target;
+    },
+    startInstances: async (envs, on) => {
+      const reach = on ? { REDIS_URL: on.url } : suite.target.instanceEnv;
+      const started = await Promise.all(envs.map((env) => startInstance({ ...reach, ...env })));
       instances.push(...started);
       return started;
     },
