@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SseClusterStats, SseConnectionInfo, SseHistoryEntry } from '../lib/index.js';
 import type { Instance } from './support/instances.js';
+import { keySlot } from '../lib/redis/key-slot.js';
 import { redisSuite } from './support/redis-suite.js';
 import { TOPOLOGIES } from './support/redis-target.js';
 import { openRawStream, type RawStream } from './support/sse-clients.js';
@@ -314,3 +315,20 @@ async function historyData(instance: Instance, channel: string, limit: number): 
     (entry) => entry.data,
   );
 }
+
+describe('keySlot() on a real Redis Cluster', () => {
+  const suite = redisSuite({ topology: 'cluster' });
+
+  it('hashes keys and shard channels to the slots the cluster computes', () => {
+    const names = [
+      'sse:{rooms/1}:ev',
+      'sse:i:3f2a9c',
+      'app:{ünï/côdé}:h',
+      'a{}b{c}',
+      '{{x}}',
+      ...Array.from({ length: 20 }, (_, i) => `key-${i * 7919}`),
+    ];
+    for (const name of names)
+      expect(keySlot(name)).toBe(Number(suite.target.cluster.cli(0, 'CLUSTER', 'KEYSLOT', name)));
+  });
+});

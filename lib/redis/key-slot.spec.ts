@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { keySlot } from './key-slot.js';
 
 describe('keySlot', () => {
-  // Values Redis's CLUSTER KEYSLOT gives (the e2e cluster suite asks a real node for more).
+  // Values Redis's CLUSTER KEYSLOT gives (test/redis-cluster.e2e-spec.ts asks a real node for more).
   it.each([
     ['123456789', 12739],
     ['foo', 12182],
