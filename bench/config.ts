@@ -7,6 +7,8 @@ export const BENCH_PATH = '/bench';
 export const BENCH_CHANNEL = 'bench';
 /** A channel no bench stream is on: what an instance receives of it, it pays for in vain. */
 export const ELSEWHERE_CHANNEL = 'bench-elsewhere';
+/** The channels of many rooms, `spread/<room>`, each with its stream path `/spread/<room>`. */
+export const SPREAD_CHANNEL = 'spread';
 
 export const PAYLOAD_BYTES = 256;
 
@@ -210,6 +212,29 @@ export interface ElsewhereParams {
   readonly warmupRounds: number;
 }
 
+/** Instances sharing one Redis, each serving its own share of many rooms (one stream each). */
+export interface RoomsParams {
+  readonly instances: number;
+  readonly rooms: number;
+  /** Events published to each room per measured phase. */
+  readonly perRoom: number;
+  readonly perTick: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
+}
+
+/** Instances publishing as fast as they can to many rooms, with no stream anywhere. */
+export interface PublishCapacityParams {
+  readonly publishers: number;
+  readonly rooms: number;
+  /** Events each publisher sends to each of its rooms per round. */
+  readonly perRoom: number;
+  /** Publishes each publisher has in flight: one tick's worth. */
+  readonly perTick: number;
+  readonly rounds: number;
+  readonly warmupRounds: number;
+}
+
 export interface RoundParams {
   readonly rounds: number;
   readonly warmupRounds: number;
@@ -280,6 +305,8 @@ export interface BenchParams {
   /** The latency part of the Redis scenario; its rounds are the sweep's, at 10 per tick. */
   readonly redis: RoundParams;
   readonly elsewhere: ElsewhereParams;
+  readonly rooms: RoomsParams;
+  readonly publishCapacity: PublishCapacityParams;
   /** Client processes per scenario; connections are spread evenly over them. */
   readonly clientProcesses: number;
   /** Per client process: streams still waiting for their headers at any time (SYN backlog). */
@@ -325,6 +352,15 @@ export const FULL_PARAMS: ParamsTemplate = {
   replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
   redis: { rounds: 20, warmupRounds: 3, gapMs: 30 },
   elsewhere: { streams: 20, events: 50_000, perTick: 10, rounds: 3, warmupRounds: 1 },
+  rooms: { instances: 4, rooms: 1000, perRoom: 100, perTick: 50, rounds: 3, warmupRounds: 1 },
+  publishCapacity: {
+    publishers: 2,
+    rooms: 1000,
+    perRoom: 50,
+    perTick: 100,
+    rounds: 3,
+    warmupRounds: 1,
+  },
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
@@ -359,6 +395,15 @@ export const QUICK_PARAMS: ParamsTemplate = {
   replay: { connections: 200, missed: 20, rounds: 2, warmupRounds: 1 },
   redis: { rounds: 5, warmupRounds: 1, gapMs: 10 },
   elsewhere: { streams: 20, events: 2_000, perTick: 10, rounds: 1, warmupRounds: 1 },
+  rooms: { instances: 4, rooms: 200, perRoom: 5, perTick: 50, rounds: 1, warmupRounds: 1 },
+  publishCapacity: {
+    publishers: 2,
+    rooms: 200,
+    perRoom: 10,
+    perTick: 100,
+    rounds: 1,
+    warmupRounds: 1,
+  },
   clientProcesses: 2,
   openConcurrency: 64,
   scenarioTimeoutMs: 60_000,

@@ -1,7 +1,7 @@
 import { HOST } from '../config.js';
 import { now } from '../shared/clock.js';
 import { announceReady, readInit, serveParent } from '../shared/child.js';
-import type { ClientOps, CollectResult, OpenArgs, OpenResult } from '../shared/protocol.js';
+import type { ClientOps, CollectResult, OpenArgs, OpenResult, Rooms } from '../shared/protocol.js';
 import { SseReader, type ReaderOwner } from './sse-reader.js';
 
 /**
@@ -20,15 +20,20 @@ class ClientFleet implements ReaderOwner {
     return this.collecting?.target;
   }
 
-  open({ port, path, count, concurrency, lastEventId }: OpenArgs): Promise<OpenResult> {
+  open({ port, path, count, concurrency, lastEventId, rooms }: OpenArgs): Promise<OpenResult> {
     this.throwIfFailed();
     if (this.opening) throw new Error('open: already opening');
     const resume = lastEventId === undefined ? '' : `Last-Event-ID: ${lastEventId}\r\n`;
-    const request = Buffer.from(
-      `GET ${path} HTTP/1.1\r\nHost: ${HOST}:${port}\r\nAccept: text/event-stream\r\n` +
-        `Cache-Control: no-cache\r\n${resume}\r\n`,
-      'latin1',
-    );
+    const requestTo = (target: string) =>
+      Buffer.from(
+        `GET ${target} HTTP/1.1\r\nHost: ${HOST}:${port}\r\nAccept: text/event-stream\r\n` +
+          `Cache-Control: no-cache\r\n${resume}\r\n`,
+        'latin1',
+      );
+    const shared = rooms ? undefined : requestTo(path);
+    /** Stream `j`'s request: the one path, or its room's. */
+    const request = (j: number) =>
+      shared ?? requestTo(`${path}/${(rooms as Rooms).first + (rooms as Rooms).step * j}`);
     return new Promise((resolve, reject) => {
       const batch: OpeningBatch = {
         count,
@@ -38,8 +43,8 @@ class ClientFleet implements ReaderOwner {
         done: 0,
         launch: () => {
           while (batch.started - batch.done < concurrency && batch.started < count) {
+            this.readers.push(new SseReader(port, HOST, request(batch.started), this));
             batch.started++;
-            this.readers.push(new SseReader(port, HOST, request, this));
           }
         },
         resolve: () => {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { BENCH_PATH } from '../config.js';
+import { BENCH_PATH, SPREAD_CHANNEL } from '../config.js';
 import type {
+  Rooms,
   CapacityOps,
   ClientOps,
   OpsShape,
@@ -13,6 +14,7 @@ import type {
   ServerSpec,
 } from '../shared/protocol.js';
 import { CpuPhases, processCpuMs } from './cpu-meter.js';
+import { RedisCluster } from './redis-cluster.js';
 import { RedisServer } from './redis-server.js';
 import { Worker, type ClockOffset } from './worker.js';
 
@@ -154,6 +156,13 @@ export class Deployment {
     return redis;
   }
 
+  /** A Redis Cluster of this run's own (3 masters); its nodes' CPU time counts as the benchmark's. */
+  async startRedisCluster(): Promise<RedisCluster> {
+    const cluster = await RedisCluster.start(this.options.callTimeoutMs);
+    for (const node of cluster.nodes) this.track('service', node.label, node);
+    return cluster;
+  }
+
   /** CPU time the deployment's live processes have used so far. */
   cpuTimeMs(): number {
     return this.workers.reduce((sum, { worker }) => sum + processCpuMs(worker.pid), 0);
@@ -259,6 +268,12 @@ export class ServerHandle extends ListeningServer {
     return this.localTimes(await this.worker.call('publishElsewhere', args, this.timeoutMs));
   }
 
+  /** `perRoom` events to each of `rooms` (see `RoomsBurstArgs`). */
+  async publishRooms(rooms: Rooms, perRoom: number, perTick: number): Promise<PublishTimes> {
+    const args = { rooms, perRoom, perTick };
+    return this.localTimes(await this.worker.call('publishRooms', args, this.timeoutMs));
+  }
+
   async sendToEach(count: number, perTick: number): Promise<PublishTimes> {
     const times = await this.worker.call('sendToEach', { count, perTick }, this.timeoutMs);
     return this.localTimes(times);
@@ -319,10 +334,27 @@ export class ClientGroup {
     concurrency: number,
     lastEventId?: string,
   ): Promise<OpenResult> {
+    return this.openStreams(server, { total, concurrency, lastEventId });
+  }
+
+  /** Opens one stream per room of `rooms` (`/spread/<room>`), spread over the processes. */
+  async openRooms(server: ListeningServer, rooms: Rooms, concurrency: number): Promise<OpenResult> {
+    return this.openStreams(server, { total: rooms.count, concurrency, rooms });
+  }
+
+  private async openStreams(
+    server: ListeningServer,
+    { total, concurrency, lastEventId, rooms }: OpenPlan,
+  ): Promise<OpenResult> {
+    const counts = this.workers.map((_, i) => share(total, this.workers.length, i));
     const results = await Promise.all(
       this.workers.map(async (worker, i) => {
-        const count = share(total, this.workers.length, i);
-        const args = { port: server.port, path: server.path, count, concurrency, lastEventId };
+        const count = counts[i] as number;
+        // This process's rooms follow those of the processes before it.
+        const before = counts.slice(0, i).reduce((sum, n) => sum + n, 0);
+        const mine = rooms && { first: rooms.first + rooms.step * before, step: rooms.step, count };
+        const path = rooms ? `/${SPREAD_CHANNEL}` : server.path;
+        const args = { port: server.port, path, count, concurrency, lastEventId, rooms: mine };
         const opened = await worker.call('open', args, this.timeoutMs);
         return {
           startedAt: worker.toLocalTime(opened.startedAt),
@@ -357,6 +389,14 @@ export class ClientGroup {
     );
     return counts.reduce((a, b) => a + b, 0);
   }
+}
+
+/** What `ClientGroup` opens: `total` streams, on one path or one per room. */
+interface OpenPlan {
+  readonly total: number;
+  readonly concurrency: number;
+  readonly lastEventId?: string;
+  readonly rooms?: Rooms;
 }
 
 /** The `index`-th of `parts` near-equal shares of `total`. */

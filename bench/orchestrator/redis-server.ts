@@ -9,6 +9,16 @@ import { HOST } from '../config.js';
 const EXTRA_DIRS = ['/usr/sbin'];
 /** Another process may take the free port between our probe and redis-server's bind. */
 const PORT_ATTEMPTS = 3;
+/**
+ * A cluster node's ports: its own and its cluster bus port (+10000) both below the ephemeral
+ * range (32768 and up), where any client socket may hold a port a probe found free.
+ */
+const CLUSTER_PORTS = { min: 12_000, max: 22_767, busOffset: 10_000 } as const;
+/** A node of a cluster that keeps serving its slots while another shard is down. */
+const CLUSTER_NODE_ARGS = [
+  ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+  ...['--cluster-node-timeout', '5000', '--cluster-require-full-coverage', 'no'],
+];
 const STOP_GRACE_MS = 3_000;
 /** What redis-server printed last, for the error when it exits before it is ready. */
 const MAX_OUTPUT_CHARS = 4_000;
@@ -26,13 +36,23 @@ export class RedisServer {
     private readonly dir: string,
   ) {}
 
-  static async start(label: string, readyTimeoutMs: number): Promise<RedisServer> {
+  /**
+   * With `clusterNode`, a node of a Redis Cluster yet to be formed (see `RedisCluster`): its
+   * port is drawn below the ephemeral range, since it also listens on that port + 10000.
+   */
+  static async start(
+    label: string,
+    readyTimeoutMs: number,
+    clusterNode = false,
+  ): Promise<RedisServer> {
     const binary = findRedisServer();
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = clusterNode ? await freeClusterPort() : await freePort();
       const dir = mkdtempSync(join(tmpdir(), 'sse-bench-redis-'));
+      const extra = clusterNode ? CLUSTER_NODE_ARGS : [];
       try {
-        return new RedisServer(label, port, await launch(binary, port, dir, readyTimeoutMs), dir);
+        const child = await launch(binary, port, dir, readyTimeoutMs, extra);
+        return new RedisServer(label, port, child, dir);
       } catch (error) {
         rmSync(dir, { recursive: true, force: true });
         const portTaken =
@@ -69,7 +89,7 @@ export class RedisServer {
   }
 }
 
-function findRedisServer(): string {
+export function findRedisServer(): string {
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
   const found = dirs.map((dir) => join(dir, 'redis-server')).find((path) => existsSync(path));
   if (!found)
@@ -86,11 +106,13 @@ function launch(
   port: number,
   dir: string,
   timeoutMs: number,
+  extra: readonly string[],
 ): Promise<ChildProcess> {
   const args = [
     ...['--bind', HOST, '--port', String(port), '--dir', dir],
     // No snapshot and no append-only file: disk writes would be load the figures do not show.
     ...['--save', '', '--appendonly', 'no'],
+    ...extra,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -137,5 +159,23 @@ function freePort(): Promise<number> {
           : reject(new Error('no free port')),
       );
     });
+  });
+}
+
+/** A port whose cluster bus port is free too, both below the ephemeral range. */
+async function freeClusterPort(): Promise<number> {
+  const { min, max, busOffset } = CLUSTER_PORTS;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = min + Math.floor(Math.random() * (max - min));
+    if ((await isFree(port)) && (await isFree(port + busOffset))) return port;
+  }
+  throw new Error(`no free port pair (port, port + ${busOffset}) from ${min} to ${max}`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, HOST, () => probe.close(() => resolve(true)));
   });
 }

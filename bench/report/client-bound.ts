@@ -35,6 +35,8 @@ export interface ClientBoundCheck {
   readonly capacity?: number;
   /** For `lag`: the best server's client lag. */
   readonly lag?: number;
+  /** For `saturation`: the loaded server's CPU (1 = one core) with the best implementation. */
+  readonly busy?: number;
   /** Undefined when it cannot be told (no capacity was measured on as many streams). */
   readonly clientBound: boolean | undefined;
   /** Why the figure gets no verdict, when it gets none. */
@@ -64,7 +66,9 @@ export function checkClientBound(
         checkKey(scenario.id, key),
         clientCheck.kind === 'capacity'
           ? judgeCapacity(base, clientCheck.streams(params), capacity)
-          : judgeLag(base, cells, clientCheck.lagMetric),
+          : clientCheck.kind === 'lag'
+            ? judgeLag(base, cells, clientCheck.lagMetric)
+            : judgeSaturation(base, cells, clientCheck),
       );
     }
   return checks;
@@ -126,5 +130,25 @@ function judgeLag(base: CheckBase, cells: Cells, lagMetric: string): ClientBound
     reason:
       `the last client had the event ${formatMs(lag)} after ${SERVER_LABELS[best.kind]}'s ` +
       `last write, more than ${CLIENT_LAG_SHARE * 100}% of its ${formatMs(best.value)}`,
+  };
+}
+
+function judgeSaturation(
+  base: CheckBase,
+  cells: Cells,
+  { busyMetric, min, server }: Extract<ClientCheck, { kind: 'saturation' }>,
+): ClientBoundCheck {
+  const { best } = base;
+  const busy = best ? cells.get(base.scenario)?.get(best.kind)?.metrics[busyMetric] : undefined;
+  const check = { ...base, busy };
+  if (!best || busy === undefined || !Number.isFinite(busy))
+    return { ...check, clientBound: undefined, reason: `no CPU of ${server} measured` };
+  if (busy >= min) return { ...check, clientBound: false };
+  return {
+    ...check,
+    clientBound: true,
+    reason:
+      `${server} used ${(busy * 100).toFixed(0)}% of a core with ${SERVER_LABELS[best.kind]}, ` +
+      `under ${min * 100}%: the processes loading it set the figure, not ${server}`,
   };
 }

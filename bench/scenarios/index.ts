@@ -1,6 +1,8 @@
 import { burstSweepScenario } from './bursts.js';
 import { elsewhereScenario } from './elsewhere.js';
+import { publishCapacityScenario } from './publish-capacity.js';
 import { replayScenario } from './replay.js';
+import { roomsScenario } from './rooms.js';
 import { mostStreamsScenario, scaleScenario } from './scale.js';
 import type { Scenario } from './scenario.js';
 import { targetedScenario } from './targeted.js';
@@ -20,6 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   replayScenario,
   twoInstanceScenario,
   elsewhereScenario,
+  roomsScenario,
+  publishCapacityScenario,
 ];
 
 export type { Scenario, ScenarioResult, MetricDefinition, MetricRef } from './scenario.js';

@@ -29,10 +29,21 @@ export interface MetricDefinition {
  * - `lag`, for the time until the last client has an event: `lagMetric` is how long after the
  *   server had made its last write the last client had it; the figure is client-bound when that
  *   is more than a tenth of the best server's time (the clients were behind, not keeping up).
+ * - `saturation`, for a figure that compares what a server (e.g. one Redis) can take: `busyMetric`
+ *   is that server's CPU over the wall time (1 = one core); the figure is load-bound when the
+ *   best implementation's is below `min` (the processes generating the load set it, not the
+ *   server they load).
  */
 export type ClientCheck =
   | { readonly kind: 'capacity'; readonly streams: (params: BenchParams) => number }
-  | { readonly kind: 'lag'; readonly lagMetric: string };
+  | { readonly kind: 'lag'; readonly lagMetric: string }
+  | {
+      readonly kind: 'saturation';
+      readonly busyMetric: string;
+      readonly min: number;
+      /** What `busyMetric` is the CPU of, as the reason names it. */
+      readonly server: string;
+    };
 
 export interface MetricRef {
   readonly scenario: string;
@@ -68,6 +79,19 @@ export interface Scenario {
   /** The parameters in one line, for the report. */
   describe(params: BenchParams): string;
   run(context: ScenarioContext): Promise<ScenarioResult>;
+}
+
+/** What a scenario only this library can run says of every other implementation. */
+export function onlyTheLibrary(reason: string): Partial<Record<ServerKind, string>> {
+  const others: ServerKind[] = [
+    'nest-sse',
+    'nest-sse-fastify',
+    'nest-route',
+    'better-sse',
+    'raw-http',
+    'raw-http-write',
+  ];
+  return Object.fromEntries(others.map((kind) => [kind, reason]));
 }
 
 export const sleep = (ms: number): Promise<void> =>

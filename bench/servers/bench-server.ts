@@ -14,6 +14,8 @@ export interface BenchServer {
    * Redis URL): what reaches the other instances of it is their cost for nothing.
    */
   publishElsewhere?(): Promise<string>;
+  /** Publishes one event to `channel`, for the scenarios of many rooms (this library only). */
+  publishTo?(channel: string): Promise<string>;
   /** The streams open now, by the ids the implementation addresses them with. */
   connectionIds(): readonly string[];
   /**

@@ -2,7 +2,7 @@ import { Controller, Module, type DynamicModule } from '@nestjs/common';
 // The package's own names, resolved through its exports map to dist/: what a user imports.
 import { BroadcastService, ConnectionRegistry, SseChannel, SseModule } from 'nestjs-sse-channels';
 import { RedisBackend } from 'nestjs-sse-channels/redis';
-import { BENCH_CHANNEL, ELSEWHERE_CHANNEL, PAYLOAD } from '../config.js';
+import { BENCH_CHANNEL, ELSEWHERE_CHANNEL, PAYLOAD, SPREAD_CHANNEL } from '../config.js';
 import type { ServerSpec } from '../shared/protocol.js';
 import { listeningPort, type BenchServer } from './bench-server.js';
 import { listenNestApp, type NestPlatform } from './nest-app.js';
@@ -12,6 +12,10 @@ class LibraryBenchController {
   /** A pure channel subscription: the stream carries what is published to 'bench'. */
   @SseChannel(BENCH_CHANNEL)
   bench(): void {}
+
+  /** One channel per room, `spread/<room>`: the rooms spread over several instances. */
+  @SseChannel(`${SPREAD_CHANNEL}/:room`)
+  room(): void {}
 }
 
 @Module({ controllers: [LibraryBenchController] })
@@ -23,9 +27,11 @@ class LibraryBenchModule {
         SseModule.forRoot({
           // The largest interval the module accepts: no heartbeat is due during a run.
           heartbeatIntervalMs: 3_600_000,
-          ...(spec.redisUrl === undefined
-            ? {}
-            : { backend: new RedisBackend({ url: spec.redisUrl }) }),
+          ...(spec.redisCluster !== undefined
+            ? { backend: new RedisBackend({ cluster: { nodes: [...spec.redisCluster] } }) }
+            : spec.redisUrl !== undefined
+              ? { backend: new RedisBackend({ url: spec.redisUrl }) }
+              : {}),
         }),
       ],
     };
@@ -46,9 +52,11 @@ export async function createLibraryServer(
     publish: () => broadcast.publish(BENCH_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
     publishElsewhere: () =>
       broadcast.publish(ELSEWHERE_CHANNEL, { data: PAYLOAD }).then((result) => result.id),
+    publishTo: (channel) =>
+      broadcast.publish(channel, { data: PAYLOAD }).then((result) => result.id),
     connectionIds: () => registry.list().map((connection) => connection.id),
     sendToEach: (ids) => Promise.all(ids.map((id) => broadcast.sendTo(id, { data: PAYLOAD }))),
-    // Every stream of this app is on the one channel; count() without a filter is O(1).
+    // count() without a filter is O(1); a scenario puts streams on one channel or on rooms.
     subscribers: () => registry.count(),
   };
 }

@@ -2,8 +2,10 @@ import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { openFiles } from '../shared/open-files.js';
 import { now } from '../shared/clock.js';
 import { announceReady, readInit, serveParent } from '../shared/child.js';
+import { SPREAD_CHANNEL } from '../config.js';
 import type {
   BurstArgs,
+  RoomsBurstArgs,
   MemorySample,
   PublishTimes,
   ServerKind,
@@ -83,6 +85,24 @@ async function publishElsewhereBurst(server: BenchServer, args: BurstArgs): Prom
   return { ...times, lastId: last };
 }
 
+/** Event `i` goes to room `i mod rooms`: round after round over the rooms. */
+async function publishRoomsBurst(
+  server: BenchServer,
+  { rooms, perRoom, perTick }: RoomsBurstArgs,
+): Promise<PublishTimes> {
+  const publishTo = server.publishTo?.bind(server);
+  if (!publishTo) throw new Error('this server does not publish to rooms');
+  const channels = Array.from(
+    { length: rooms.count },
+    (_, i) => `${SPREAD_CHANNEL}/${rooms.first + rooms.step * i}`,
+  );
+  let sent = 0;
+  const { times, last } = await burst({ count: perRoom * rooms.count, perTick }, () =>
+    publishTo(channels[sent++ % channels.length] as string),
+  );
+  return { ...times, lastId: last };
+}
+
 /** The ids are read once per call, before the clock starts, as an application keeps them. */
 async function sendBurst(server: BenchServer, args: BurstArgs): Promise<PublishTimes> {
   const ids = server.connectionIds();
@@ -108,6 +128,7 @@ serveParent<ServerOps>(
   {
     publish: (args) => publishBurst(server, args),
     publishElsewhere: (args) => publishElsewhereBurst(server, args),
+    publishRooms: (args) => publishRoomsBurst(server, args),
     sendToEach: (args) => sendBurst(server, args),
     subscribers: () => server.subscribers(),
     memory: () => sampleMemory(),

@@ -31,6 +31,8 @@ export interface ServerSpec {
    * on any instance reach the streams of all of them.
    */
   readonly redisUrl?: string;
+  /** With the nodes of a Redis Cluster instead, the instances share that cluster. */
+  readonly redisCluster?: readonly string[];
 }
 
 /** Given to every child as its only argument, JSON-encoded. */
@@ -59,11 +61,30 @@ export interface BurstArgs {
   readonly perTick: number;
 }
 
+/**
+ * Rooms `first`, `first + step`, ... (`count` of them): their channels `spread/<room>` (see
+ * `SPREAD_CHANNEL`), and their streams' paths `/spread/<room>`.
+ */
+export interface Rooms {
+  readonly first: number;
+  readonly step: number;
+  readonly count: number;
+}
+
+/** `perRoom` events to each of `rooms`, round after round over the rooms, `perTick` per tick. */
+export interface RoomsBurstArgs {
+  readonly rooms: Rooms;
+  readonly perRoom: number;
+  readonly perTick: number;
+}
+
 export interface ServerOps {
   /** Publishes `count` events to every stream, `perTick` publish calls per tick. */
   publish: { args: BurstArgs; result: PublishTimes };
   /** The same to a channel no stream is on (`ELSEWHERE_CHANNEL`); instances of Redis only. */
   publishElsewhere: { args: BurstArgs; result: PublishTimes };
+  /** Publishes to the channels of `rooms` (see `RoomsBurstArgs`); this library only. */
+  publishRooms: { args: RoomsBurstArgs; result: PublishTimes };
   /**
    * Sends `count` events to every open stream one by one, each through the implementation's
    * API for a single connection, `perTick` rounds of sends per tick.
@@ -124,6 +145,8 @@ export interface OpenArgs {
   readonly concurrency: number;
   /** Sent as the `Last-Event-ID` header: the streams resume after this event. */
   readonly lastEventId?: string;
+  /** Stream `j` opens `<path>/<room j>` instead of `path`: one stream per room. */
+  readonly rooms?: Rooms;
 }
 
 export interface OpenResult {
