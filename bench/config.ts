@@ -352,7 +352,7 @@ export const FULL_PARAMS: ParamsTemplate = {
   replay: { connections: 1000, missed: 50, rounds: 5, warmupRounds: 1 },
   redis: { rounds: 20, warmupRounds: 3, gapMs: 30 },
   elsewhere: { streams: 20, events: 50_000, perTick: 10, rounds: 3, warmupRounds: 1 },
-  rooms: { instances: 4, rooms: 1000, perRoom: 100, perTick: 50, rounds: 3, warmupRounds: 1 },
+  rooms: { instances: 4, rooms: 1000, perRoom: 40, perTick: 50, rounds: 3, warmupRounds: 1 },
   publishCapacity: {
     publishers: 2,
     rooms: 1000,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_PATH, SPREAD_CHANNEL } from '../config.js';
 import type {
   Rooms,
+  RoomsBurstArgs,
   CapacityOps,
   ClientOps,
   OpsShape,
@@ -269,8 +270,13 @@ export class ServerHandle extends ListeningServer {
   }
 
   /** `perRoom` events to each of `rooms` (see `RoomsBurstArgs`). */
-  async publishRooms(rooms: Rooms, perRoom: number, perTick: number): Promise<PublishTimes> {
-    const args = { rooms, perRoom, perTick };
+  async publishRooms(
+    rooms: Rooms,
+    perRoom: number,
+    perTick: number,
+    divert?: RoomsBurstArgs['divert'],
+  ): Promise<PublishTimes> {
+    const args = { rooms, perRoom, perTick, divert };
     return this.localTimes(await this.worker.call('publishRooms', args, this.timeoutMs));
   }
 

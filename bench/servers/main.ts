@@ -88,13 +88,17 @@ async function publishElsewhereBurst(server: BenchServer, args: BurstArgs): Prom
 /** Event `i` goes to room `i mod rooms`: round after round over the rooms. */
 async function publishRoomsBurst(
   server: BenchServer,
-  { rooms, perRoom, perTick }: RoomsBurstArgs,
+  { rooms, perRoom, perTick, divert }: RoomsBurstArgs,
 ): Promise<PublishTimes> {
   const publishTo = server.publishTo?.bind(server);
   if (!publishTo) throw new Error('this server does not publish to rooms');
+  const diverted = (room: number) =>
+    divert !== undefined &&
+    (room % divert.instances === divert.instance) === (divert.rooms === 'own');
+  const channelOf = (room: number) => (diverted(room) ? room + (divert?.offset ?? 0) : room);
   const channels = Array.from(
     { length: rooms.count },
-    (_, i) => `${SPREAD_CHANNEL}/${rooms.first + rooms.step * i}`,
+    (_, i) => `${SPREAD_CHANNEL}/${channelOf(rooms.first + rooms.step * i)}`,
   );
   let sent = 0;
   const { times, last } = await burst({ count: perRoom * rooms.count, perTick }, () =>

@@ -76,6 +76,20 @@ export interface RoomsBurstArgs {
   readonly rooms: Rooms;
   readonly perRoom: number;
   readonly perTick: number;
+  /** Sends some rooms' events elsewhere (see `Divert`). */
+  readonly divert?: Divert;
+}
+
+/**
+ * Sends the events of some rooms to the room `offset` higher, which no stream is on: those of
+ * the rooms `instance` serves ('own'), or of all the others ('others'), rooms being dealt out
+ * round-robin over `instances`. The publishes, their pace and Redis's work stay the same.
+ */
+export interface Divert {
+  readonly rooms: 'own' | 'others';
+  readonly instance: number;
+  readonly instances: number;
+  readonly offset: number;
 }
 
 export interface ServerOps {
