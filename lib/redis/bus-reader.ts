@@ -67,6 +67,12 @@ export class BusReader {
     const { delivery, own, directory, feed, instanceId } = this.targets;
     switch (message.kind) {
       case 'event': {
+        // A catch-up reads Redis on the command connection: it can deliver an event before its
+        // message, already on the subscriber's socket, is read after the catch-up has ended.
+        if (!feed.isNew(message.channel, message.position)) {
+          if (message.origin === instanceId) own.settle(message.channel, message.position, 0);
+          return;
+        }
         feed.saw(message.channel, message.position);
         const outbound: OutboundFrame = {
           bytes: message.frame,
@@ -82,10 +88,14 @@ export class BusReader {
       }
       case 'finish': {
         const { channel, position, origin, frame } = message;
+        // Its final event, unless a catch-up handed it already (see above).
+        const fresh = position === undefined || feed.isNew(channel, position);
         if (position !== undefined) feed.saw(channel, position);
         if (origin === instanceId && position === undefined) return;
         const last =
-          frame.length > 0 ? { bytes: frame, isEvent: true, channel, position } : undefined;
+          frame.length > 0 && fresh
+            ? { bytes: frame, isEvent: true, channel, position }
+            : undefined;
         const ended = delivery.finishChannel(channel, last);
         if (origin === instanceId && position !== undefined) own.settle(channel, position, ended);
         return;

@@ -115,6 +115,16 @@ export class ChannelFeed implements SseChannelWatcher {
       fed.seen = position;
   }
 
+  /**
+   * Whether an event of the channel at `position` is one its streams have not had: after the
+   * newest they were handed. Events of a channel come in order, so an older one arriving now
+   * was handed already, by a catch-up that read it before its message was read.
+   */
+  isNew(channel: string, position: string): boolean {
+    const seen = this.channels.get(channel)?.seen;
+    return seen === undefined || comparePositions(position, seen) > 0;
+  }
+
   /** Where the channel's streams are, if known. */
   seen(channel: string): string | undefined {
     return this.channels.get(channel)?.seen;
