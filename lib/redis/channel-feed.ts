@@ -111,8 +111,7 @@ export class ChannelFeed implements SseChannelWatcher {
   /** Notes that the channel's streams were handed everything up to `position`. */
   saw(channel: string, position: string): void {
     const fed = this.channels.get(channel);
-    if (fed && (fed.seen === undefined || comparePositions(position, fed.seen) > 0))
-      fed.seen = position;
+    if (fed && this.isNew(channel, position)) fed.seen = position;
   }
 
   /**
