@@ -1,3 +1,4 @@
+import type { CpuPlacement } from './orchestrator/cpu-placement.js';
 import { SERVER_KINDS, type ServerKind } from './shared/protocol.js';
 
 /** Every socket of the benchmark is on the loopback interface. */
@@ -283,6 +284,21 @@ export interface StreamLimit {
   readonly streams: number;
 }
 
+/** How measured rounds keep out of spells of a slowed CPU (`orchestrator/speed-gate.ts`). */
+export interface SpeedGateParams {
+  /** A probe more than this many times the run's fastest finds the CPU slowed. */
+  readonly tolerance: number;
+  /** Probes per sample; the fastest counts. */
+  readonly samples: number;
+  /** The longest a round waits for a slowed CPU, and how often it probes meanwhile. */
+  readonly maxWaitMs: number;
+  readonly pollMs: number;
+  /** The most the whole run waits; past it, rounds no longer wait (they are still redone). */
+  readonly waitBudgetMs: number;
+  /** Times a round the CPU was slowed by the end of is measured again. */
+  readonly maxRedos: number;
+}
+
 export interface BenchParams {
   readonly mode: 'full' | 'quick';
   /**
@@ -297,6 +313,7 @@ export interface BenchParams {
    */
   readonly retriesWhenBusy: number;
   readonly busyThreshold: number;
+  readonly speedGate: SpeedGateParams;
   readonly capacity: CapacityParams;
   readonly sweep: SweepParams;
   readonly scale: ScaleParams;
@@ -317,10 +334,15 @@ export interface BenchParams {
   readonly runTimeoutMs: number;
   /** Worked out at the start of the run from the open-file limit. */
   readonly streamLimit: StreamLimit;
+  /**
+   * Where the processes of a scenario that isolates its server run (`cpu-placement.ts`): worked
+   * out at the start of the run; undefined leaves them to the scheduler.
+   */
+  readonly placement: CpuPlacement | undefined;
 }
 
-/** What a run starts from; the stream limit is worked out on the machine (`run.ts`). */
-export type ParamsTemplate = Omit<BenchParams, 'streamLimit'>;
+/** What a run starts from; the rest is worked out on the machine (`run.ts`). */
+export type ParamsTemplate = Omit<BenchParams, 'streamLimit' | 'placement'>;
 
 /** The scale point with the most streams, resolved. */
 export const mostStreams = (params: BenchParams): number =>
@@ -331,6 +353,14 @@ export const FULL_PARAMS: ParamsTemplate = {
   passes: 3,
   retriesWhenBusy: 2,
   busyThreshold: 0.1,
+  speedGate: {
+    tolerance: 1.15,
+    samples: 3,
+    maxWaitMs: 30_000,
+    pollMs: 500,
+    waitBudgetMs: 10 * 60_000,
+    maxRedos: 2,
+  },
   capacity: { deliveries: 2_000_000, rounds: 3, warmupRounds: 1 },
   sweep: { connections: 1000, messages: 100, rounds: 3, warmupRounds: 1, pauseMs: 200 },
   scale: {
@@ -364,7 +394,7 @@ export const FULL_PARAMS: ParamsTemplate = {
   clientProcesses: 2,
   openConcurrency: 128,
   scenarioTimeoutMs: 180_000,
-  runTimeoutMs: 80 * 60_000,
+  runTimeoutMs: 90 * 60_000,
 };
 
 /** Small enough for CI: every scenario on every server in a couple of minutes. */
@@ -373,6 +403,15 @@ export const QUICK_PARAMS: ParamsTemplate = {
   passes: 1,
   retriesWhenBusy: 0,
   busyThreshold: 0.1,
+  // Quick runs check that the gate works, not the figures: they hardly wait.
+  speedGate: {
+    tolerance: 1.15,
+    samples: 3,
+    maxWaitMs: 1_000,
+    pollMs: 200,
+    waitBudgetMs: 10_000,
+    maxRedos: 1,
+  },
   capacity: { deliveries: 300_000, rounds: 2, warmupRounds: 1 },
   sweep: { connections: 200, messages: 100, rounds: 2, warmupRounds: 1, pauseMs: 50 },
   scale: {

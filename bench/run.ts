@@ -21,6 +21,8 @@ import {
   type StreamLimit,
 } from './config.js';
 import { formatPhaseCpu } from './orchestrator/cpu-meter.js';
+import { formatPlacement, isolatedServerPlacement } from './orchestrator/cpu-placement.js';
+import { SpeedGate } from './orchestrator/speed-gate.js';
 import { ProcessTracker } from './orchestrator/deployment.js';
 import {
   describeMachine,
@@ -39,7 +41,7 @@ import { aggregate, type Cells } from './report/aggregate.js';
 import { checkClientBound, checkKey, type ClientBoundCheck } from './report/client-bound.js';
 import { renderMarkdown, updateReadme } from './report/markdown.js';
 import { buildReport, readReport, type BenchReport } from './report/results.js';
-import { capacityLine, renderTable, tableFootnote } from './report/table.js';
+import { capacityLine, placementLine, renderTable, tableFootnote } from './report/table.js';
 import { evaluate, pastRaw, targetKey, TARGETS, type TargetOutcome } from './report/targets.js';
 import { SCENARIOS, type Scenario } from './scenarios/index.js';
 import { formatCount } from './scenarios/scenario.js';
@@ -83,13 +85,15 @@ interface Options {
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenarios=${SCENARIOS.map((s) => s.id).join(',')}]
          [--servers=${SERVER_KINDS.join(',')}] [--connections=N] [--messages=N]
-         [--clients=N] [--passes=N] [--profile=KINDS] [--readme]
+         [--clients=N] [--passes=N] [--profile=KINDS] [--unpinned] [--readme]
   --quick        small parameters (CI); writes bench/results/quick.json
   --connections  N streams in the burst-size sweep, targeted and redis scenarios
   --messages     M events per measured round in those scenarios (1-${MAX_MESSAGES})
   --clients      client processes the streams are spread over (1-8)
   --passes       times each scenario runs on each server; figures are medians (1-20)
   --profile      CPU-profile the server processes of KINDS (e.g. library) into bench/profiles/
+  --unpinned     leave every process to the scheduler; by default the server of a one-server
+                 scenario runs alone on CPU 0 and its clients on the others (taskset)
   --readme       run nothing: rewrite README.md's benchmark table from bench/results/latest.json
   A full run with no option writes bench/results/latest.json and README.md's table; anything
   else writes partial.json.`;
@@ -106,6 +110,7 @@ function parseOptions(argv: readonly string[], streamLimit: StreamLimit): Option
       clients: { type: 'string' },
       passes: { type: 'string' },
       readme: { type: 'boolean', default: false },
+      unpinned: { type: 'boolean', default: false },
       profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -144,6 +149,7 @@ function parseOptions(argv: readonly string[], streamLimit: StreamLimit): Option
       sweep: fanOut(base.sweep),
       targeted: fanOut(base.targeted),
       streamLimit,
+      placement: values.unpinned ? undefined : isolatedServerPlacement(),
     },
     scenarios,
     servers,
@@ -310,16 +316,19 @@ async function main(): Promise<number> {
   printHeader(options, formatRevision(revision), formatMachine(machine));
   const { params } = options;
   const capacity = await measureCapacities(
-    { params, tracker },
+    { params, tracker, placement: params.placement },
     capacityStreams(options.scenarios, params),
   );
   printCapacity(capacity);
 
+  const speed = new SpeedGate(params.speedGate);
   const records = await runMatrix({
+    speed,
     params,
     scenarios: options.scenarios,
     servers: options.servers,
     tracker,
+    placement: params.placement,
     serverExecArgv: (kind) =>
       options.profile.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`] : [],
     onRecord: (record) => {
@@ -370,6 +379,7 @@ async function main(): Promise<number> {
   console.log('');
   console.log(tableFootnote(params.passes));
   console.log(capacityLine(capacity.figures));
+  console.log(placementLine(params.placement, speed.summary()));
   if (worstClock)
     console.log(
       `Clocks of ${offsets.length} processes were up to ${Math.abs(worstClock.offsetMs).toFixed(3)} ` +
@@ -402,6 +412,7 @@ async function main(): Promise<number> {
     clock: { worst: worstClock, processes: offsets.length },
     capacity,
     clientBound,
+    speedGate: speed.summary(),
     warnings,
     errors,
   });
@@ -425,6 +436,7 @@ function printHeader(options: Options, revision: string, machine: string): void 
       `descriptors); this run's scale points: ${formatCount(params.scale.streams)} and ` +
       `${formatCount(mostStreams(params))}`,
   );
+  console.log(`one-server scenarios: ${formatPlacement(params.placement)}`);
   console.log(`payload ${PAYLOAD_BYTES} B; ${params.clientProcesses} client processes; servers:`);
   for (const kind of options.servers)
     console.log(`  ${SERVER_LABELS[kind]}: ${SERVER_NOTES[kind]}`);

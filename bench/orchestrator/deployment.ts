@@ -15,6 +15,7 @@ import type {
   ServerSpec,
 } from '../shared/protocol.js';
 import { CpuPhases, processCpuMs } from './cpu-meter.js';
+import type { CpuPlacement } from './cpu-placement.js';
 import { RedisCluster } from './redis-cluster.js';
 import { RedisServer } from './redis-server.js';
 import { Worker, type ClockOffset } from './worker.js';
@@ -59,6 +60,8 @@ export interface DeploymentOptions {
   readonly callTimeoutMs: number;
   /** Extra Node flags for server processes (e.g. `--cpu-prof`). */
   readonly serverExecArgv: readonly string[];
+  /** Where servers and clients run; unset, the scheduler places them. */
+  readonly placement?: CpuPlacement;
 }
 
 export interface LabelledClockOffset extends ClockOffset {
@@ -196,12 +199,14 @@ export class Deployment {
     spec,
     execArgv = [],
   }: ChildStart<TSpec>): Promise<{ worker: Worker<Ops>; ready: unknown }> {
+    const { placement } = this.options;
     const started = await Worker.start<Ops, TSpec>({
       label,
       modulePath,
       init: { lifetimeMs: this.options.lifetimeMs, spec },
       execArgv,
       readyTimeoutMs: this.options.callTimeoutMs,
+      cpus: placement && (role === 'server' ? placement.server : placement.others),
     });
     this.track(role, name, started.worker);
     const offset = await started.worker.measureClockOffset(CLOCK_SAMPLES);
@@ -291,6 +296,11 @@ export class ServerHandle extends ListeningServer {
 
   memory(): Promise<MemorySample> {
     return this.worker.call('memory', null, this.timeoutMs);
+  }
+
+  /** See `ServerOps.probe`. */
+  probe(): Promise<number> {
+    return this.worker.call('probe', null, this.timeoutMs);
   }
 
   private localTimes(times: PublishTimes): PublishTimes {

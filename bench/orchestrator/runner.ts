@@ -3,6 +3,8 @@ import { measureClientCapacity, type CapacityFigure } from '../scenarios/client-
 import type { Scenario, ScenarioResult } from '../scenarios/index.js';
 import type { ServerKind } from '../shared/protocol.js';
 import { CpuMeter, type PhaseCpu } from './cpu-meter.js';
+import type { CpuPlacement } from './cpu-placement.js';
+import type { SpeedGate } from './speed-gate.js';
 import { Deployment, type LabelledClockOffset, type ProcessTracker } from './deployment.js';
 
 /** One scenario, on one implementation, in one pass. */
@@ -30,6 +32,10 @@ export interface RunnerOptions {
   readonly servers: readonly ServerKind[];
   readonly tracker: ProcessTracker;
   readonly serverExecArgv: (kind: ServerKind) => readonly string[];
+  /** The run's gate against spells of a slowed CPU, shared by every scenario. */
+  readonly speed: SpeedGate;
+  /** Where a scenario that isolates its server (`Scenario.isolatesServer`) runs its processes. */
+  readonly placement: CpuPlacement | undefined;
   /** Called after each run, for progress output. */
   readonly onRecord: (record: RunRecord) => void;
 }
@@ -94,7 +100,7 @@ export interface CapacityRecord {
  * `client-capacity.ts`), each in fresh processes of its own, before any server runs.
  */
 export async function measureCapacities(
-  options: Pick<RunnerOptions, 'params' | 'tracker'>,
+  options: Pick<RunnerOptions, 'params' | 'tracker' | 'placement'>,
   streams: readonly number[],
 ): Promise<CapacityRecord> {
   const figures: CapacityFigure[] = [];
@@ -102,8 +108,11 @@ export async function measureCapacities(
   const errors: string[] = [];
   const clockOffsets: LabelledClockOffset[] = [];
   for (const count of streams) {
-    const outcome = await bounded(options, options.params.scenarioTimeoutMs, [], (deployment) =>
-      measureClientCapacity(deployment, options.params, count),
+    // Placed as the scenarios it judges are: the clients' capacity on the CPUs they get there.
+    const outcome = await bounded(
+      { ...options, serverExecArgv: [] },
+      options.params.scenarioTimeoutMs,
+      (deployment) => measureClientCapacity(deployment, options.params, count),
     );
     if (outcome.result) figures.push(outcome.result);
     else errors.push(`client capacity on ${count} streams: ${outcome.error}`);
@@ -122,8 +131,13 @@ async function runOnce(
   { timeoutMs }: { timeoutMs: number },
 ): Promise<RunRecord> {
   const started = Date.now();
-  const outcome = await bounded(options, timeoutMs, options.serverExecArgv(kind), (deployment) =>
-    scenario.run({ deployment, spec: { kind }, params: options.params }),
+  const placed = {
+    tracker: options.tracker,
+    serverExecArgv: options.serverExecArgv(kind),
+    placement: scenario.isolatesServer ? options.placement : undefined,
+  };
+  const outcome = await bounded(placed, timeoutMs, (deployment) =>
+    scenario.run({ deployment, spec: { kind }, params: options.params, speed: options.speed }),
   );
   return {
     scenario: scenario.id,
@@ -147,19 +161,26 @@ interface Bounded<T> {
   readonly clockOffsets: readonly LabelledClockOffset[];
 }
 
+/** How a deployment's processes start: who tracks them, their Node flags, their CPUs. */
+interface Placed {
+  readonly tracker: ProcessTracker;
+  readonly serverExecArgv: readonly string[];
+  readonly placement: CpuPlacement | undefined;
+}
+
 /** Runs `work` in a fresh deployment, within `timeoutMs`, and stops all of its processes. */
 async function bounded<T>(
-  options: Pick<RunnerOptions, 'tracker'>,
+  { tracker, serverExecArgv, placement }: Placed,
   timeoutMs: number,
-  serverExecArgv: readonly string[],
   work: (deployment: Deployment) => Promise<T>,
 ): Promise<Bounded<T>> {
   const meter = CpuMeter.start();
   const deployment = new Deployment({
-    tracker: options.tracker,
+    tracker,
     lifetimeMs: timeoutMs + 30_000,
     callTimeoutMs: timeoutMs,
     serverExecArgv,
+    placement,
   });
   const running = work(deployment);
   // A timed-out scenario's calls fail once its processes are stopped; nobody waits for them.

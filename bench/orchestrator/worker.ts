@@ -9,6 +9,8 @@ export interface WorkerOptions<TSpec> {
   readonly init: ChildInit<TSpec>;
   readonly execArgv?: readonly string[];
   readonly readyTimeoutMs: number;
+  /** CPUs the child may run on, as `taskset -c` takes them ("0", "1-3"); any when unset. */
+  readonly cpus?: string;
 }
 
 /** How far a child's clock is from the orchestrator's, and how sure that estimate is. */
@@ -25,6 +27,7 @@ interface Pending {
 }
 
 const STOP_GRACE_MS = 3_000;
+const TASKSET = 'taskset';
 
 /** A child process of the benchmark and the typed calls it answers. */
 export class Worker<Ops extends OpsShape<Ops>> {
@@ -53,8 +56,12 @@ export class Worker<Ops extends OpsShape<Ops>> {
   static async start<Ops extends OpsShape<Ops>, TSpec>(
     options: WorkerOptions<TSpec>,
   ): Promise<{ worker: Worker<Ops>; ready: unknown }> {
+    const execArgv = [...(options.execArgv ?? [])];
     const child = fork(options.modulePath, [JSON.stringify(options.init)], {
-      execArgv: [...(options.execArgv ?? [])],
+      // taskset execs Node in place: the child keeps its pid and its IPC channel.
+      ...(options.cpus === undefined
+        ? { execArgv }
+        : { execPath: TASKSET, execArgv: ['-c', options.cpus, process.execPath, ...execArgv] }),
       // Structured clone, so Float64Arrays cross the channel as they are.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -6,7 +6,7 @@ import { formatRevision, libraryChangedSince } from '../orchestrator/revision.js
 import type { Scenario } from '../scenarios/index.js';
 import { median } from '../shared/stats.js';
 import { reportCells, reportClientBound, reportTargets, type BenchReport } from './results.js';
-import { buildTable, capacityLine, tableFootnote } from './table.js';
+import { buildTable, capacityLine, placementLine, tableFootnote } from './table.js';
 
 export const README_START = '<!-- bench:start -->';
 export const README_END = '<!-- bench:end -->';
@@ -39,6 +39,8 @@ export function renderMarkdown(report: BenchReport, scenarios: readonly Scenario
     ...provenance(report),
     '',
     capacityLine(report.clientCapacity?.figures ?? []),
+    '',
+    placementLine(report.params.placement, report.speedGate),
     '',
     row(['', ...table.columns, 'target (this library)', ...table.resultColumns]),
     row(Array.from({ length: width }, () => '---')),

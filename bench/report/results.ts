@@ -4,6 +4,7 @@ import type { PhaseCpu } from '../orchestrator/cpu-meter.js';
 import type { LabelledClockOffset } from '../orchestrator/deployment.js';
 import type { MachineInfo } from '../orchestrator/machine.js';
 import type { Revision } from '../orchestrator/revision.js';
+import type { SpeedGateSummary } from '../orchestrator/speed-gate.js';
 import type { CapacityRecord, RunRecord } from '../orchestrator/runner.js';
 import type { CapacityFigure } from '../scenarios/client-capacity.js';
 import type { Scenario } from '../scenarios/index.js';
@@ -32,6 +33,8 @@ export interface BenchReport {
   };
   /** Every capacity-checked figure and whether it was client-bound. */
   readonly clientBound?: readonly ClientBoundCheck[];
+  /** How measured rounds kept out of spells of a slowed CPU (files from before: none). */
+  readonly speedGate?: SpeedGateSummary;
   readonly scenarios: readonly ScenarioReport[];
   readonly targets: readonly TargetReport[];
   readonly warnings: readonly string[];
@@ -86,6 +89,7 @@ export interface ReportInput {
   readonly clock: BenchReport['clock'];
   readonly capacity: CapacityRecord;
   readonly clientBound: ReadonlyMap<string, ClientBoundCheck>;
+  readonly speedGate: SpeedGateSummary;
   readonly warnings: readonly string[];
   readonly errors: readonly string[];
 }
@@ -107,6 +111,7 @@ export function buildReport(input: ReportInput): BenchReport {
     clock: input.clock,
     clientCapacity: { figures: input.capacity.figures, cpu: input.capacity.cpu },
     clientBound: [...input.clientBound.values()],
+    speedGate: input.speedGate,
     scenarios: input.scenarios.map((s) => ({
       id: s.id,
       title: s.title,

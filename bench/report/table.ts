@@ -1,3 +1,5 @@
+import { formatPlacement, type CpuPlacement } from '../orchestrator/cpu-placement.js';
+import type { SpeedGateSummary } from '../orchestrator/speed-gate.js';
 import {
   BASELINE,
   CAPACITY_BLOCK_FRAMES,
@@ -151,6 +153,22 @@ export function capacityLine(figures: readonly CapacityFigure[]): string {
   return (
     `Client capacity: ${each.join(', ')}, with ${[...processes].join(' or ')} client ` +
     `processes (a server writing pre-built frames, ${CAPACITY_BLOCK_FRAMES} per write, as fast as the sockets drain).`
+  );
+}
+
+/** Where one-server scenarios ran, and how their rounds kept out of a slowed CPU. */
+export function placementLine(
+  placement: CpuPlacement | undefined,
+  gate: SpeedGateSummary | undefined,
+): string {
+  const placed = `One-server scenarios: ${formatPlacement(placement)}.`;
+  if (!gate) return placed;
+  const fastest = Number.isFinite(gate.fastestMs) ? `${gate.fastestMs.toFixed(2)} ms` : 'none';
+  return (
+    `${placed} CPU speed gate (fastest probe ${fastest}): ${formatCount(gate.rounds)} rounds ` +
+    `measured, ${formatCount(gate.redone)} measured again because the CPU was slowed, ` +
+    `${formatCount(gate.countedSlowed)} counted while still slowed; ` +
+    `${(gate.waitedMs / 1000).toFixed(0)} s spent waiting for it.`
   );
 }
 

@@ -15,6 +15,7 @@ export const burstMetricKey = (size: BurstSize): string => `deliveriesPerSecond$
 export const burstSweepScenario: Scenario = {
   id: 'bursts',
   title: 'burst-size sweep',
+  isolatesServer: true,
   metrics: [
     ...BURST_SIZES.map((size) =>
       deliveriesMetric(
@@ -34,7 +35,7 @@ export const burstSweepScenario: Scenario = {
     `; at each size the median of ${p.rounds} rounds after ${p.warmupRounds} warm-up`,
   async run(context) {
     const p = context.params.sweep;
-    const { server, clients } = await serverWithStreams(context, p.connections);
+    const { server, clients, gate } = await serverWithStreams(context, p.connections);
     const metrics: Record<string, number> = {};
     const details: Record<string, unknown> = {};
     let eventsBefore = 0;
@@ -42,7 +43,7 @@ export const burstSweepScenario: Scenario = {
       const measured = await measureBursts(
         { ...p, messages: p.messages * SWEEP_ROUND_FACTOR[size], perTick: size },
         (count, perTick) => server.publish(count, perTick),
-        { clients, cpu: context.deployment.cpu, phase: `${size}/tick`, eventsBefore },
+        { clients, cpu: context.deployment.cpu, phase: `${size}/tick`, eventsBefore, gate },
       );
       metrics[burstMetricKey(size)] = measured.metrics.deliveriesPerSecond ?? Number.NaN;
       // At one event per tick every server writes each frame on its own: the format's own cost.

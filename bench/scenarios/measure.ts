@@ -1,6 +1,7 @@
 import type { BenchParams, RoundParams, ThroughputParams } from '../config.js';
 import type { ClientGroup, ServerHandle } from '../orchestrator/deployment.js';
 import type { CpuPhases } from '../orchestrator/cpu-meter.js';
+import type { RoundGate } from '../orchestrator/speed-gate.js';
 import type { PublishTimes } from '../shared/protocol.js';
 import { max, median, min, percentile } from '../shared/stats.js';
 import {
@@ -74,6 +75,8 @@ export interface Measuring {
   readonly phase: string;
   /** Events every stream has received before the measurement starts. */
   readonly eventsBefore: number;
+  /** Keeps the measured rounds out of spells of a slowed CPU (`speed-gate.ts`). */
+  readonly gate: RoundGate;
 }
 
 export interface Measured {
@@ -83,16 +86,19 @@ export interface Measured {
   readonly eventsAfter: number;
 }
 
-/** A fresh server with `connections` streams open to it, as the server itself counts them. */
+/**
+ * A fresh server with `connections` streams open to it, as the server itself counts them, and
+ * the gate its rounds are measured through.
+ */
 export async function serverWithStreams(
-  { deployment, spec, params }: ScenarioContext,
+  { deployment, spec, params, speed }: ScenarioContext,
   connections: number,
-): Promise<{ server: ServerHandle; clients: ClientGroup }> {
+): Promise<{ server: ServerHandle; clients: ClientGroup; gate: RoundGate }> {
   const server = await deployment.startServer(spec);
   const clients = await deployment.startClients(params.clientProcesses);
   await clients.open(server, connections, params.openConcurrency);
   await server.waitForSubscribers(connections);
-  return { server, clients };
+  return { server, clients, gate: speed.on(() => server.probe()) };
 }
 
 /**
@@ -104,25 +110,31 @@ export async function serverWithStreams(
 export async function measureBursts(
   p: ThroughputParams,
   send: Send,
-  { clients, cpu, phase, eventsBefore }: Measuring,
+  { clients, cpu, phase, eventsBefore, gate }: Measuring,
 ): Promise<Measured> {
   const deliveries = p.connections * p.messages;
   const rates: number[] = [];
   const wireBytes: number[] = [];
+  const slowdowns: number[] = [];
   let bytesBefore = (await clients.collect(eventsBefore)).bodyBytes;
   let target = eventsBefore;
-  for (let round = 0; round < p.warmupRounds + p.rounds; round++) {
+  const oneRound = async () => {
     target += p.messages;
-    const both = () => Promise.all([clients.collect(target), send(p.messages, p.perTick)]);
-    const measured = round >= p.warmupRounds;
-    const [received, sent] = measured ? await cpu.measure(phase, both) : await both();
-    if (measured) {
-      const elapsedMs = max(received.times) - sent.firstAt;
-      rates.push(deliveries / (elapsedMs / 1000));
-      wireBytes.push((received.bodyBytes - bytesBefore) / deliveries);
-    }
+    const [received, sent] = await Promise.all([
+      clients.collect(target),
+      send(p.messages, p.perTick),
+    ]);
+    const bytes = received.bodyBytes - bytesBefore;
     bytesBefore = received.bodyBytes;
-    await sleep(p.pauseMs);
+    return { elapsedMs: max(received.times) - sent.firstAt, bytes };
+  };
+  for (let round = 0; round < p.warmupRounds; round++) await thenPause(oneRound(), p.pauseMs);
+  while (rates.length < p.rounds) {
+    const measured = () => thenPause(cpu.measure(phase, oneRound), p.pauseMs);
+    const { value, slowdown } = await gate.round(measured);
+    rates.push(deliveries / (value.elapsedMs / 1000));
+    wireBytes.push(value.bytes / deliveries);
+    slowdowns.push(slowdown);
   }
   return {
     metrics: { deliveriesPerSecond: median(rates), wireBytesPerEvent: median(wireBytes) },
@@ -132,6 +144,7 @@ export async function measureBursts(
       ratesPerRound: rates,
       minRate: min(rates),
       maxRate: max(rates),
+      cpuSlowdownPerRound: slowdowns,
     },
     eventsAfter: target,
   };
@@ -149,27 +162,30 @@ export async function measureRounds(
   p: RoundParams,
   connections: number,
   publish: Send,
-  { clients, cpu, phase, eventsBefore }: Measuring,
+  { clients, cpu, phase, eventsBefore, gate }: Measuring,
 ): Promise<Measured> {
   const fanOut: number[] = [];
   const publishCall: number[] = [];
   const lag: number[] = [];
+  const slowdowns: number[] = [];
   const perClient = new Float64Array(connections * p.rounds);
   let filled = 0;
   let target = eventsBefore;
-  for (let round = 0; round < p.warmupRounds + p.rounds; round++) {
+  const oneRound = () => {
     target++;
-    const both = () => Promise.all([clients.collect(target), publish(1, 1)]);
-    const measured = round >= p.warmupRounds;
-    const [received, published] = measured ? await cpu.measure(phase, both) : await both();
-    if (measured) {
-      const lastClientAt = max(received.times);
-      fanOut.push(lastClientAt - published.firstAt);
-      publishCall.push(published.lastAt - published.firstAt);
-      lag.push(lastClientAt - published.settledAt);
-      for (const at of received.times) perClient[filled++] = at - published.firstAt;
-    }
-    await sleep(p.gapMs);
+    return Promise.all([clients.collect(target), publish(1, 1)]);
+  };
+  for (let round = 0; round < p.warmupRounds; round++) await thenPause(oneRound(), p.gapMs);
+  while (fanOut.length < p.rounds) {
+    const measured = () => thenPause(cpu.measure(phase, oneRound), p.gapMs);
+    const { value, slowdown } = await gate.round(measured);
+    const [received, published] = value;
+    const lastClientAt = max(received.times);
+    fanOut.push(lastClientAt - published.firstAt);
+    publishCall.push(published.lastAt - published.firstAt);
+    lag.push(lastClientAt - published.settledAt);
+    for (const at of received.times) perClient[filled++] = at - published.firstAt;
+    slowdowns.push(slowdown);
   }
   const perClientLatencies = perClient.subarray(0, filled);
   return {
@@ -186,7 +202,15 @@ export async function measureRounds(
       publishCallPerRoundMs: publishCall,
       clientLagPerRoundMs: lag,
       perClientMinMs: min(perClientLatencies),
+      cpuSlowdownPerRound: slowdowns,
     },
     eventsAfter: target,
   };
+}
+
+/** `round`'s value, once it has settled and `ms` more have passed (outside any measured window). */
+async function thenPause<T>(round: Promise<T>, ms: number): Promise<T> {
+  const value = await round;
+  await sleep(ms);
+  return value;
 }

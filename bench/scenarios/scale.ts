@@ -63,6 +63,7 @@ function scalePoint(
   return {
     id,
     title,
+    isolatesServer: true,
     metrics: [
       ...POINT_METRICS,
       deliveriesMetric('deliveriesPerSecond', 'deliveries/s', streams),
@@ -88,7 +89,7 @@ function scalePoint(
  * carried nothing, so no write buffer of a burst is counted as idle memory.
  */
 async function runPoint(context: ScenarioContext, streams: number): Promise<ScenarioResult> {
-  const { deployment, spec, params } = context;
+  const { deployment, spec, params, speed } = context;
   if (!(streams > params.scale.warmupConnections))
     throw new Error(`a scale point needs more than the warm-up's streams, got ${streams}`);
   const p = params.scale;
@@ -96,6 +97,7 @@ async function runPoint(context: ScenarioContext, streams: number): Promise<Scen
   const server = await deployment.startServer(spec);
   const clients = await deployment.startClients(params.clientProcesses);
   const baseline = await warmUp(server, clients, context);
+  const gate = speed.on(() => server.probe());
 
   const opened = await cpu.measure('open', () =>
     clients.open(server, streams, params.openConcurrency),
@@ -110,12 +112,14 @@ async function runPoint(context: ScenarioContext, streams: number): Promise<Scen
     cpu,
     phase: 'latency',
     eventsBefore: 0,
+    gate,
   });
   const throughput = await measureBursts({ ...p.throughput, connections: streams }, publish, {
     clients,
     cpu,
     phase: `${p.throughput.perTick}/tick`,
     eventsBefore: latency.eventsAfter,
+    gate,
   });
   return {
     metrics: {

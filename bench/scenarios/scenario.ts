@@ -1,5 +1,6 @@
 import type { BenchParams } from '../config.js';
 import type { Deployment } from '../orchestrator/deployment.js';
+import type { SpeedGate } from '../orchestrator/speed-gate.js';
 import type { ServerKind, ServerSpec } from '../shared/protocol.js';
 
 export interface MetricDefinition {
@@ -63,6 +64,8 @@ export interface ScenarioContext {
   /** The implementation under test. */
   readonly spec: ServerSpec;
   readonly params: BenchParams;
+  /** The run's gate against spells of a slowed CPU (`speed-gate.ts`). */
+  readonly speed: SpeedGate;
 }
 
 /**
@@ -74,6 +77,12 @@ export interface Scenario {
   readonly id: string;
   readonly title: string;
   readonly metrics: readonly MetricDefinition[];
+  /**
+   * True for a scenario with one server and its clients: the server then runs alone on a CPU
+   * when the run places processes (`cpu-placement.ts`). Scenarios of several instances and Redis
+   * are left to the scheduler, since their processes outnumber the cores.
+   */
+  readonly isolatesServer?: boolean;
   /** Implementations the scenario cannot run on, and why: printed with every run. */
   readonly unsupported?: Partial<Record<ServerKind, string>>;
   /** The parameters in one line, for the report. */

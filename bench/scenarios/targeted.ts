@@ -9,6 +9,7 @@ import { formatCount, type Scenario } from './scenario.js';
 export const targetedScenario: Scenario = {
   id: 'targeted',
   title: 'targeted sends',
+  isolatesServer: true,
   metrics: [
     deliveriesMetric(
       'deliveriesPerSecond',
@@ -23,11 +24,11 @@ export const targetedScenario: Scenario = {
     `${p.warmupRounds} warm-up`,
   async run(context) {
     const p = context.params.targeted;
-    const { server, clients } = await serverWithStreams(context, p.connections);
+    const { server, clients, gate } = await serverWithStreams(context, p.connections);
     const { metrics, details } = await measureBursts(
       p,
       (count, perTick) => server.sendToEach(count, perTick),
-      { clients, cpu: context.deployment.cpu, phase: `${p.perTick}/tick`, eventsBefore: 0 },
+      { clients, cpu: context.deployment.cpu, phase: `${p.perTick}/tick`, eventsBefore: 0, gate },
     );
     return { metrics, details };
   },

@@ -53,7 +53,7 @@ export const twoInstanceScenario: Scenario = {
     `publish on A, ${formatCount(p.connections)} streams on B: rounds of ${p.messages} events x ` +
     `256 B, ${PER_TICK} per tick, median of ${p.rounds} after ${p.warmupRounds} warm-up; then 1 ` +
     `event x ${r.rounds} rounds after ${r.warmupRounds} warm-up`,
-  async run({ deployment, spec, params }) {
+  async run({ deployment, spec, params, speed }) {
     const p = { ...params.sweep, perTick: PER_TICK };
     const redis = await deployment.startRedis();
     const instance = { ...spec, redisUrl: redis.url };
@@ -66,17 +66,21 @@ export const twoInstanceScenario: Scenario = {
     await b.waitForSubscribers(p.connections);
     const publishOnA = (count: number, perTick: number) => a.publish(count, perTick);
     const cpu = deployment.cpu;
+    // B writes every delivery: its CPU is the one a slowed spell would show in the figures.
+    const gate = speed.on(() => b.probe());
     const bursts = await measureBursts(p, publishOnA, {
       clients,
       cpu,
       phase: `${PER_TICK}/tick`,
       eventsBefore: 0,
+      gate,
     });
     const rounds = await measureRounds(params.redis, p.connections, publishOnA, {
       clients,
       cpu,
       phase: 'latency',
       eventsBefore: bursts.eventsAfter,
+      gate,
     });
     return {
       metrics: { ...bursts.metrics, ...rounds.metrics },

@@ -2,6 +2,7 @@ import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { openFiles } from '../shared/open-files.js';
 import { now } from '../shared/clock.js';
 import { announceReady, readInit, serveParent } from '../shared/child.js';
+import { cpuProbe } from '../shared/cpu-probe.js';
 import { SPREAD_CHANNEL } from '../config.js';
 import type {
   BurstArgs,
@@ -136,6 +137,7 @@ serveParent<ServerOps>(
     sendToEach: (args) => sendBurst(server, args),
     subscribers: () => server.subscribers(),
     memory: () => sampleMemory(),
+    probe: () => cpuProbe(),
   },
   init.lifetimeMs,
 );

@@ -108,6 +108,8 @@ export interface ServerOps {
   subscribers: { args: null; result: number };
   /** Memory after two full garbage collections (the process runs with `--expose-gc`). */
   memory: { args: null; result: MemorySample };
+  /** The time of a fixed piece of work on the server's CPU (`shared/cpu-probe.ts`), in ms. */
+  probe: { args: null; result: number };
 }
 
 /** The client-capacity reference (`servers/client-capacity.ts`). */

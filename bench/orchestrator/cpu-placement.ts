@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+
+/**
+ * Which CPUs a scenario's processes run on, as `taskset -c` takes them. The server under test
+ * gets a CPU of its own and its clients share the others; the orchestrator, at about 1% of a
+ * core, is left to the scheduler. Left to the scheduler, three busy processes on two cores land
+ * differently from run to run, and a server that shares its core with a client for part of a run
+ * is slower by a share no figure shows.
+ */
+export interface CpuPlacement {
+  readonly server: string;
+  readonly others: string;
+}
+
+/**
+ * The placement this machine allows: undefined with fewer than 2 CPUs, or without `taskset`
+ * (util-linux) to set it.
+ */
+export function isolatedServerPlacement(): CpuPlacement | undefined {
+  const count = cpus().length;
+  if (count < 2 || !tasksetWorks()) return undefined;
+  return { server: '0', others: count === 2 ? '1' : `1-${count - 1}` };
+}
+
+export function formatPlacement(placement: CpuPlacement | undefined): string {
+  return placement
+    ? `server under test alone on CPU ${placement.server}, clients on CPU ${placement.others}`
+    : 'processes placed by the scheduler';
+}
+
+function tasksetWorks(): boolean {
+  try {
+    execFileSync('taskset', ['--cpu-list', '--pid', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
