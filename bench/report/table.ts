@@ -166,8 +166,7 @@ export function placementLine(
   const fastest = Number.isFinite(gate.fastestMs) ? `${gate.fastestMs.toFixed(2)} ms` : 'none';
   return (
     `${placed} CPU speed gate (fastest probe ${fastest}): ${formatCount(gate.rounds)} rounds ` +
-    `measured, ${formatCount(gate.redone)} measured again because the CPU was slowed, ` +
-    `${formatCount(gate.countedSlowed)} counted while still slowed; ` +
+    `measured, ${formatCount(gate.countedSlowed)} of them started on a CPU still slowed; ` +
     `${(gate.waitedMs / 1000).toFixed(0)} s spent waiting for it.`
   );
 }
