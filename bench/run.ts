@@ -316,7 +316,7 @@ async function main(): Promise<number> {
   printHeader(options, formatRevision(revision), formatMachine(machine));
   const { params } = options;
   const capacity = await measureCapacities(
-    { params, tracker, placement: params.placement },
+    { params, tracker },
     capacityStreams(options.scenarios, params),
   );
   printCapacity(capacity);
@@ -328,7 +328,6 @@ async function main(): Promise<number> {
     scenarios: options.scenarios,
     servers: options.servers,
     tracker,
-    placement: params.placement,
     serverExecArgv: (kind) =>
       options.profile.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`] : [],
     onRecord: (record) => {
@@ -379,7 +378,8 @@ async function main(): Promise<number> {
   console.log('');
   console.log(tableFootnote(params.passes));
   console.log(capacityLine(capacity.figures));
-  console.log(placementLine(params.placement, speed.summary()));
+  const speedGate = speed.summary();
+  console.log(placementLine(params.placement, speedGate));
   if (worstClock)
     console.log(
       `Clocks of ${offsets.length} processes were up to ${Math.abs(worstClock.offsetMs).toFixed(3)} ` +
@@ -412,7 +412,7 @@ async function main(): Promise<number> {
     clock: { worst: worstClock, processes: offsets.length },
     capacity,
     clientBound,
-    speedGate: speed.summary(),
+    speedGate,
     warnings,
     errors,
   });

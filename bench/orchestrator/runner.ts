@@ -34,8 +34,6 @@ export interface RunnerOptions {
   readonly serverExecArgv: (kind: ServerKind) => readonly string[];
   /** The run's gate against spells of a slowed CPU, shared by every scenario. */
   readonly speed: SpeedGate;
-  /** Where a scenario that isolates its server (`Scenario.isolatesServer`) runs its processes. */
-  readonly placement: CpuPlacement | undefined;
   /** Called after each run, for progress output. */
   readonly onRecord: (record: RunRecord) => void;
 }
@@ -100,7 +98,7 @@ export interface CapacityRecord {
  * `client-capacity.ts`), each in fresh processes of its own, before any server runs.
  */
 export async function measureCapacities(
-  options: Pick<RunnerOptions, 'params' | 'tracker' | 'placement'>,
+  options: Pick<RunnerOptions, 'params' | 'tracker'>,
   streams: readonly number[],
 ): Promise<CapacityRecord> {
   const figures: CapacityFigure[] = [];
@@ -109,10 +107,13 @@ export async function measureCapacities(
   const clockOffsets: LabelledClockOffset[] = [];
   for (const count of streams) {
     // Placed as the scenarios it judges are: the clients' capacity on the CPUs they get there.
-    const outcome = await bounded(
-      { ...options, serverExecArgv: [] },
-      options.params.scenarioTimeoutMs,
-      (deployment) => measureClientCapacity(deployment, options.params, count),
+    const placed = {
+      tracker: options.tracker,
+      serverExecArgv: [],
+      placement: options.params.placement,
+    };
+    const outcome = await bounded(placed, options.params.scenarioTimeoutMs, (deployment) =>
+      measureClientCapacity(deployment, options.params, count),
     );
     if (outcome.result) figures.push(outcome.result);
     else errors.push(`client capacity on ${count} streams: ${outcome.error}`);
@@ -134,7 +135,7 @@ async function runOnce(
   const placed = {
     tracker: options.tracker,
     serverExecArgv: options.serverExecArgv(kind),
-    placement: scenario.isolatesServer ? options.placement : undefined,
+    placement: scenario.isolatesServer ? options.params.placement : undefined,
   };
   const outcome = await bounded(placed, timeoutMs, (deployment) =>
     scenario.run({ deployment, spec: { kind }, params: options.params, speed: options.speed }),

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { now } from '../shared/clock.js';
+import { TASKSET } from './cpu-placement.js';
 import type { ChildInit, ChildMessage, OpsShape, ParentMessage } from '../shared/protocol.js';
 
 export interface WorkerOptions<TSpec> {
@@ -27,7 +28,6 @@ interface Pending {
 }
 
 const STOP_GRACE_MS = 3_000;
-const TASKSET = 'taskset';
 
 /** A child process of the benchmark and the typed calls it answers. */
 export class Worker<Ops extends OpsShape<Ops>> {
