@@ -74,7 +74,7 @@ describe('BusReader', () => {
     const { feed, reader, handed } = setUp();
     reader.receive(event('100-1'));
     // A catch-up read 100-2 and 100-3 from Redis and handed them on.
-    feed.saw(CHANNEL, '100-3');
+    feed.advance(CHANNEL, '100-3');
     for (const position of ['100-2', '100-3', '100-4']) reader.receive(event(position));
     expect(handed).toEqual([
       { kind: 'event', position: '100-1' },
@@ -84,7 +84,7 @@ describe('BusReader', () => {
 
   it('ends the streams of a finished channel without its final event again, once it was handed', () => {
     const { feed, reader, handed } = setUp();
-    feed.saw(CHANNEL, '100-3');
+    feed.advance(CHANNEL, '100-3');
     reader.receive(finish('100-3'));
     expect(handed).toEqual([{ kind: 'finish', position: undefined }]);
   });

@@ -69,11 +69,10 @@ export class BusReader {
       case 'event': {
         // A catch-up reads Redis on the command connection: it can deliver an event before its
         // message, already on the subscriber's socket, is read after the catch-up has ended.
-        if (!feed.isNew(message.channel, message.position)) {
+        if (!feed.advance(message.channel, message.position)) {
           if (message.origin === instanceId) own.settle(message.channel, message.position, 0);
           return;
         }
-        feed.saw(message.channel, message.position);
         const outbound: OutboundFrame = {
           bytes: message.frame,
           isEvent: true,
@@ -89,8 +88,7 @@ export class BusReader {
       case 'finish': {
         const { channel, position, origin, frame } = message;
         // Its final event, unless a catch-up handed it already (see above).
-        const fresh = position === undefined || feed.isNew(channel, position);
-        if (position !== undefined) feed.saw(channel, position);
+        const fresh = position === undefined || feed.advance(channel, position);
         if (origin === instanceId && position === undefined) return;
         const last =
           frame.length > 0 && fresh

@@ -153,7 +153,7 @@ export class CatchUp {
     if (this.caughtUp(channel, position)) return;
     const delivered = this.host.delivery.toChannel(channel, entryFrame(channel, entry));
     this.delivered.set(channel, position);
-    this.host.feed.saw(channel, position);
+    this.host.feed.advance(channel, position);
     this.host.own.settleWaiting(channel, position, delivered);
   }
 

@@ -108,20 +108,18 @@ export class ChannelFeed implements SseChannelWatcher {
     if (fed && fed.seen === undefined) fed.seen = position;
   }
 
-  /** Notes that the channel's streams were handed everything up to `position`. */
-  saw(channel: string, position: string): void {
-    const fed = this.channels.get(channel);
-    if (fed && this.isNew(channel, position)) fed.seen = position;
-  }
-
   /**
-   * Whether an event of the channel at `position` is one its streams have not had: after the
-   * newest they were handed. Events of a channel come in order, so an older one arriving now
-   * was handed already, by a catch-up that read it before its message was read.
+   * Notes that the channel's streams are handed its event at `position`, and says whether they
+   * lacked it: it comes after the newest they were handed. Events of a channel come in order, so
+   * an older one arriving now was handed already, by a catch-up that read it before its message
+   * was read. A channel not listened to records nothing and lacks everything.
    */
-  isNew(channel: string, position: string): boolean {
-    const seen = this.channels.get(channel)?.seen;
-    return seen === undefined || comparePositions(position, seen) > 0;
+  advance(channel: string, position: string): boolean {
+    const fed = this.channels.get(channel);
+    const seen = fed?.seen;
+    if (seen !== undefined && comparePositions(position, seen) <= 0) return false;
+    if (fed) fed.seen = position;
+    return true;
   }
 
   /** Where the channel's streams are, if known. */
