@@ -102,45 +102,50 @@ export async function serverWithStreams(
 }
 
 /**
- * Rounds of `messages` events, sent `perTick` calls per tick. A round's rate is the events all
- * streams received divided by the time from the server's first send call to the read that brought
- * the last event anywhere; the figure is the median over the measured rounds. Wire bytes are the
- * body bytes received (chunk framing included) per event delivered.
+ * Rounds of `messages` events (or, with `roundMs`, of about that long), sent `perTick` calls per
+ * tick. A round's rate is the events all streams received divided by the time from the server's
+ * first send call to the read that brought the last event anywhere; the figure is the median over
+ * the measured rounds. Wire bytes are the body bytes received (chunk framing included) per event
+ * delivered.
  */
 export async function measureBursts(
   p: ThroughputParams,
   send: Send,
   { clients, cpu, phase, eventsBefore, gate }: Measuring,
 ): Promise<Measured> {
-  const deliveries = p.connections * p.messages;
   const rates: number[] = [];
   const wireBytes: number[] = [];
   const slowdowns: number[] = [];
   let bytesBefore = (await clients.collect(eventsBefore)).bodyBytes;
   let target = eventsBefore;
+  let messages = p.messages;
   const oneRound = async () => {
-    target += p.messages;
+    target += messages;
     const [received, sent] = await Promise.all([
       clients.collect(target),
-      send(p.messages, p.perTick),
+      send(messages, p.perTick),
     ]);
     const bytes = received.bodyBytes - bytesBefore;
     bytesBefore = received.bodyBytes;
-    return { elapsedMs: max(received.times) - sent.firstAt, bytes };
+    const deliveries = p.connections * messages;
+    return { deliveries, rate: deliveries / ((max(received.times) - sent.firstAt) / 1000), bytes };
   };
-  for (let round = 0; round < p.warmupRounds; round++) await thenPause(oneRound(), p.pauseMs);
+  for (let round = 0; round < p.warmupRounds; round++) {
+    const { rate } = await thenPause(oneRound(), p.pauseMs);
+    messages = roundMessages(p, rate);
+  }
   while (rates.length < p.rounds) {
     const measured = () => thenPause(cpu.measure(phase, oneRound), p.pauseMs);
     const { value, slowdown } = await gate.round(measured);
-    rates.push(deliveries / (value.elapsedMs / 1000));
-    wireBytes.push(value.bytes / deliveries);
+    rates.push(value.rate);
+    wireBytes.push(value.bytes / value.deliveries);
     slowdowns.push(slowdown);
   }
   return {
     metrics: { deliveriesPerSecond: median(rates), wireBytesPerEvent: median(wireBytes) },
     details: {
       perTick: p.perTick,
-      deliveriesPerRound: deliveries,
+      deliveriesPerRound: p.connections * messages,
       ratesPerRound: rates,
       minRate: min(rates),
       maxRate: max(rates),
@@ -148,6 +153,19 @@ export async function measureBursts(
     },
     eventsAfter: target,
   };
+}
+
+/** How long `measureBursts` makes a round, for a scenario's description. */
+export function roundLength(p: Pick<ThroughputParams, 'messages' | 'roundMs'>): string {
+  if (p.roundMs === undefined) return `${p.messages} events`;
+  return `about ${formatCount(p.roundMs)} ms (whole ticks, at least ${p.messages} events)`;
+}
+
+/** Events in a measured round: whole ticks filling `roundMs` at `rate`, at least `messages`. */
+function roundMessages(p: ThroughputParams, rate: number): number {
+  if (p.roundMs === undefined) return p.messages;
+  const ticks = Math.ceil((rate * p.roundMs) / 1000 / p.connections / p.perTick);
+  return Math.max(p.messages, ticks * p.perTick);
 }
 
 /**

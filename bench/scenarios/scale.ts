@@ -1,7 +1,13 @@
 import { PROJECTED_STREAMS, mostStreams, type BenchParams } from '../config.js';
 import type { ClientGroup, ServerHandle } from '../orchestrator/deployment.js';
 import type { MemorySample } from '../shared/protocol.js';
-import { ROUND_METRICS, deliveriesMetric, measureBursts, measureRounds } from './measure.js';
+import {
+  ROUND_METRICS,
+  deliveriesMetric,
+  measureBursts,
+  measureRounds,
+  roundLength,
+} from './measure.js';
 import {
   formatBytes,
   formatCount,
@@ -75,7 +81,7 @@ function scalePoint(
         `${describeStreams(params)} on one server process, opened after ${warmupConnections} ` +
         `warm-up, clients in ${params.clientProcesses} processes; idle memory after gc(); ` +
         `1 event x ${l.rounds} rounds after ${l.warmupRounds} warm-up, ${l.gapMs} ms apart; ` +
-        `deliveries/s: rounds of ${t.messages} events ${t.perTick} per tick, median of ` +
+        `deliveries/s: rounds of ${roundLength(t)} ${t.perTick} per tick, median of ` +
         `${t.rounds} after ${t.warmupRounds} warm-up`
       );
     },
