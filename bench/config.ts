@@ -188,9 +188,9 @@ export const BURST_SIZES = [1, 10, 100] as const;
 export type BurstSize = (typeof BURST_SIZES)[number];
 
 /**
- * Events per round at each burst size, as multiples of the sweep's `messages`: larger bursts
- * get longer rounds, so that 100 per tick is measured over 10 ticks rather than 1, whose time
- * would be mostly the round's start and end.
+ * The fewest events per round at each burst size, as multiples of the sweep's `messages`: larger
+ * bursts get longer rounds, so that 100 per tick is measured over 10 ticks or more rather than
+ * 1, whose time would be mostly the round's start and end.
  */
 export const SWEEP_ROUND_FACTOR: Record<BurstSize, number> = { 1: 1, 10: 3, 100: 10 };
 
@@ -366,7 +366,14 @@ export const FULL_PARAMS: ParamsTemplate = {
     waitBudgetMs: 10 * 60_000,
   },
   capacity: { deliveries: 2_000_000, rounds: 3, warmupRounds: 1 },
-  sweep: { connections: 1000, messages: 100, rounds: 3, warmupRounds: 1, pauseMs: 200 },
+  sweep: {
+    connections: 1000,
+    messages: 100,
+    roundMs: 1000,
+    rounds: 3,
+    warmupRounds: 1,
+    pauseMs: 200,
+  },
   scale: {
     streams: 10_000,
     warmupConnections: 500,
@@ -423,7 +430,14 @@ export const QUICK_PARAMS: ParamsTemplate = {
     waitBudgetMs: 10_000,
   },
   capacity: { deliveries: 300_000, rounds: 2, warmupRounds: 1 },
-  sweep: { connections: 200, messages: 100, rounds: 2, warmupRounds: 1, pauseMs: 50 },
+  sweep: {
+    connections: 200,
+    messages: 100,
+    roundMs: 100,
+    rounds: 2,
+    warmupRounds: 1,
+    pauseMs: 50,
+  },
   scale: {
     streams: 500,
     mostStreams: 1000,

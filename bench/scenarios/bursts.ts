@@ -1,5 +1,11 @@
 import { BURST_SIZES, SWEEP_ROUND_FACTOR, type BurstSize } from '../config.js';
-import { WIRE_BYTES, deliveriesMetric, measureBursts, serverWithStreams } from './measure.js';
+import {
+  WIRE_BYTES,
+  deliveriesMetric,
+  measureBursts,
+  roundLength,
+  serverWithStreams,
+} from './measure.js';
 import { formatCount, type Scenario } from './scenario.js';
 
 /** The key of the deliveries/s figure at `size` publishes per tick. */
@@ -30,7 +36,8 @@ export const burstSweepScenario: Scenario = {
     `${formatCount(p.connections)} streams, events of 256 B published ` +
     BURST_SIZES.map(
       (size) =>
-        `${size} per tick (rounds of ${formatCount(p.messages * SWEEP_ROUND_FACTOR[size])})`,
+        `${size} per tick (rounds of ` +
+        `${roundLength({ ...p, messages: p.messages * SWEEP_ROUND_FACTOR[size] })})`,
     ).join(', ') +
     `; at each size the median of ${p.rounds} rounds after ${p.warmupRounds} warm-up`,
   async run(context) {
