@@ -392,6 +392,7 @@ export const FULL_PARAMS: ParamsTemplate = {
   targeted: {
     connections: 1000,
     messages: 50,
+    roundMs: 1000,
     perTick: 10,
     rounds: 2,
     warmupRounds: 1,
@@ -457,6 +458,7 @@ export const QUICK_PARAMS: ParamsTemplate = {
   targeted: {
     connections: 200,
     messages: 20,
+    roundMs: 100,
     perTick: 10,
     rounds: 2,
     warmupRounds: 1,

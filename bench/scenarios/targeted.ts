@@ -1,4 +1,10 @@
-import { WIRE_BYTES, deliveriesMetric, measureBursts, serverWithStreams } from './measure.js';
+import {
+  WIRE_BYTES,
+  deliveriesMetric,
+  measureBursts,
+  roundLength,
+  serverWithStreams,
+} from './measure.js';
 import { formatCount, type Scenario } from './scenario.js';
 
 /**
@@ -19,8 +25,8 @@ export const targetedScenario: Scenario = {
     WIRE_BYTES,
   ],
   describe: ({ targeted: p }) =>
-    `${formatCount(p.connections)} streams, rounds of ${p.messages} events x 256 B each sent to ` +
-    `one connection at a time, ${p.perTick} per tick; median of ${p.rounds} rounds after ` +
+    `${formatCount(p.connections)} streams, rounds of ${roundLength(p)}, events of 256 B each ` +
+    `sent to one connection at a time, ${p.perTick} per tick; median of ${p.rounds} rounds after ` +
     `${p.warmupRounds} warm-up`,
   async run(context) {
     const p = context.params.targeted;

@@ -5,6 +5,7 @@ import {
   deliveriesMetric,
   measureBursts,
   measureRounds,
+  roundLength,
 } from './measure.js';
 import { formatCount, formatRatio, type Scenario } from './scenario.js';
 
@@ -50,8 +51,9 @@ export const twoInstanceScenario: Scenario = {
     'better-sse': `better-sse has ${NO_INSTANCES}`,
   },
   describe: ({ sweep: p, redis: r }) =>
-    `publish on A, ${formatCount(p.connections)} streams on B: rounds of ${p.messages} events x ` +
-    `256 B, ${PER_TICK} per tick, median of ${p.rounds} after ${p.warmupRounds} warm-up; then 1 ` +
+    `publish on A, ${formatCount(p.connections)} streams on B: rounds of ${roundLength(p)} ` +
+    `(events of 256 B), ${PER_TICK} per tick, median of ${p.rounds} after ${p.warmupRounds} ` +
+    `warm-up; then 1 ` +
     `event x ${r.rounds} rounds after ${r.warmupRounds} warm-up`,
   async run({ deployment, spec, params, speed }) {
     const p = { ...params.sweep, perTick: PER_TICK };
