@@ -53,8 +53,7 @@ export const twoInstanceScenario: Scenario = {
   describe: ({ sweep: p, redis: r }) =>
     `publish on A, ${formatCount(p.connections)} streams on B: rounds of ${roundLength(p)} ` +
     `(events of 256 B), ${PER_TICK} per tick, median of ${p.rounds} after ${p.warmupRounds} ` +
-    `warm-up; then 1 ` +
-    `event x ${r.rounds} rounds after ${r.warmupRounds} warm-up`,
+    `warm-up; then 1 event x ${r.rounds} rounds after ${r.warmupRounds} warm-up`,
   async run({ deployment, spec, params, speed }) {
     const p = { ...params.sweep, perTick: PER_TICK };
     const redis = await deployment.startRedis();
