@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { hubModule } from './fixtures/hub.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { readBodyChunks } from './support/body-chunks.js';
 import { SlowReplayBackend } from './support/replay-backends.js';
 import { opened, openRawStream, type RawStream } from './support/sse-clients.js';
 
@@ -15,6 +16,26 @@ describe.each(ADAPTERS)('Last-Event-ID replay on %s', (adapter) => {
     broadcast = running.app.get(BroadcastService);
   };
   afterEach(() => running?.close());
+
+  it('hands a reconnecting stream its preamble and missed events in one piece', async () => {
+    await start();
+    const first = await openRawStream(`${running.url}/hub/rooms/r`);
+    await opened(first);
+    await broadcast.publish('rooms/r', { data: 'seen' });
+    await first.waitFor((events) => events.length === 1);
+    first.close();
+    const missed = 50;
+    for (let i = 0; i < missed; i++) await broadcast.publish('rooms/r', { data: `missed ${i}` });
+    const chunks = await readBodyChunks(
+      `${running.url}/hub/rooms/r`,
+      { accept: 'text/event-stream', 'last-event-id': first.events[0]?.id as string },
+      (body) => body.includes(`data: missed ${missed - 1}\n`),
+    );
+    // Written one by one, each event would be a chunk of its own, and a socket write.
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatch(/^retry: \d+\n\n/);
+    expect(chunks[0]?.match(/^data: missed \d+$/gm)).toHaveLength(missed);
+  });
 
   it('replays the missed events in order before live ones (Last-Event-ID header)', async () => {
     await start();

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { chunkOf, targetedFrame, type CachedFrame } from './outbound-frame.js';
+import {
+  chunkOf,
+  controlFrame,
+  eventFrame,
+  joinedBytes,
+  targetedFrame,
+  type CachedFrame,
+} from './outbound-frame.js';
 
 describe('targetedFrame', () => {
   it.each([
@@ -22,5 +29,27 @@ describe('targetedFrame', () => {
     expect(frame.bytes.byteOffset).toBe(
       chunkOf(frame).byteOffset + `${bytes.length.toString(16)}\r\n`.length,
     );
+  });
+});
+
+describe('joinedBytes', () => {
+  const frames = [
+    controlFrame(Buffer.from('retry: 3000\n\n')),
+    eventFrame(Buffer.from('id: 1-0\ndata: é\n\n')),
+    eventFrame(Buffer.from('id: 2-0\ndata: two\n\n')),
+  ];
+  const bytes = Buffer.concat(frames.map((frame) => frame.bytes));
+
+  it('joins the frames in order', () => {
+    expect(joinedBytes(frames, false).equals(bytes)).toBe(true);
+  });
+
+  it('frames them as one HTTP/1.1 chunk when asked', () => {
+    const chunk = Buffer.concat([
+      Buffer.from(`${bytes.length.toString(16)}\r\n`),
+      bytes,
+      Buffer.from('\r\n'),
+    ]);
+    expect(joinedBytes(frames, true).equals(chunk)).toBe(true);
   });
 });

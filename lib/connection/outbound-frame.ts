@@ -53,6 +53,21 @@ export function targetedFrame(text: string): OutboundFrame {
   return frame;
 }
 
+/**
+ * The bytes of `frames` in one buffer, framed as one HTTP/1.1 chunk if `chunked`: what a stream
+ * sends of its own (its preamble, replay and position) costs one socket write, not one per frame.
+ */
+export function joinedBytes(frames: readonly OutboundFrame[], chunked: boolean): Buffer {
+  let size = 0;
+  for (const frame of frames) size += frame.bytes.length;
+  const sizeLine = chunked ? `${size.toString(16)}\r\n` : '';
+  const joined = Buffer.allocUnsafe(sizeLine.length + size + (chunked ? CRLF.length : 0));
+  let at = joined.write(sizeLine, 0, 'latin1');
+  for (const frame of frames) at += frame.bytes.copy(joined, at);
+  if (chunked) CRLF.copy(joined, at);
+  return joined;
+}
+
 /** A frame that is not an event (preamble, position notice): never conflated, never replayed. */
 export function controlFrame(bytes: Buffer): OutboundFrame {
   return { bytes, isEvent: false };

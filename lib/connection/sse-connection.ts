@@ -10,7 +10,7 @@ import type { SseResetReason } from '../protocol/library-events.js';
 import { positionNotice, resetNotice } from '../wire/library-notices.js';
 import { comparePositions, streamIdOf } from '../wire/stream-position.js';
 import type { OutboundFrame } from '../interfaces/sse-frame.interface.js';
-import { chunkOf, controlFrame, eventFrame } from './outbound-frame.js';
+import { chunkOf, controlFrame, eventFrame, joinedBytes } from './outbound-frame.js';
 import type { SlowConsumerPolicy } from '../interfaces/sse-options.interface.js';
 import type { RouteMetrics } from '../metrics/route-metrics.js';
 import { OutboundQueue } from './outbound-queue.js';
@@ -136,6 +136,8 @@ export class SseConnection implements TickCorked {
   private queue: OutboundQueue | undefined;
   private held: OutboundFrame[] | undefined;
   private heldBytes = 0;
+  /** The preamble of a stream that opened while its history was read: it leaves with the replay. */
+  private lead: OutboundFrame | undefined;
   /**
    * Per channel (in the order of `channels`), the position a replay covered, until the channel
    * moves past it. A distributed backend may still deliver a live frame the replay already sent
@@ -234,7 +236,9 @@ export class SseConnection implements TickCorked {
 
   /**
    * Sends the status line and headers, then the preamble, and then, in the same packet, what
-   * the stream writes in the rest of this tick (its position, its replay). If Node refuses the
+   * the stream writes in the rest of this tick (its position, its replay). A stream whose live
+   * frames are held for a replay keeps the preamble for `resumeLive()`, which writes it with the
+   * replay in one piece (or for `end()`, should the stream end first). If Node refuses the
    * headers (`writeHead()` throws, e.g. ERR_INVALID_CHAR), nothing was sent and the connection
    * is still connecting: `discard()` it and let the framework answer.
    */
@@ -267,7 +271,8 @@ export class SseConnection implements TickCorked {
       if (socket === this.corkable) this.holdForTick(false);
       else socket.uncork();
     }
-    if (preamble) this.send(preamble, Date.now());
+    if (this.held !== undefined) this.lead = preamble;
+    else if (preamble) this.send(preamble, Date.now());
   }
 
   /** Lets out what the stream wrote during the tick (see `TickFlush`). */
@@ -301,28 +306,30 @@ export class SseConnection implements TickCorked {
   }
 
   /**
-   * Writes the replayed frames; then, if the client does not hold the stream's id yet, a notice
-   * that carries it (`sse:position`, or `sse:reset` when it cannot resume); then the live frames
-   * held since `holdLive()` except those at or before `outcome.to` (the replay covered them): no
-   * gap, no duplicate, in order, and a client that reconnects at any point resumes exactly.
+   * Writes the preamble kept by `open()` and the replayed frames; then, if the client does not
+   * hold the stream's id yet, a notice that carries it (`sse:position`, or `sse:reset` when it
+   * cannot resume); then the live frames held since `holdLive()` except those at or before
+   * `outcome.to` (the replay covered them): no gap, no duplicate, in order, and a client that
+   * reconnects at any point resumes exactly.
    */
   resumeLive(outcome: ReplayOutcome): void {
     const held = this.held ?? [];
     this.held = undefined;
     this.heldBytes = 0;
-    const now = Date.now();
-    // Written in one tick, the replay and the held frames leave in a few large writes (see
-    // `send()`), not one system call and one packet per event.
+    const own: OutboundFrame[] = this.lead ? [this.lead] : [];
+    this.lead = undefined;
     const several = this.channels.length > 1;
     if (several && outcome.from) this.streamId = streamIdOf(outcome.from);
     let clientId = outcome.lastEventId;
     for (const frame of outcome.frames) {
-      if (this.state !== 'open') break;
       const written = this.positioned(frame, false);
-      this.accept(written, now);
+      own.push(written);
       clientId = several ? this.streamId : written.position;
     }
-    if (this.state === 'open') this.announcePosition(outcome, clientId, now);
+    const notice = this.positionAfter(outcome, clientId);
+    if (notice) own.push(notice);
+    const now = Date.now();
+    this.acceptOwn(own, now);
     for (const frame of held) this.write(frame, now);
   }
 
@@ -338,6 +345,8 @@ export class SseConnection implements TickCorked {
       this.heldBytes = 0;
       // Ending anyway: hand everything still queued to the socket, ignoring backpressure.
       const now = Date.now();
+      if (this.lead) this.send(this.lead, now);
+      this.lead = undefined;
       for (let frame = this.queue?.shift(); frame; frame = this.queue?.shift())
         this.send(frame, now);
       if (lastFrame) this.send(this.positioned(lastFrame, true), now);
@@ -390,7 +399,26 @@ export class SseConnection implements TickCorked {
    * frame the stream writes in one tick leaves in one system call.
    */
   private send(frame: OutboundFrame, now: number): void {
-    const bytes = this.chunked ? chunkOf(frame) : frame.bytes;
+    this.put(this.chunked ? chunkOf(frame) : frame.bytes);
+    this.counted(frame, now);
+  }
+
+  /** Writes frames of this stream's own (see `acceptOwn()`) to the sink as one piece. */
+  private sendJoined(frames: readonly OutboundFrame[], now: number): void {
+    this.put(joinedBytes(frames, this.chunked));
+    for (const frame of frames) this.counted(frame, now);
+  }
+
+  private counted(frame: OutboundFrame, now: number): void {
+    this.bytesSent += frame.bytes.length;
+    if (frame.isEvent) {
+      this.eventsSent++;
+      this.lastEventAt = now;
+    }
+  }
+
+  /** Hands bytes to the sink, corked for the tick; a sink that reports them full pauses the stream. */
+  private put(bytes: Buffer): void {
     const corkable = this.corkable;
     let accepted: boolean;
     if (corkable === undefined) {
@@ -410,11 +438,6 @@ export class SseConnection implements TickCorked {
     if (!accepted && !this.paused) {
       this.paused = true;
       (this.sink as Socket).once('drain', (this.onDrain ??= () => this.drain()));
-    }
-    this.bytesSent += frame.bytes.length;
-    if (frame.isEvent) {
-      this.eventsSent++;
-      this.lastEventAt = now;
     }
   }
 
@@ -488,6 +511,38 @@ export class SseConnection implements TickCorked {
   }
 
   /**
+   * Takes frames the stream sends of its own before its live ones (preamble, replay, position):
+   * runs of them up to the tick bound (see `tickLimitOf()`) are joined into one write, where
+   * writing each on its own costs a socket write per replayed event. Once the socket reports
+   * backpressure, the rest are taken one by one, queued and dropped under the policy as ever.
+   */
+  private acceptOwn(frames: readonly OutboundFrame[], now: number): void {
+    let run: OutboundFrame[] = [];
+    let size = 0;
+    for (const frame of frames) {
+      if (run.length > 0 && (this.paused || size + frame.bytes.length > this.host.tickLimit)) {
+        this.acceptRun(run, now);
+        run = [];
+        size = 0;
+      }
+      run.push(frame);
+      size += frame.bytes.length;
+    }
+    if (run.length > 0) this.acceptRun(run, now);
+  }
+
+  private acceptRun(run: readonly OutboundFrame[], now: number): void {
+    if (this.state !== 'open') return;
+    // A run of several was gathered while the socket took everything (see `acceptOwn()`).
+    if (run.length === 1) {
+      for (const frame of run) this.accept(frame, now);
+      return;
+    }
+    this.lastWriteAt = now;
+    this.sendJoined(run, now);
+  }
+
+  /**
    * A channel event with this stream's id: its own position on one channel (as broadcast), the
    * stream's id moved to it on several. `remember`: share the result with other streams.
    */
@@ -500,23 +555,22 @@ export class SseConnection implements TickCorked {
   }
 
   /**
-   * After a replay: tells the client the stream's id if it does not hold it yet (a first connect
-   * with nothing replayed, say, so that a reconnect after a quiet spell still resumes), or that
-   * it cannot resume; then skips live frames the replay covered.
+   * After a replay: the notice that tells the client the stream's id if it does not hold it yet
+   * (a first connect with nothing replayed, say, so that a reconnect after a quiet spell still
+   * resumes), or that it cannot resume; from then on, live frames the replay covered are skipped.
    */
-  private announcePosition(
+  private positionAfter(
     outcome: ReplayOutcome,
     clientId: string | undefined,
-    now: number,
-  ): void {
+  ): OutboundFrame | undefined {
     const to = outcome.to;
     const streamId = to === undefined ? undefined : streamIdOf(to);
     if (streamId !== undefined && this.channels.length > 1) this.streamId = streamId;
-    if (outcome.reset !== undefined)
-      this.accept(eventFrame(resetNotice(outcome.reset, streamId)), now);
-    else if (streamId !== undefined && streamId !== clientId)
-      this.accept(controlFrame(positionNotice(streamId)), now);
     if (to !== undefined) this.replayed = [...to];
+    if (outcome.reset !== undefined) return eventFrame(resetNotice(outcome.reset, streamId));
+    if (streamId !== undefined && streamId !== clientId)
+      return controlFrame(positionNotice(streamId));
+    return undefined;
   }
 
   private alreadyReplayed(frame: OutboundFrame): boolean {
