@@ -26,11 +26,7 @@ const CRLF = Buffer.from('\r\n');
  * be written to the socket in one call, framed once for every subscriber.
  */
 export function chunkOf(frame: CachedFrame): Buffer {
-  return (frame.chunk ??= Buffer.concat([
-    Buffer.from(`${frame.bytes.length.toString(16)}\r\n`),
-    frame.bytes,
-    CRLF,
-  ]));
+  return (frame.chunk ??= joinedBytes([frame], true));
 }
 
 /**
