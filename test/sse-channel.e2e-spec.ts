@@ -4,24 +4,8 @@ import { connect } from 'node:net';
 import { BroadcastService, ConnectionRegistry } from '../lib/index.js';
 import { eventsModule, VALID_TOKEN } from './fixtures/events.fixture.js';
 import { ADAPTERS, startApp, type RunningApp } from './support/app.js';
+import { dechunk } from './support/body-chunks.js';
 import { opened, openRawStream, readBody } from './support/sse-clients.js';
-
-/** The body of a chunked response, with its framing checked and removed. */
-function dechunk(body: string): string {
-  let out = '';
-  let rest = body;
-  for (;;) {
-    const lineEnd = rest.indexOf('\r\n');
-    const size = parseInt(rest.slice(0, lineEnd), 16);
-    if (Number.isNaN(size))
-      throw new Error(`bad chunk header in ${JSON.stringify(rest.slice(0, 40))}`);
-    if (size === 0) return out;
-    out += rest.slice(lineEnd + 2, lineEnd + 2 + size);
-    if (rest.slice(lineEnd + 2 + size, lineEnd + 4 + size) !== '\r\n')
-      throw new Error('chunk not followed by CRLF');
-    rest = rest.slice(lineEnd + 4 + size);
-  }
-}
 
 interface Delivered {
   readonly type: string;
